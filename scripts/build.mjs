@@ -1,0 +1,21 @@
+// Bundles the CLI and the benchmarks with esbuild. Runs on `npm ci` (prepare) so that
+// `npx pptp-monitor` works on a fresh clone.
+import { build } from 'esbuild';
+import { readdirSync } from 'node:fs';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // ESM bundles that pull in CommonJS dependencies need a require().
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+};
+
+const benches = readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => `bench/${f}`);
+await Promise.all([
+  build({ ...common, entryPoints: { cli: 'shared/cli/main.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: benches, outdir: 'dist/bench' }),
+]);

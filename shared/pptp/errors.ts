@@ -1,0 +1,21 @@
+// Typed decode errors: the only thing the codec and the framer ever throw. A probe maps every one of
+// them to the `protocol_error` failure class and keeps the code for the message.
+
+export type PptpDecodeErrorCode =
+  | 'truncated'
+  | 'length_below_header'
+  | 'length_above_message_size'
+  | 'length_below_message_size'
+  | 'not_control_message'
+  | 'bad_magic_cookie'
+  | 'unknown_control_type';
+
+export class PptpDecodeError extends Error {
+  override readonly name = 'PptpDecodeError';
+  readonly code: PptpDecodeErrorCode;
+
+  constructor(code: PptpDecodeErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
