@@ -139,7 +139,7 @@ export async function probePptp(target: ProbeTarget, options: Partial<ProbeOptio
     if (outcome.ok || attempts >= maxAttempts || deps.signal?.aborted) break;
     const backoff = Math.min(opts.retryBackoffMs * 2 ** (attempts - 1), deadlineAt - clock.now() - MIN_ATTEMPT_BUDGET_MS);
     if (backoff < 0) break;
-    await sleep(backoff, deps);
+    if (backoff > 0) await sleep(backoff, deps);
     if (deadlineAt - clock.now() < MIN_ATTEMPT_BUDGET_MS) break;
   }
 
