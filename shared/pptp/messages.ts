@@ -143,9 +143,9 @@ function header(type: ControlMessageType): Buffer {
   return buf;
 }
 
-function writeString(buf: Buffer, offset: number, value: string, width: number): void {
-  // Fixed-width, NUL-padded; one byte is kept for the terminator that C peers expect.
-  buf.write(value.slice(0, width - 1), offset, width - 1, 'latin1');
+/** Fixed-width, NUL-padded; one byte is kept for the terminator that C peers expect. Returns bytes written. */
+function writeString(buf: Buffer, offset: number, value: string, width: number): number {
+  return buf.write(value.slice(0, width - 1), offset, width - 1, 'latin1');
 }
 
 export function encodeMessage(msg: EncodableMessage): Buffer {
@@ -196,8 +196,8 @@ export function encodeMessage(msg: EncodableMessage): Buffer {
       buf.writeUInt32BE(msg.framingType >>> 0, o + 16);
       buf.writeUInt16BE(msg.packetRecvWindowSize, o + 20);
       buf.writeUInt16BE(msg.packetProcessingDelay, o + 22);
-      buf.writeUInt16BE(Math.min(msg.phoneNumber.length, STRING_FIELD_BYTES), o + 24);
-      writeString(buf, o + 28, msg.phoneNumber, STRING_FIELD_BYTES);
+      // Phone Number Length is "the actual number of valid digits": what was written, not what was asked.
+      buf.writeUInt16BE(writeString(buf, o + 28, msg.phoneNumber, STRING_FIELD_BYTES), o + 24);
       writeString(buf, o + 28 + STRING_FIELD_BYTES, msg.subaddress, STRING_FIELD_BYTES);
       break;
     case ControlMessageType.OutgoingCallReply:
