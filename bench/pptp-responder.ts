@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:net';
 import { ControlMessageType as T, PptpFramer, encodeMessage } from '../shared/pptp/index.js';
 
 const [first, last] = (process.argv[2] ?? '20000-20009').split('-').map(Number) as [number, number];
+// Optional second range: ports that accept and then never say a word (deadline benchmarks).
+const [silentFirst, silentLast] = (process.argv[3] ?? '0-(-1)').split('-').map(Number) as [number, number];
 const host = '127.0.0.1';
 
 const sccrp = encodeMessage({
@@ -38,9 +40,20 @@ for (let port = first; port <= last; port++) {
       }
     });
   });
-  server.listen(port, host, () => {
-    if (++listening === last - first + 1) process.stdout.write('ready\n');
-  });
+  server.listen(port, host, ready);
   servers.push(server);
+}
+const silentSockets = new Set<import('node:net').Socket>();
+for (let port = silentFirst; port <= silentLast; port++) {
+  const server = createServer((socket) => {
+    silentSockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => silentSockets.delete(socket));
+  });
+  server.listen(port, host, ready);
+  servers.push(server);
+}
+function ready(): void {
+  if (++listening === last - first + 1 + Math.max(0, silentLast - silentFirst + 1)) process.stdout.write('ready\n');
 }
 process.on('SIGTERM', () => process.exit(0));

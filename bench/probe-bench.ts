@@ -23,6 +23,9 @@ const THROUGHPUT_PROBES = num('throughput', 5000);
 const THROUGHPUT_CONCURRENCY = num('throughput-concurrency', 32);
 const PPTPD_PROBES = num('pptpd-probes', 200);
 const BASE_PORT = 20000;
+const SILENT_BASE_PORT = 40000;
+const SILENT_TARGETS = num('silent', 1000);
+const SILENT_TIMEOUT_MS = 1000;
 const self = fileURLToPath(import.meta.url);
 
 // ---------- outside: make a namespace and run the benchmark inside it ----------
@@ -197,7 +200,8 @@ async function inside(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pptp-bench-'));
   const responderJs = join(self, '..', 'pptp-responder.js');
   const lastPort = BASE_PORT + TARGETS - 1;
-  const responder = spawn(process.execPath, [responderJs, `${BASE_PORT}-${lastPort}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const silentRange = `${SILENT_BASE_PORT}-${SILENT_BASE_PORT + SILENT_TARGETS - 1}`;
+  const responder = spawn(process.execPath, [responderJs, `${BASE_PORT}-${lastPort}`, silentRange], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const print = (...l: string[]): void => {
     for (const x of l) console.log(x);
@@ -221,8 +225,10 @@ async function inside(): Promise<void> {
     const many: ProbeTarget[] = Array.from({ length: THROUGHPUT_PROBES }, (_, i) => targets[i % targets.length]!);
     print(...summary(`throughput: ${THROUGHPUT_PROBES} probes at concurrency ${THROUGHPUT_CONCURRENCY}, no pacing`, await probeAll(many, THROUGHPUT_CONCURRENCY, 0)));
 
-    // 2. Accuracy: one run over every target, paced across the spread window, under capture.
+    // 2. Accuracy: one run over every target, paced across the spread window; first without a capture
+    //    (CPU figure free of tshark's competition for the two cores), then under capture.
     const interval = SPREAD_MS / TARGETS;
+    print(...summary(`paced: ${TARGETS} targets, one start every ${interval.toFixed(2)} ms, no capture`, await probeAll(targets, TARGETS, interval)));
     let cap = await startCapture(dir, 'paced');
     const paced = await probeAll(targets, TARGETS, interval);
     let flows = readCapture(await cap.stop(), serverPorts);
@@ -245,6 +251,37 @@ async function inside(): Promise<void> {
     const real = await probeAll(pptpdTargets, 4, 10);
     flows = readCapture(await cap.stop(), new Set([1723]));
     print(...summary(`real pptpd: ${PPTPD_PROBES} probes, concurrency 4, one start every 10 ms, under capture`, real), ...accuracy(real.results, flows));
+
+    // 5. Deadlines: silent peers (accept, never answer) all timing out together is the worst case for
+    //    "no result later than its deadline + 50 ms": every deadline timer fires in the same loop turn.
+    const silent: ProbeTarget[] = Array.from({ length: SILENT_TARGETS }, (_, i) => ({
+      target: `silent-${i}`,
+      host: '127.0.0.1',
+      port: SILENT_BASE_PORT + i,
+    }));
+    for (const [label, interval2] of [['all at once', 0], ['paced 1 ms', 1]] as const) {
+      const late: number[] = [];
+      const deps = nodeProbeDeps();
+      const t0 = performance.now();
+      const results = await runPaced(
+        silent,
+        async (t) => {
+          const started = performance.now();
+          const r = await probePptp(t, { timeoutMs: SILENT_TIMEOUT_MS }, deps);
+          late.push(performance.now() - started - SILENT_TIMEOUT_MS);
+          return r;
+        },
+        { concurrency: SILENT_TARGETS, startIntervalMs: interval2 },
+        nodeClock,
+        nodeTimers,
+      );
+      late.sort((a, b) => a - b);
+      const classes = new Set(results.map((r) => r.failure?.class));
+      print(
+        `deadlines (${label}): ${SILENT_TARGETS} silent peers, timeout ${SILENT_TIMEOUT_MS} ms, done in ${(performance.now() - t0).toFixed(0)} ms, classes ${[...classes].join(',')}`,
+        `  result after deadline by: p50 ${percentile(late, 50).toFixed(2)} ms  p99 ${percentile(late, 99).toFixed(2)} ms  max ${late.at(-1)!.toFixed(2)} ms`,
+      );
+    }
 
     print(`peak RSS of the prober: ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB`);
     const outFile = args.get('out');

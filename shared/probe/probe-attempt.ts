@@ -135,9 +135,10 @@ function identityOf(reply: StartControlConnectionReply): ServerIdentity {
 
 function connectErrorClass(code: string | undefined): FailureClass {
   switch (code) {
-    case 'ECONNREFUSED':
-    case 'ECONNRESET': // an RST in answer to the SYN is a refusal
+    case 'ECONNREFUSED': // RST in answer to the SYN: nothing listens
       return 'connect_refused';
+    case 'ECONNRESET': // the handshake completed, then the peer reset before we saw it: accepted and dropped
+      return 'connection_reset';
     case 'ETIMEDOUT':
       return 'connect_timeout';
     default:
@@ -245,8 +246,12 @@ class ProbeAttempt implements SocketHandlers {
         return;
       case 'connecting': {
         const cls = connectErrorClass(code);
-        const what = cls === 'connect_refused' ? 'connection refused' : cls === 'connect_timeout' ? 'connect timed out' : 'unreachable';
-        this.fail(cls, `${what}: ${this.input.address} port ${this.input.port} (${code ?? error.message})`, { code });
+        const what: Record<string, string> = {
+          connect_refused: 'connection refused',
+          connect_timeout: 'connect timed out',
+          connection_reset: 'connection reset during the handshake',
+        };
+        this.fail(cls, `${what[cls] ?? 'unreachable'}: ${this.input.address} port ${this.input.port} (${code ?? error.message})`, { code });
         return;
       }
       case 'call_settling':

@@ -107,8 +107,20 @@ function sleep(ms: number, deps: ProbeDeps): Promise<void> {
 }
 
 /**
- * Probes one gateway. `timeoutMs` bounds the whole probe, retries included: attempt i of n gets an equal
- * share of what is left, so that a silent gateway cannot eat the budget of the retries.
+ * Pauses between attempts, planned up front so that attempt budgets can set them aside. Together they
+ * never take more than half the deadline: the rest belongs to the attempts.
+ */
+function planBackoffs(options: ProbeOptions, attempts: number): number[] {
+  const plan = Array.from({ length: attempts - 1 }, (_, i) => options.retryBackoffMs * 2 ** i);
+  const total = plan.reduce((a, b) => a + b, 0);
+  const cap = options.timeoutMs / 2;
+  return total > cap ? plan.map((b) => (b * cap) / total) : plan;
+}
+
+/**
+ * Probes one gateway. `timeoutMs` bounds the whole probe, retries included. Each attempt gets an equal
+ * share of the time left after the remaining pauses are set aside, so a silent gateway cannot eat the
+ * budget of the retries, and time an early failure did not use passes on to the next attempt.
  */
 export async function probePptp(target: ProbeTarget, options: Partial<ProbeOptions>, deps: ProbeDeps): Promise<ProbeResult> {
   const opts: ProbeOptions = { ...DEFAULT_PROBE_OPTIONS, ...options };
@@ -121,11 +133,13 @@ export async function probePptp(target: ProbeTarget, options: Partial<ProbeOptio
   let outcome: AttemptOutcome = { ok: false, notes: [] };
   let attempts = 0;
   const maxAttempts = Math.max(1, Math.floor(opts.attempts));
+  const backoffs = planBackoffs(opts, maxAttempts);
 
   while (attempts < maxAttempts) {
     attempts++;
     const now = clock.now();
-    const share = (deadlineAt - now) / (maxAttempts - attempts + 1);
+    const pausesLeft = backoffs.slice(attempts - 1).reduce((a, b) => a + b, 0);
+    const share = (deadlineAt - now - pausesLeft) / (maxAttempts - attempts + 1);
     const attemptDeadline = attempts === maxAttempts ? deadlineAt : now + share;
     if (!resolved) {
       const dns = await resolveWithin(target.host, attemptDeadline, deps);
@@ -137,7 +151,7 @@ export async function probePptp(target: ProbeTarget, options: Partial<ProbeOptio
     }
     if (resolved) outcome = await attemptOnce(resolved, target, opts, attemptDeadline, deps);
     if (outcome.ok || attempts >= maxAttempts || deps.signal?.aborted) break;
-    const backoff = Math.min(opts.retryBackoffMs * 2 ** (attempts - 1), deadlineAt - clock.now() - MIN_ATTEMPT_BUDGET_MS);
+    const backoff = Math.min(backoffs[attempts - 1]!, deadlineAt - clock.now() - MIN_ATTEMPT_BUDGET_MS);
     if (backoff < 0) break;
     if (backoff > 0) await sleep(backoff, deps);
     if (deadlineAt - clock.now() < MIN_ATTEMPT_BUDGET_MS) break;

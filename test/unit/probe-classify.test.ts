@@ -89,6 +89,7 @@ describe('probePptp (fake socket and clock)', () => {
     ['EHOSTUNREACH', 'network_unreachable'],
     ['EADDRNOTAVAIL', 'network_unreachable'],
     ['ETIMEDOUT', 'connect_timeout'],
+    ['ECONNRESET', 'connection_reset'],
   ])('classifies a connect error %s as %s', async (code, cls) => {
     const world = fakeWorld();
     const pending = probePptp(target, {}, world.deps);
@@ -406,7 +407,7 @@ describe('probePptp (fake socket and clock)', () => {
       await flush();
       expect(world.sockets).toHaveLength(2);
       world.socket().connect(); // second attempt connects, then stays silent until its share runs out
-      world.clock.advance(1450); // (3000 - 100) / 2
+      world.clock.advance(1350); // (3000 - 100 elapsed - 200 pause set aside) / 2
       await flush();
       world.clock.advance(200); // second backoff (doubled)
       await flush();
@@ -414,7 +415,7 @@ describe('probePptp (fake socket and clock)', () => {
       world.socket().error('ECONNRESET');
       const result = await pending;
       expect(result.attempts).toBe(3);
-      expect(result.failure?.class).toBe('connect_refused');
+      expect(result.failure?.class).toBe('connection_reset'); // the last attempt's, not the first's
       expect(result.timings.totalMs).toBeLessThanOrEqual(3000);
     });
 
