@@ -50,7 +50,7 @@ export const FAILURE_CLASS_INFO: Readonly<Record<FailureClass, FailureClassInfo>
     runbook: runbook('network_unreachable'),
   },
   connect_timeout: {
-    explanation: 'No answer to the TCP SYN on port 1723: the port is filtered or the host is down.',
+    explanation: 'No answer to the TCP SYN on the PPTP port: the port is filtered or the host is down.',
     likelyCauses: [
       'Firewall or cloud security group dropping TCP 1723 (a rule change, or an allow-list that excludes the probe)',
       'Gateway host or its WAN link down',
@@ -60,7 +60,7 @@ export const FAILURE_CLASS_INFO: Readonly<Record<FailureClass, FailureClassInfo>
     runbook: runbook('connect_timeout'),
   },
   connect_refused: {
-    explanation: 'The host answered the TCP SYN with a reset: nothing listens on port 1723.',
+    explanation: 'The host answered the TCP SYN with a reset: nothing listens on the PPTP port.',
     likelyCauses: [
       'pptpd / Routing and Remote Access service stopped or crashed',
       'Service bound to another address or port after a config change',
