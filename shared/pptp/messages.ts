@@ -148,29 +148,30 @@ function writeString(buf: Buffer, offset: number, value: string, width: number):
   return buf.write(value.slice(0, width - 1), offset, width - 1, 'latin1');
 }
 
+type ControlConnectionBody = Omit<StartControlConnectionRequest, 'type'>;
+
+/** SCCRQ and SCCRP share one layout; the reply puts its result and error codes in SCCRQ's reserved bytes. */
+function writeControlConnectionBody(buf: Buffer, o: number, msg: ControlConnectionBody): void {
+  buf.writeUInt16BE(msg.protocolVersion, o);
+  buf.writeUInt32BE(msg.framingCapabilities >>> 0, o + 4);
+  buf.writeUInt32BE(msg.bearerCapabilities >>> 0, o + 8);
+  buf.writeUInt16BE(msg.maxChannels, o + 12);
+  buf.writeUInt16BE(msg.firmwareRevision, o + 14);
+  writeString(buf, o + 16, msg.hostname, STRING_FIELD_BYTES);
+  writeString(buf, o + 16 + STRING_FIELD_BYTES, msg.vendor, STRING_FIELD_BYTES);
+}
+
 export function encodeMessage(msg: EncodableMessage): Buffer {
   const buf = header(msg.type);
   const o = HEADER_SIZE_BYTES;
   switch (msg.type) {
     case ControlMessageType.StartControlConnectionRequest:
-      buf.writeUInt16BE(msg.protocolVersion, o);
-      buf.writeUInt32BE(msg.framingCapabilities >>> 0, o + 4);
-      buf.writeUInt32BE(msg.bearerCapabilities >>> 0, o + 8);
-      buf.writeUInt16BE(msg.maxChannels, o + 12);
-      buf.writeUInt16BE(msg.firmwareRevision, o + 14);
-      writeString(buf, o + 16, msg.hostname, STRING_FIELD_BYTES);
-      writeString(buf, o + 16 + STRING_FIELD_BYTES, msg.vendor, STRING_FIELD_BYTES);
+      writeControlConnectionBody(buf, o, msg);
       break;
     case ControlMessageType.StartControlConnectionReply:
-      buf.writeUInt16BE(msg.protocolVersion, o);
+      writeControlConnectionBody(buf, o, msg);
       buf.writeUInt8(msg.resultCode, o + 2);
       buf.writeUInt8(msg.errorCode, o + 3);
-      buf.writeUInt32BE(msg.framingCapabilities >>> 0, o + 4);
-      buf.writeUInt32BE(msg.bearerCapabilities >>> 0, o + 8);
-      buf.writeUInt16BE(msg.maxChannels, o + 12);
-      buf.writeUInt16BE(msg.firmwareRevision, o + 14);
-      writeString(buf, o + 16, msg.hostname, STRING_FIELD_BYTES);
-      writeString(buf, o + 16 + STRING_FIELD_BYTES, msg.vendor, STRING_FIELD_BYTES);
       break;
     case ControlMessageType.StopControlConnectionRequest:
       buf.writeUInt8(msg.reason, o);
@@ -292,6 +293,18 @@ function readString(buf: Buffer, offset: number, width: number): string {
   return out.trimEnd();
 }
 
+function readControlConnectionBody(buf: Buffer, o: number): ControlConnectionBody {
+  return {
+    protocolVersion: buf.readUInt16BE(o),
+    framingCapabilities: buf.readUInt32BE(o + 4),
+    bearerCapabilities: buf.readUInt32BE(o + 8),
+    maxChannels: buf.readUInt16BE(o + 12),
+    firmwareRevision: buf.readUInt16BE(o + 14),
+    hostname: readString(buf, o + 16, STRING_FIELD_BYTES),
+    vendor: readString(buf, o + 16 + STRING_FIELD_BYTES, STRING_FIELD_BYTES),
+  };
+}
+
 /** Decodes one complete control message starting at `start`. Throws only PptpDecodeError. */
 export function decodeMessage(bytes: Uint8Array, start = 0): ControlMessage {
   const buf = asBuffer(bytes);
@@ -308,29 +321,11 @@ export function decodeMessage(bytes: Uint8Array, start = 0): ControlMessage {
   const o = start + HEADER_SIZE_BYTES;
   switch (type) {
     case ControlMessageType.StartControlConnectionRequest:
-      return {
-        type,
-        protocolVersion: buf.readUInt16BE(o),
-        framingCapabilities: buf.readUInt32BE(o + 4),
-        bearerCapabilities: buf.readUInt32BE(o + 8),
-        maxChannels: buf.readUInt16BE(o + 12),
-        firmwareRevision: buf.readUInt16BE(o + 14),
-        hostname: readString(buf, o + 16, STRING_FIELD_BYTES),
-        vendor: readString(buf, o + 16 + STRING_FIELD_BYTES, STRING_FIELD_BYTES),
-      };
-    case ControlMessageType.StartControlConnectionReply:
-      return {
-        type,
-        protocolVersion: buf.readUInt16BE(o),
-        resultCode: buf[o + 2]!,
-        errorCode: buf[o + 3]!,
-        framingCapabilities: buf.readUInt32BE(o + 4),
-        bearerCapabilities: buf.readUInt32BE(o + 8),
-        maxChannels: buf.readUInt16BE(o + 12),
-        firmwareRevision: buf.readUInt16BE(o + 14),
-        hostname: readString(buf, o + 16, STRING_FIELD_BYTES),
-        vendor: readString(buf, o + 16 + STRING_FIELD_BYTES, STRING_FIELD_BYTES),
-      };
+      return { type, ...readControlConnectionBody(buf, o) };
+    case ControlMessageType.StartControlConnectionReply: {
+      const { protocolVersion, ...rest } = readControlConnectionBody(buf, o);
+      return { type, protocolVersion, resultCode: buf[o + 2]!, errorCode: buf[o + 3]!, ...rest };
+    }
     case ControlMessageType.StopControlConnectionRequest:
       return { type, reason: buf[o]! };
     case ControlMessageType.StopControlConnectionReply:

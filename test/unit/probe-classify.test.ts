@@ -22,6 +22,19 @@ const sccrp = (resultCode = 1, errorCode = 0): Uint8Array =>
     vendor: 'Microsoft',
   });
 const reply = (msg: EncodableMessage): Uint8Array => encodeMessage(msg);
+const ocrp = (peerCallId: number, fields: { callId?: number; resultCode?: number; causeCode?: number } = {}): Uint8Array =>
+  encodeMessage({
+    type: T.OutgoingCallReply,
+    callId: fields.callId ?? 5,
+    peerCallId,
+    resultCode: fields.resultCode ?? 1,
+    errorCode: 0,
+    causeCode: fields.causeCode ?? 0,
+    connectSpeed: 1e6,
+    packetRecvWindowSize: 16,
+    packetProcessingDelay: 0,
+    physicalChannelId: 0,
+  });
 
 function expectSent<K extends ControlMessage['type']>(socket: FakeSocket, type: K): Extract<ControlMessage, { type: K }> {
   const last = socket.lastSent();
@@ -252,18 +265,7 @@ describe('probePptp (fake socket and clock)', () => {
       const ocrq = expectSent(s, T.OutgoingCallRequest);
       world.clock.advance(7);
       s.receive(
-        reply({
-          type: T.OutgoingCallReply,
-          callId: 77,
-          peerCallId: ocrq.callId,
-          resultCode: 1,
-          errorCode: 0,
-          causeCode: 0,
-          connectSpeed: 1e6,
-          packetRecvWindowSize: 16,
-          packetProcessingDelay: 0,
-          physicalChannelId: 0,
-        }),
+        ocrp(ocrq.callId, { callId: 77 }),
       );
       world.clock.advance(199);
       expect(s.lastSent().type).toBe(T.OutgoingCallRequest); // nothing cleared before the settle time
@@ -283,18 +285,7 @@ describe('probePptp (fake socket and clock)', () => {
       const pending = upToControl(world, { echo: false, call: true });
       const ocrq = expectSent(world.socket(), T.OutgoingCallRequest);
       world.socket().receive(
-        reply({
-          type: T.OutgoingCallReply,
-          callId: 0,
-          peerCallId: ocrq.callId,
-          resultCode: code,
-          errorCode: 0,
-          causeCode: 9,
-          connectSpeed: 0,
-          packetRecvWindowSize: 0,
-          packetProcessingDelay: 0,
-          physicalChannelId: 0,
-        }),
+        ocrp(ocrq.callId, { callId: 0, resultCode: code, causeCode: 9 }),
       );
       expect((await pending).failure).toMatchObject({ class: 'call_rejected', phase: 'call', resultCode: code, causeCode: 9 });
     });
@@ -304,18 +295,7 @@ describe('probePptp (fake socket and clock)', () => {
       const pending = upToControl(world, { echo: false, call: true, callSettleMs: 250 });
       const ocrq = expectSent(world.socket(), T.OutgoingCallRequest);
       world.socket().receive(
-        reply({
-          type: T.OutgoingCallReply,
-          callId: 5,
-          peerCallId: ocrq.callId,
-          resultCode: 1,
-          errorCode: 0,
-          causeCode: 0,
-          connectSpeed: 0,
-          packetRecvWindowSize: 0,
-          packetProcessingDelay: 0,
-          physicalChannelId: 0,
-        }),
+        ocrp(ocrq.callId, { callId: 5 }),
       );
       world.clock.advance(3);
       world.socket().receive(reply({ type: T.CallDisconnectNotify, callId: 5, resultCode: 1, errorCode: 0, causeCode: 0, callStatistics: '' }));
@@ -328,18 +308,7 @@ describe('probePptp (fake socket and clock)', () => {
       const pending = upToControl(world, { echo: false, call: true });
       const ocrq = expectSent(world.socket(), T.OutgoingCallRequest);
       world.socket().receive(
-        reply({
-          type: T.OutgoingCallReply,
-          callId: 5,
-          peerCallId: ocrq.callId,
-          resultCode: 1,
-          errorCode: 0,
-          causeCode: 0,
-          connectSpeed: 0,
-          packetRecvWindowSize: 0,
-          packetProcessingDelay: 0,
-          physicalChannelId: 0,
-        }),
+        ocrp(ocrq.callId, { callId: 5 }),
       );
       world.clock.advance(1);
       world.socket().end();
