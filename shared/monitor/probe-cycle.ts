@@ -1,0 +1,100 @@
+// One probe cycle in one region: probe every assigned target with bounded, paced concurrency inside the
+// invocation's deadline, log one line per probe, and publish the data points. Shared by the probe Lambda
+// and the local monitor; I/O comes in through deps.
+import type { MetricPublisher, PublishReport } from '../metrics/cloudwatch-publisher.js';
+import { datumsForResult, type Datum } from '../metrics/index.js';
+import { runPaced, type Clock, type ProbeOptions, type ProbeResult, type ProbeTarget, type Timers } from '../probe/index.js';
+
+export interface CycleTarget {
+  /** Config name: the metrics' Target dimension. */
+  name: string;
+  host: string;
+  port: number;
+  options: Partial<ProbeOptions> & { timeoutMs: number };
+}
+
+export interface CycleOptions {
+  region: string;
+  /** Start of the probe interval (ms since the epoch): every region timestamps its points with it. */
+  intervalStart: number;
+  /** Monotonic (deps.clock) time by which every probe must have returned. */
+  deadlineAt: number;
+  concurrency: number;
+  /** Preferred spacing of probe starts, in ms; shrunk when the deadline needs it. */
+  startIntervalMs: number;
+}
+
+export interface CycleDeps {
+  probe(target: ProbeTarget, options: Partial<ProbeOptions>): Promise<ProbeResult>;
+  clock: Clock;
+  timers: Timers;
+  publisher: MetricPublisher;
+  /** One structured log line. */
+  log(line: string): void;
+}
+
+export interface CycleReport {
+  probed: number;
+  ok: number;
+  failures: Record<string, number>;
+  /** Targets whose probe could not start before the deadline: reported as missing, never as down. */
+  skipped: string[];
+  points: number;
+  publish: PublishReport;
+}
+
+/** Below this many ms of budget a probe is not started at all: it could only report a false timeout. */
+export const MIN_PROBE_BUDGET_MS = 100;
+
+/**
+ * Spacing that spreads the starts but still lets the last probe finish by the deadline: the last start
+ * must leave a full timeout before the deadline.
+ */
+export function startSpacingMs(targets: readonly CycleTarget[], budgetMs: number, preferredMs: number): number {
+  if (targets.length <= 1) return 0;
+  const longest = Math.max(...targets.map((t) => t.options.timeoutMs));
+  const room = (budgetMs - longest) / (targets.length - 1);
+  return Math.max(0, Math.min(preferredMs, room));
+}
+
+export async function runProbeCycle(targets: readonly CycleTarget[], options: CycleOptions, deps: CycleDeps): Promise<CycleReport> {
+  const spacing = startSpacingMs(targets, options.deadlineAt - deps.clock.now(), options.startIntervalMs);
+  const skipped: string[] = [];
+  const points: Datum[] = [];
+  const failures: Record<string, number> = {};
+  let ok = 0;
+  await runPaced(
+    targets,
+    async (t) => {
+      const budget = options.deadlineAt - deps.clock.now();
+      if (budget < MIN_PROBE_BUDGET_MS) {
+        skipped.push(t.name);
+        deps.log(JSON.stringify({ level: 'WARN', message: 'probe skipped: invocation deadline', target: t.name, region: options.region }));
+        return;
+      }
+      // The deadline is the smaller of the target's timeout and what the invocation has left.
+      const result = await deps.probe({ target: t.name, host: t.host, port: t.port }, { ...t.options, timeoutMs: Math.min(t.options.timeoutMs, budget) });
+      if (result.ok) ok++;
+      else if (result.failure) failures[result.failure.class] = (failures[result.failure.class] ?? 0) + 1;
+      points.push(...datumsForResult(result, { target: t.name, region: options.region, intervalStart: options.intervalStart }));
+      deps.log(
+        JSON.stringify({
+          level: result.ok ? 'INFO' : 'WARN',
+          message: 'probe',
+          target: t.name,
+          region: options.region,
+          ok: result.ok,
+          failureClass: result.failure?.class,
+          failure: result.failure?.message,
+          attempts: result.attempts,
+          timings: result.timings,
+        }),
+      );
+    },
+    { concurrency: options.concurrency, startIntervalMs: spacing },
+    deps.clock,
+    deps.timers,
+  );
+  const publish = await deps.publisher.publish(points);
+  return { probed: targets.length - skipped.length, ok, failures, skipped, points: points.length, publish };
+}

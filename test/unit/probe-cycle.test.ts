@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
+import type { Datum } from '../../shared/metrics/index.js';
+import { runProbeCycle, startSpacingMs, type CycleTarget } from '../../shared/monitor/probe-cycle.js';
+import { planShards, targetsPerInvocation } from '../../shared/monitor/shards.js';
+import type { ProbeResult } from '../../shared/probe/index.js';
+import { FakeClock } from '../support/fake-io.js';
+
+const target = (name: string, timeoutMs = 5000): CycleTarget => ({ name, host: `${name}.example`, port: 1723, options: { timeoutMs } });
+
+function capturePublisher(): MetricPublisher & { sent: Datum[] } {
+  const sent: Datum[] = [];
+  return {
+    sent,
+    async publish(points) {
+      sent.push(...points);
+      return { requests: 1, retried: 0, published: points.length, loggedAsEmf: 0, errors: [] };
+    },
+  };
+}
+
+describe('runProbeCycle', () => {
+  it('probes every target with its own name as the metric dimension, logs one line each, publishes once', async () => {
+    // Prepare
+    const clock = new FakeClock();
+    const publisher = capturePublisher();
+    const lines: string[] = [];
+    const seen: Array<{ host: string; timeoutMs: number | undefined }> = [];
+    const probe = async (t: { target: string; host: string; port: number }, o: { timeoutMs?: number }): Promise<ProbeResult> => {
+      seen.push({ host: t.host, timeoutMs: o.timeoutMs });
+      const ok = t.target !== 'b';
+      return {
+        target: t.target,
+        host: t.host,
+        port: t.port,
+        ok,
+        attempts: 1,
+        notes: [],
+        timings: { dnsMs: 1, connectMs: 2, controlMs: ok ? 3 : undefined, echoMs: undefined, callMs: undefined, totalMs: 6 },
+        ...(ok ? {} : { failure: { class: 'control_timeout' as const, message: 'silent', phase: 'control' as const, elapsedMs: 5000 } }),
+      };
+    };
+    // Act
+    const report = await runProbeCycle(
+      [target('a'), target('b')],
+      { region: 'eu-west-1', intervalStart: 60_000, deadlineAt: clock.now() + 50_000, concurrency: 4, startIntervalMs: 0 },
+      { probe, clock, timers: clock.timersApi, publisher, log: (l) => lines.push(l) },
+    );
+    // Assess
+    expect(report).toMatchObject({ probed: 2, ok: 1, failures: { control_timeout: 1 }, skipped: [], points: 6 });
+    expect(seen).toEqual([
+      { host: 'a.example', timeoutMs: 5000 },
+      { host: 'b.example', timeoutMs: 5000 },
+    ]);
+    expect(publisher.sent.filter((d) => d.metricName === 'ProbeFailed').map((d) => [d.dimensions['Target'], d.value])).toEqual([
+      ['a', 0],
+      ['b', 1],
+    ]);
+    expect(publisher.sent.every((d) => d.timestamp === 60_000)).toBe(true);
+    const logged = lines.map((l) => JSON.parse(l) as { target: string; ok: boolean; failureClass?: string });
+    expect(logged.map((l) => [l.target, l.ok, l.failureClass])).toEqual([
+      ['a', true, undefined],
+      ['b', false, 'control_timeout'],
+    ]);
+    expect(lines.join('\n')).not.toContain('a.example'); // hosts stay out of the logs; names identify targets
+  });
+
+  it('gives a probe no more than what the invocation has left, and skips what cannot start in time', async () => {
+    const clock = new FakeClock();
+    const timeouts: number[] = [];
+    const probe = async (t: { target: string }, o: { timeoutMs?: number }): Promise<ProbeResult> => {
+      timeouts.push(o.timeoutMs!);
+      clock.advance(o.timeoutMs!); // every gateway is silent until its deadline
+      return { target: t.target, host: 'h', port: 1, ok: false, attempts: 1, notes: [], timings: { dnsMs: undefined, connectMs: undefined, controlMs: undefined, echoMs: undefined, callMs: undefined, totalMs: o.timeoutMs! }, failure: { class: 'connect_timeout', message: 'x', phase: 'connect', elapsedMs: o.timeoutMs! } };
+    };
+    const report = await runProbeCycle(
+      [target('a'), target('b'), target('c')],
+      { region: 'r', intervalStart: 0, deadlineAt: clock.now() + 7000, concurrency: 1, startIntervalMs: 0 },
+      { probe, clock, timers: clock.timersApi, publisher: capturePublisher(), log: () => undefined },
+    );
+    expect(timeouts).toEqual([5000, 2000]);
+    expect(report.skipped).toEqual(['c']);
+    expect(report.probed).toBe(2);
+  });
+});
+
+describe('startSpacingMs', () => {
+  it('keeps the preferred spacing when there is room and shrinks it when the deadline needs it', () => {
+    const many = Array.from({ length: 1001 }, (_, i) => target(`t${i}`, 5000));
+    expect(startSpacingMs(many, 60_000, 2)).toBe(2);
+    expect(startSpacingMs(many, 6_000, 2)).toBe(1); // (6000 - 5000) / 1000
+    expect(startSpacingMs(many, 4_000, 2)).toBe(0);
+    expect(startSpacingMs([target('solo')], 6_000, 2)).toBe(0);
+  });
+});
+
+describe('sharding', () => {
+  const limits = { budgetMs: 50_000, concurrency: 100, startIntervalMs: 2, maxTargetsPerInvocation: 2000 };
+
+  it('sizes an invocation by pacing, concurrency and the cap', () => {
+    expect(targetsPerInvocation(limits, 5000)).toBe(Math.min(22_501, 10 * 100, 2000));
+    expect(targetsPerInvocation({ ...limits, concurrency: 1000 }, 5000)).toBe(2000);
+    expect(targetsPerInvocation({ ...limits, concurrency: 1000, startIntervalMs: 40 }, 5000)).toBe(1126); // (50000 - 5000) / 40 + 1
+    expect(targetsPerInvocation({ ...limits, budgetMs: 4000 }, 5000)).toBe(1);
+  });
+
+  it('splits into even shards in config order and keeps every target exactly once', () => {
+    const targets = Array.from({ length: 2501 }, (_, i) => i);
+    const shards = planShards(targets, 1000);
+    expect(shards.map((s) => s.length)).toEqual([834, 834, 833]);
+    expect(shards.flat()).toEqual(targets);
+    expect(planShards([], 10)).toEqual([]);
+    expect(planShards([1, 2, 3], 10)).toEqual([[1, 2, 3]]);
+  });
+});
