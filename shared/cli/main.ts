@@ -3,13 +3,17 @@
 import { parseCheckArgs, CHECK_USAGE } from './check-args.js';
 import { runCheck } from './check-command.js';
 import { UsageError } from './usage-error.js';
+import { runValidate, VALIDATE_USAGE } from './validate-command.js';
 
 const USAGE = `usage: pptp-monitor <command> [options]
 
 commands:
   check <target...>   probe PPTP gateways once and print the result
+  validate [file]     check monitor.yml (or the given file) and print every problem
 
-${CHECK_USAGE}`;
+${CHECK_USAGE}
+
+${VALIDATE_USAGE}`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +33,11 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.removeListener('SIGINT', onSigint);
         }
       }
+      case 'validate':
+        return await runValidate(rest, {
+          out: (text) => process.stdout.write(text),
+          err: (text) => process.stderr.write(text),
+        });
       case '--help':
       case '-h':
       case 'help':

@@ -1,0 +1,236 @@
+// Applies defaults and checks the rules that involve more than one field. Works on the raw YAML value,
+// checking each field on its own, so that these rules still run (and report) when other parts of the
+// file are invalid: every error is reported at once.
+//
+// Merging: a target's own value wins over `defaults`, which wins over the built-in default. Mappings
+// (checks, slo, latency, down, tags) merge key by key; lists (regions, maintenance) replace.
+import { show, type PathProblem } from './format.js';
+import {
+  CONFIG_DEFAULTS,
+  INTERVAL_MINUTES,
+  nameSchema,
+  PARSE_OPTIONS,
+  TARGET_FIELDS,
+  type ParsedConfig,
+  type RawWindow,
+  type TargetFieldKey,
+  type TargetFieldValues,
+} from './schema.js';
+import type { AwsRegion } from './regions.js';
+import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from './types.js';
+
+type Source = 'target' | 'defaults';
+interface Picked<T> {
+  value: T;
+  from: Source;
+}
+const INVALID = Symbol('invalid');
+type Field<K extends TargetFieldKey> = Picked<TargetFieldValues[K]> | undefined | typeof INVALID;
+type Fields = { [K in TargetFieldKey]: Field<K> };
+
+const MERGED_MAPPINGS: ReadonlySet<TargetFieldKey> = new Set(['checks', 'slo', 'latency', 'down', 'tags']);
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseField<K extends TargetFieldKey>(key: K, raw: unknown): TargetFieldValues[K] | typeof INVALID {
+  const result = TARGET_FIELDS[key].safeParse(raw, PARSE_OPTIONS);
+  return result.success ? (result.data as TargetFieldValues[K]) : INVALID;
+}
+
+function pick<K extends TargetFieldKey>(key: K, own: Record<string, unknown> | undefined, defaults: Record<string, unknown> | undefined): Field<K> {
+  const mine = own !== undefined && key in own ? parseField(key, own[key]) : undefined;
+  if (mine === INVALID) return INVALID;
+  // A list or scalar of the target's own replaces the defaults' whatever they hold.
+  if (mine !== undefined && !MERGED_MAPPINGS.has(key)) return { value: mine, from: 'target' };
+  const inherited = defaults !== undefined && key in defaults ? parseField(key, defaults[key]) : undefined;
+  if (inherited === INVALID) return INVALID;
+  if (mine !== undefined && inherited !== undefined) {
+    return { value: { ...(inherited as object), ...(mine as object) } as TargetFieldValues[K], from: 'target' };
+  }
+  if (mine !== undefined) return { value: mine, from: 'target' };
+  if (inherited !== undefined) return { value: inherited, from: 'defaults' };
+  return undefined;
+}
+
+function collect(own: Record<string, unknown> | undefined, defaults: Record<string, unknown> | undefined): Fields {
+  const fields: Partial<Record<TargetFieldKey, unknown>> = {};
+  for (const key of Object.keys(TARGET_FIELDS) as TargetFieldKey[]) fields[key] = pick(key, own, defaults);
+  return fields as Fields;
+}
+
+/** The value, the built-in default when unset, or undefined when the field is invalid. */
+function valueOr<T>(field: Picked<T> | undefined | typeof INVALID, fallback: T): T | undefined {
+  if (field === INVALID) return undefined;
+  return field === undefined ? fallback : field.value;
+}
+
+/** Default quorum: a majority of the regions (1 of 1, 2 of 2, 2 of 3, 3 of 4, 3 of 5). */
+export function defaultQuorum(regionCount: number): number {
+  return Math.floor(regionCount / 2) + 1;
+}
+
+interface CrossRule {
+  /** Fields the rule reads. */
+  involves: readonly TargetFieldKey[];
+  /** The field reported: the first segment is the field key. */
+  subject: readonly [TargetFieldKey, ...string[]];
+  /** A problem, or undefined when the rule holds or cannot be judged (a value is missing or invalid). */
+  check(fields: Fields): string | undefined;
+}
+
+
+const CROSS_RULES: readonly CrossRule[] = [
+  {
+    involves: ['quorum', 'regions'],
+    subject: ['quorum'],
+    check: (f) => {
+      if (f.quorum === undefined || f.quorum === INVALID || f.regions === undefined || f.regions === INVALID) return undefined;
+      const regions = f.regions.value.length;
+      if (f.quorum.value <= regions) return undefined;
+      return `must be at most the number of regions (${regions}), got ${f.quorum.value}`;
+    },
+  },
+  {
+    involves: ['timeout', 'interval'],
+    subject: ['timeout'],
+    check: (f) => {
+      const timeout = valueOr(f.timeout, CONFIG_DEFAULTS.timeout);
+      const interval = valueOr(f.interval, CONFIG_DEFAULTS.interval);
+      if (timeout === undefined || interval === undefined) return undefined;
+      const intervalMs = INTERVAL_MINUTES[interval] * 60_000;
+      if (timeout < intervalMs) return undefined;
+      return `must be less than the interval (${interval} = ${intervalMs} ms), got ${timeout}`;
+    },
+  },
+  {
+    involves: ['latency', 'timeout'],
+    subject: ['latency', 'controlP95Ms'],
+    check: (f) => {
+      const timeout = valueOr(f.timeout, CONFIG_DEFAULTS.timeout);
+      if (f.latency === undefined || f.latency === INVALID || timeout === undefined) return undefined;
+      const p95 = f.latency.value.controlP95Ms;
+      if (p95 < timeout) return undefined;
+      return `must be less than the timeout (${timeout} ms), got ${p95}`;
+    },
+  },
+];
+
+function setIn(field: Field<TargetFieldKey>, scope: Source): boolean {
+  return field !== undefined && field !== INVALID && field.from === scope;
+}
+
+/** The problems found by the rules that span fields or targets. `raw` is the parsed YAML document. */
+export function crossCheck(raw: unknown): PathProblem[] {
+  const problems: PathProblem[] = [];
+  if (!isMapping(raw)) return problems;
+  const defaults = isMapping(raw.defaults) ? raw.defaults : undefined;
+
+  // Rules judged once on the defaults alone (with the built-in defaults), when defaults set a field they read.
+  const problemInDefaults = new Map<CrossRule, string>();
+  if (defaults !== undefined) {
+    const fields = collect(undefined, defaults);
+    for (const rule of CROSS_RULES) {
+      if (!rule.involves.some((key) => setIn(fields[key], 'defaults'))) continue;
+      const problem = rule.check(fields);
+      if (problem === undefined) continue;
+      problemInDefaults.set(rule, problem);
+      problems.push({ path: ['defaults', ...rule.subject], problem });
+    }
+  }
+
+  if (!Array.isArray(raw.targets)) return problems;
+  const names = new Map<string, number>();
+  raw.targets.forEach((target: unknown, i) => {
+    if (!isMapping(target)) return;
+    if (nameSchema.safeParse(target.name).success) {
+      const name = target.name as string;
+      if (names.has(name)) problems.push({ path: ['targets', i, 'name'], problem: `duplicate target name ${show(name)}` });
+      else names.set(name, i);
+    }
+    const fields = collect(target, defaults);
+    if (fields.regions === undefined) problems.push({ path: ['targets', i, 'regions'], problem: 'required (on the target or in defaults)' });
+    for (const rule of CROSS_RULES) {
+      // A rule on inherited values only was judged on the defaults; judge it here when the target sets
+      // one of its fields, unless that gives the very problem already reported at the defaults.
+      if (!rule.involves.some((key) => setIn(fields[key], 'target'))) continue;
+      const problem = rule.check(fields);
+      if (problem === undefined) continue;
+      const inherited = setIn(fields[rule.subject[0]], 'defaults');
+      if (inherited && problem === problemInDefaults.get(rule)) continue;
+      problems.push({ path: ['targets', i, ...rule.subject], problem: inherited ? `${problem} (from defaults)` : problem });
+    }
+  });
+  return problems;
+}
+
+function resolveWindow(window: RawWindow, scope: 'global' | 'target'): MaintenanceWindow {
+  const common = {
+    countsAgainstSla: window.countsAgainstSla ?? CONFIG_DEFAULTS.countsAgainstSla,
+    description: window.description,
+    scope,
+  };
+  switch (window.kind) {
+    case 'once':
+      return { kind: 'once', start: window.start, end: window.end, startMs: window.startMs, endMs: window.endMs, ...common };
+    case 'weekly':
+      return { kind: 'weekly', weekly: { ...window.weekly }, timezone: window.timezone, ...common };
+    case 'cron':
+      return { kind: 'cron', cron: window.cron, durationMinutes: window.durationMinutes, timezone: window.timezone, ...common };
+  }
+}
+
+const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
+
+function value<K extends TargetFieldKey>(field: Field<K>): TargetFieldValues[K] | undefined {
+  if (field === INVALID) throw new Error('resolveConfig called on an invalid config');
+  return field?.value;
+}
+
+/** The resolved config, from a document that passed the schema and crossCheck without a problem. */
+export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig): ResolvedConfig {
+  const defaults = isMapping(raw.defaults) ? raw.defaults : undefined;
+  const runbookBaseUrl = withSlash(parsed.runbookBaseUrl ?? CONFIG_DEFAULTS.runbookBaseUrl);
+  const globalWindows = (parsed.maintenance ?? []).map((w) => resolveWindow(w, 'global'));
+  const targets = parsed.targets.map((target, i): ResolvedTarget => {
+    const own = (raw.targets as unknown[])[i];
+    const f = collect(isMapping(own) ? own : undefined, defaults);
+    const regions = value(f.regions);
+    if (regions === undefined) throw new Error('resolveConfig called on an invalid config');
+    const interval = value(f.interval) ?? CONFIG_DEFAULTS.interval;
+    const slo = { ...CONFIG_DEFAULTS.slo, ...value(f.slo) };
+    const latency = value(f.latency);
+    return {
+      name: target.name,
+      host: target.host,
+      port: value(f.port) ?? CONFIG_DEFAULTS.port,
+      regions: [...regions],
+      interval,
+      intervalMinutes: INTERVAL_MINUTES[interval],
+      checks: { ...CONFIG_DEFAULTS.checks, ...value(f.checks) },
+      timeout: value(f.timeout) ?? CONFIG_DEFAULTS.timeout,
+      attempts: value(f.attempts) ?? CONFIG_DEFAULTS.attempts,
+      tags: { ...value(f.tags) },
+      owner: value(f.owner),
+      runbookBaseUrl: withSlash(value(f.runbookBaseUrl) ?? runbookBaseUrl),
+      slo: { availability: slo.availability, window: slo.window, windowDays: Number(slo.window.slice(0, -1)) },
+      latency: latency === undefined ? undefined : { controlP95Ms: latency.controlP95Ms },
+      quorum: value(f.quorum) ?? defaultQuorum(regions.length),
+      down: { ...CONFIG_DEFAULTS.down, ...value(f.down) },
+      maintenance: [...globalWindows, ...(value(f.maintenance) ?? []).map((w) => resolveWindow(w, 'target'))],
+    };
+  });
+  const regions = [...new Set(targets.flatMap((t) => t.regions))].sort() as AwsRegion[];
+  return {
+    version: 1,
+    namespace: parsed.namespace ?? CONFIG_DEFAULTS.namespace,
+    homeRegion: parsed.homeRegion,
+    runbookBaseUrl,
+    dashboardBaseUrl: parsed.dashboardBaseUrl,
+    targets,
+    maintenance: globalWindows,
+    alerts: { page: parsed.alerts?.page, ticket: parsed.alerts?.ticket },
+    regions,
+  };
+}

@@ -1,0 +1,404 @@
+// zod schemas for monitor.yml, field by field. Every schema and check carries our own text through
+// `error` (built with `says`); containers without one fall back to format.ts, which words them from the
+// issue code. Rules that need two fields (quorum against regions, timeout against interval, names unique
+// across targets) are in resolve.ts, which also applies the defaults.
+import { z } from 'zod';
+import { PPTP_PORT } from '../pptp/constants.js';
+import { DEFAULT_PROBE_OPTIONS } from '../probe/types.js';
+import { parseTarget, TargetParseError } from '../probe/target.js';
+import { parseCron } from './cron.js';
+import { GENERIC, says, show } from './format.js';
+import { AWS_REGIONS, isAwsRegion, type AwsRegion } from './regions.js';
+import type { Interval, Weekday } from './types.js';
+
+/**
+ * Where alerts link when no runbookBaseUrl is set: the runbooks directory of this project's docs.
+ * A runbook link is this base followed by `<failure class>.md` (or `<policy>.md`).
+ */
+// Repo-relative on purpose: we publish no hosted copy of the runbooks yet, and a made-up URL in an
+// alert would send an on-call engineer nowhere. Deployments set their own https runbookBaseUrl.
+export const DEFAULT_RUNBOOK_BASE_URL = 'docs/runbooks/';
+
+/** Every default, in one place (documented in monitor.example.yml). */
+export const CONFIG_DEFAULTS = {
+  namespace: 'PPTPMonitor',
+  runbookBaseUrl: DEFAULT_RUNBOOK_BASE_URL,
+  port: PPTP_PORT,
+  interval: '1m' as Interval,
+  checks: { echo: DEFAULT_PROBE_OPTIONS.echo, call: DEFAULT_PROBE_OPTIONS.call },
+  timeout: DEFAULT_PROBE_OPTIONS.timeoutMs,
+  attempts: DEFAULT_PROBE_OPTIONS.attempts,
+  slo: { availability: 99.9, window: '30d' },
+  down: { for: 3 },
+  countsAgainstSla: false,
+} as const;
+
+export const LIMITS = {
+  timeout: { min: 100, max: 60_000 },
+  attempts: { min: 1, max: 5 },
+  tags: 10,
+  tagKeyChars: 128,
+  tagValueChars: 256,
+  downFor: { min: 1, max: 60 },
+  durationMinutes: { min: 1, max: 7 * 24 * 60 },
+  sloWindowDays: { min: 1, max: 90 },
+} as const;
+
+export const INTERVAL_MINUTES: Readonly<Record<Interval, 1 | 5>> = { '1m': 1, '5m': 5 };
+export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/** Options for every parse: our generic marker instead of zod's messages, and the input kept for `got`. */
+export const PARSE_OPTIONS = { error: () => GENERIC, reportInput: true } as const;
+
+// ---------------------------------------------------------------------------------------------- leaves
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const str = (expectation: string) => z.string({ error: says(expectation) });
+
+function wholeNumber(min: number, max: number, unit?: string) {
+  const range = unit === undefined ? `${min}-${max}` : `${min}-${max} ${unit}`;
+  const typeText = says(`must be a whole number ${range}`);
+  const rangeText = says(`must be ${range}`);
+  return z
+    .number({ error: typeText })
+    .int({ error: typeText })
+    .min(min, { error: rangeText })
+    .max(max, { error: rangeText });
+}
+
+const bool = z.boolean({ error: says('must be true or false') });
+
+export const TARGET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const NAME_RULE =
+  'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit (target names are CloudWatch dimension values)';
+export const nameSchema = str(NAME_RULE).regex(TARGET_NAME, { error: says(NAME_RULE) });
+
+function hostProblem(host: string): string | undefined {
+  if (host === '') return 'must not be empty';
+  if (host.trim() !== host) return `must not have leading or trailing spaces, got ${show(host)}`;
+  try {
+    if (parseTarget(host).host === host) return undefined;
+  } catch (err) {
+    if (!(err instanceof TargetParseError)) throw err;
+    return `must be a host name or IP address, got ${show(host)}`;
+  }
+  return `must be a host name or IP address without brackets or a port (set port separately), got ${show(host)}`;
+}
+
+export const hostSchema = str('must be a host name or IP address').superRefine((host, ctx) => {
+  const problem = hostProblem(host);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const regionSchema = z
+  .string({ error: says('must be an AWS region code such as us-east-1') })
+  .refine((r) => isAwsRegion(r), { error: (iss) => `unknown AWS region ${show(iss.input)}` })
+  .transform((r) => r as AwsRegion);
+
+export const regionsSchema = z
+  .array(regionSchema, { error: says('must be a list of AWS region codes') })
+  .min(1, { error: 'must list at least one AWS region' })
+  .superRefine(
+    (regions: readonly unknown[], ctx) => {
+      const seen = new Set<unknown>();
+      regions.forEach((region, i) => {
+        if (typeof region !== 'string') return;
+        if (seen.has(region)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate region ${show(region)}` });
+        seen.add(region);
+      });
+    },
+    // Also when some entries are invalid, so that every problem is reported at once.
+    { when: (payload) => Array.isArray(payload.value) },
+  );
+
+const HTTPS_URL_RULE = 'must be an https:// URL';
+const httpsUrlSchema = str(HTTPS_URL_RULE).refine(
+  (text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+    } catch {
+      return false;
+    }
+  },
+  { error: says(HTTPS_URL_RULE) },
+);
+
+const timeZoneCache = new Map<string, boolean>();
+/** An IANA time zone name (Europe/Berlin, UTC) that this runtime's Intl knows. */
+export function isTimeZone(name: string): boolean {
+  let known = timeZoneCache.get(name);
+  if (known === undefined) {
+    known = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name);
+    if (known) {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: name });
+      } catch {
+        known = false;
+      }
+    }
+    timeZoneCache.set(name, known);
+  }
+  return known;
+}
+
+const timeZoneSchema = str('must be an IANA time zone name such as Europe/Berlin').refine(isTimeZone, {
+  error: (iss) => `unknown IANA time zone ${show(iss.input)}`,
+});
+
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+/** ms since the epoch of an ISO 8601 date-time with a UTC offset, or undefined. */
+export function parseIsoDateTime(text: string): number | undefined {
+  const m = ISO_DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s = '0', , oh = '0', om = '0'] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 14 || Number(om) > 59) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const ISO_RULE = "must be an ISO 8601 date-time with a UTC offset, e.g. '2025-03-01T02:00:00Z'";
+export const isoDateTimeSchema = str(ISO_RULE).refine((t) => parseIsoDateTime(t) !== undefined, { error: says(ISO_RULE) });
+
+const TIME_OF_DAY_RULE = "must be a time of day 'HH:MM' from 00:00 to 23:59";
+const timeOfDaySchema = str(TIME_OF_DAY_RULE).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: says(TIME_OF_DAY_RULE) });
+
+const cronSchema = str('must be a 5-field cron expression (minute hour day-of-month month day-of-week)').superRefine((text, ctx) => {
+  const result = parseCron(text);
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: `${result.problem}, got ${show(text)}` });
+});
+
+const durationMinutesSchema = wholeNumber(LIMITS.durationMinutes.min, LIMITS.durationMinutes.max, 'minutes');
+
+// ------------------------------------------------------------------------------------ maintenance windows
+
+const commonWindowShape = {
+  countsAgainstSla: bool.optional(),
+  description: str('must be a string').optional(),
+};
+
+const oneOffWindowSchema = z.strictObject({ start: isoDateTimeSchema, end: isoDateTimeSchema, ...commonWindowShape });
+
+const weeklyWindowSchema = z.strictObject({
+  weekly: z.strictObject({
+    day: z.enum(WEEKDAYS as [Weekday, ...Weekday[]], { error: says(`must be one of ${WEEKDAYS.join(', ')}`) }),
+    start: timeOfDaySchema,
+    durationMinutes: durationMinutesSchema,
+  }),
+  timezone: timeZoneSchema,
+  ...commonWindowShape,
+});
+
+const cronWindowSchema = z.strictObject({
+  cron: cronSchema,
+  durationMinutes: durationMinutesSchema,
+  timezone: timeZoneSchema,
+  ...commonWindowShape,
+});
+
+export type RawWindow =
+  | ({ kind: 'once'; startMs: number; endMs: number } & z.output<typeof oneOffWindowSchema>)
+  | ({ kind: 'weekly' } & z.output<typeof weeklyWindowSchema>)
+  | ({ kind: 'cron' } & z.output<typeof cronWindowSchema>);
+
+const WINDOW_FORMS =
+  'must be a one-off window (start, end), a weekly window (weekly, timezone) or a cron window (cron, durationMinutes, timezone)';
+
+/**
+ * A window is told apart by its keys (start/end, weekly or cron), then checked as that form alone, so the
+ * errors are about the form the user meant rather than about every form of a union.
+ */
+export const windowSchema = z.unknown().transform((value, ctx): RawWindow => {
+  if (!isMapping(value)) {
+    ctx.addIssue({ code: 'custom', message: `${WINDOW_FORMS}, got ${show(value)}` });
+    return z.NEVER;
+  }
+  const forms = [
+    'start' in value || 'end' in value ? 'start/end' : undefined,
+    'weekly' in value ? 'weekly' : undefined,
+    'cron' in value ? 'cron' : undefined,
+  ].filter((f): f is string => f !== undefined);
+  if (forms.length === 0) {
+    const keys = Object.keys(value);
+    const got = keys.length === 0 ? 'an empty mapping' : `a mapping with ${keys.map((k) => show(k)).join(', ')}`;
+    ctx.addIssue({ code: 'custom', message: `${WINDOW_FORMS}, got ${got}` });
+    return z.NEVER;
+  }
+  if (forms.length > 1) {
+    ctx.addIssue({ code: 'custom', message: `has ${forms.join(' and ')}: a window is one-off (start, end), weekly or cron, not several` });
+    return z.NEVER;
+  }
+  const forward = (issues: readonly z.core.$ZodIssue[]): void => {
+    for (const issue of issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+  };
+  if (forms[0] === 'weekly') {
+    const r = weeklyWindowSchema.safeParse(value, PARSE_OPTIONS);
+    if (!r.success) return forward(r.error.issues), z.NEVER;
+    return { kind: 'weekly', ...r.data };
+  }
+  if (forms[0] === 'cron') {
+    const r = cronWindowSchema.safeParse(value, PARSE_OPTIONS);
+    if (!r.success) return forward(r.error.issues), z.NEVER;
+    return { kind: 'cron', ...r.data };
+  }
+  const r = oneOffWindowSchema.safeParse(value, PARSE_OPTIONS);
+  if (!r.success) forward(r.error.issues);
+  const startMs = typeof value.start === 'string' ? parseIsoDateTime(value.start) : undefined;
+  const endMs = typeof value.end === 'string' ? parseIsoDateTime(value.end) : undefined;
+  if (startMs !== undefined && endMs !== undefined && endMs <= startMs) {
+    ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${String(value.start)}), got ${show(value.end)}` });
+    return z.NEVER;
+  }
+  if (!r.success || startMs === undefined || endMs === undefined) return z.NEVER;
+  return { kind: 'once', ...r.data, startMs, endMs };
+});
+
+export const maintenanceSchema = z.array(windowSchema, { error: says('must be a list of maintenance windows') });
+
+// ---------------------------------------------------------------------------------- per-target fields
+
+const TOPIC_RULE = 'must be an SNS topic name or ARN (arn:aws:sns:<region>:<account>:<name>)';
+const topicSchema = str(TOPIC_RULE).refine(
+  (t) => /^[A-Za-z0-9_-]{1,256}$/.test(t) || /^arn:aws:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(t),
+  { error: says(TOPIC_RULE) },
+);
+
+const tagsSchema = z
+  .record(z.string(), str('must be a string').max(LIMITS.tagValueChars, { error: says(`must be at most ${LIMITS.tagValueChars} characters`) }), {
+    error: says('must be a mapping of tag names to strings'),
+  })
+  .superRefine(
+    (tags: Record<string, unknown>, ctx) => {
+    const keys = Object.keys(tags);
+    if (keys.length > LIMITS.tags) ctx.addIssue({ code: 'custom', message: `must have at most ${LIMITS.tags} tags, got ${keys.length}` });
+    for (const key of keys) {
+      if (key === '' || key.length > LIMITS.tagKeyChars) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `tag name must be 1-${LIMITS.tagKeyChars} characters, got ${show(key)}` });
+      } else if (key.toLowerCase().startsWith('aws:')) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `tag names starting with 'aws:' are reserved by AWS, got ${show(key)}` });
+      }
+    }
+    },
+    { when: (payload) => isMapping(payload.value) },
+  );
+
+const PERCENT_RULE = 'must be a percentage above 0 and below 100, e.g. 99.9';
+const sloWindowRule = `must be a number of days from ${LIMITS.sloWindowDays.min}d to ${LIMITS.sloWindowDays.max}d, e.g. '30d'`;
+const sloSchema = z.strictObject(
+  {
+    availability: z
+      .number({ error: says(PERCENT_RULE) })
+      .refine((n) => n > 0 && n < 100, { error: says(PERCENT_RULE) })
+      .optional(),
+    window: str(sloWindowRule)
+      .refine(
+        (w) => {
+          const m = /^(\d{1,3})d$/.exec(w);
+          return m !== null && Number(m[1]) >= LIMITS.sloWindowDays.min && Number(m[1]) <= LIMITS.sloWindowDays.max;
+        },
+        { error: says(sloWindowRule) },
+      )
+      .optional(),
+  },
+  { error: says('must be a mapping with availability and window') },
+);
+
+const latencySchema = z.strictObject(
+  {
+    controlP95Ms: z
+      .number({ error: says('must be a positive number of ms') })
+      .refine((n) => n > 0, { error: says('must be a positive number of ms') }),
+  },
+  { error: says('must be a mapping with controlP95Ms') },
+);
+
+const checksSchema = z.strictObject({ echo: bool.optional(), call: bool.optional() }, { error: says('must be a mapping with echo and call') });
+const downSchema = z.strictObject(
+  { for: wholeNumber(LIMITS.downFor.min, LIMITS.downFor.max, 'intervals').optional() },
+  { error: says('must be a mapping with for') },
+);
+
+/** The fields a target may set, and defaults may set for every target. */
+export const TARGET_FIELDS = {
+  port: wholeNumber(1, 65535),
+  regions: regionsSchema,
+  interval: z.enum(['1m', '5m'], { error: says("must be '1m' or '5m'") }),
+  checks: checksSchema,
+  timeout: wholeNumber(LIMITS.timeout.min, LIMITS.timeout.max, 'ms'),
+  attempts: wholeNumber(LIMITS.attempts.min, LIMITS.attempts.max),
+  tags: tagsSchema,
+  owner: str('must be a non-empty string').min(1, { error: 'must not be empty' }).max(256, { error: says('must be at most 256 characters') }),
+  runbookBaseUrl: httpsUrlSchema,
+  slo: sloSchema,
+  latency: latencySchema,
+  quorum: z
+    .number({ error: says('must be a whole number of regions, at least 1') })
+    .int({ error: says('must be a whole number of regions, at least 1') })
+    .min(1, { error: says('must be at least 1') })
+    .max(AWS_REGIONS.length, { error: says(`must be at most ${AWS_REGIONS.length}`) }),
+  down: downSchema,
+  maintenance: maintenanceSchema,
+};
+
+export type TargetFieldKey = keyof typeof TARGET_FIELDS;
+export type TargetFieldValues = { [K in TargetFieldKey]: z.output<(typeof TARGET_FIELDS)[K]> };
+
+const optionalTargetFields = {
+  port: TARGET_FIELDS.port.optional(),
+  regions: TARGET_FIELDS.regions.optional(),
+  interval: TARGET_FIELDS.interval.optional(),
+  checks: TARGET_FIELDS.checks.optional(),
+  timeout: TARGET_FIELDS.timeout.optional(),
+  attempts: TARGET_FIELDS.attempts.optional(),
+  tags: TARGET_FIELDS.tags.optional(),
+  owner: TARGET_FIELDS.owner.optional(),
+  runbookBaseUrl: TARGET_FIELDS.runbookBaseUrl.optional(),
+  slo: TARGET_FIELDS.slo.optional(),
+  latency: TARGET_FIELDS.latency.optional(),
+  quorum: TARGET_FIELDS.quorum.optional(),
+  down: TARGET_FIELDS.down.optional(),
+  maintenance: TARGET_FIELDS.maintenance.optional(),
+} satisfies Record<TargetFieldKey, z.ZodType>;
+
+const notInDefaults = z.never({ error: 'not allowed in defaults: every target sets its own name and host' }).optional();
+
+export const defaultsSchema = z.strictObject(
+  { name: notInDefaults, host: notInDefaults, ...optionalTargetFields },
+  { error: says('must be a mapping of per-target settings') },
+);
+
+export const targetSchema = z.strictObject(
+  { name: nameSchema, host: hostSchema, ...optionalTargetFields },
+  { error: says('must be a mapping with at least name and host') },
+);
+
+const NAMESPACE_RULE = "must be 1-255 printable ASCII characters, not starting with 'AWS/'";
+export const configSchema = z.strictObject(
+  {
+    version: z.literal(1, { error: says('must be 1') }),
+    namespace: str(NAMESPACE_RULE)
+      .refine((ns) => /^[\x20-\x7e]{1,255}$/.test(ns) && !ns.startsWith('AWS/'), { error: says(NAMESPACE_RULE) })
+      .optional(),
+    homeRegion: regionSchema,
+    runbookBaseUrl: httpsUrlSchema.optional(),
+    dashboardBaseUrl: httpsUrlSchema.optional(),
+    defaults: defaultsSchema.optional(),
+    targets: z
+      .array(targetSchema, { error: says('must be a list of targets') })
+      .min(1, { error: 'must list at least one target' }),
+    maintenance: maintenanceSchema.optional(),
+    alerts: z
+      .strictObject({ page: topicSchema.optional(), ticket: topicSchema.optional() }, { error: says('must be a mapping with page and ticket') })
+      .optional(),
+  },
+  { error: says('must be a mapping of settings (version, homeRegion, targets, ...)') },
+);
+
+export type ParsedConfig = z.output<typeof configSchema>;

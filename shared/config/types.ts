@@ -1,0 +1,96 @@
+// The resolved form of monitor.yml: what the probe Lambdas and the evaluator read. Every default is
+// applied, so no consumer needs to know a default. Field names follow the YAML keys.
+import type { AwsRegion } from './regions.js';
+
+export type Interval = '1m' | '5m';
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+interface WindowCommon {
+  /** Whether probe failures inside the window count against the SLO (default false). */
+  countsAgainstSla: boolean;
+  description: string | undefined;
+  /** 'global' for a window from the top-level `maintenance`, 'target' for the target's own (or defaults'). */
+  scope: 'global' | 'target';
+}
+
+export interface OneOffWindow extends WindowCommon {
+  kind: 'once';
+  /** ISO 8601 date-time with a UTC offset, as written. */
+  start: string;
+  end: string;
+  /** start and end in ms since the epoch. */
+  startMs: number;
+  endMs: number;
+}
+
+export interface WeeklyWindow extends WindowCommon {
+  kind: 'weekly';
+  weekly: { day: Weekday; /** 'HH:MM', local time in `timezone` */ start: string; durationMinutes: number };
+  /** IANA time zone name, e.g. Europe/Berlin. */
+  timezone: string;
+}
+
+export interface CronWindow extends WindowCommon {
+  kind: 'cron';
+  /** 5-field cron expression giving the start times, local time in `timezone` (see cron.ts). */
+  cron: string;
+  durationMinutes: number;
+  timezone: string;
+}
+
+export type MaintenanceWindow = OneOffWindow | WeeklyWindow | CronWindow;
+
+export interface ResolvedTarget {
+  /** Unique, `^[a-z0-9][a-z0-9-]{0,62}$`: used as the CloudWatch dimension value. */
+  name: string;
+  host: string;
+  port: number;
+  /** Probe regions, unique, in the order written. */
+  regions: AwsRegion[];
+  interval: Interval;
+  intervalMinutes: 1 | 5;
+  checks: { echo: boolean; call: boolean };
+  /** Deadline of one probe, retries included, in ms. */
+  timeout: number;
+  attempts: number;
+  tags: Record<string, string>;
+  owner: string | undefined;
+  /** https URL of the directory holding the runbooks; always ends with '/'. */
+  runbookBaseUrl: string;
+  slo: { /** percent, 0 < x < 100 */ availability: number; window: string; windowDays: number };
+  latency: { controlP95Ms: number } | undefined;
+  /** Regions that must see the target down before it counts as down. */
+  quorum: number;
+  down: { /** consecutive failed intervals before a region reports the target down */ for: number };
+  /** Global windows first, then the target's own (or the defaults'). */
+  maintenance: MaintenanceWindow[];
+}
+
+export interface ResolvedConfig {
+  version: 1;
+  namespace: string;
+  homeRegion: AwsRegion;
+  runbookBaseUrl: string;
+  dashboardBaseUrl: string | undefined;
+  targets: ResolvedTarget[];
+  /** The global windows (also included in every target's `maintenance`). */
+  maintenance: MaintenanceWindow[];
+  alerts: { page: string | undefined; ticket: string | undefined };
+  /** Every region some target is probed from, sorted. */
+  regions: AwsRegion[];
+}
+
+/**
+ * One problem in a config file. `path` is where it is (`targets[2].port`, `defaults.colour`; the source
+ * name for the file as a whole; `<source>:<line>:<column>` for a YAML syntax error); `problem` says what
+ * is wrong in our words, with the offending value. Printed as `<path>: <problem>`.
+ */
+export interface ConfigError {
+  path: string;
+  problem: string;
+  /** 1-based position in the source, when known. */
+  line?: number;
+  column?: number;
+}
+
+export type ConfigResult = { ok: true; config: ResolvedConfig } | { ok: false; errors: ConfigError[] };
