@@ -25,29 +25,46 @@ export interface ProbeResultJson {
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+const roundOptional = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : round(ms));
 
+/** Drops keys whose value is undefined, keeping the order in which the object was written. */
+function defined<T extends object>(obj: T): T {
+  for (const key of Object.keys(obj) as Array<keyof T>) if (obj[key] === undefined) delete obj[key];
+  return obj;
+}
+
+/** Keys in the documented order (address after port) for readers who diff outputs. */
 export function toResultJson(result: ProbeResult): ProbeResultJson {
   const t = result.timings;
-  const timings = {
-    dnsMs: t.dnsMs === undefined ? undefined : round(t.dnsMs),
-    connectMs: t.connectMs === undefined ? undefined : round(t.connectMs),
-    controlMs: t.controlMs === undefined ? undefined : round(t.controlMs),
-    echoMs: t.echoMs === undefined ? undefined : round(t.echoMs),
-    callMs: t.callMs === undefined ? undefined : round(t.callMs),
-    totalMs: round(t.totalMs),
-  };
-  const json: ProbeResultJson = { target: result.target, host: result.host, port: result.port, ok: result.ok, attempts: result.attempts, timings };
-  if (result.address !== undefined) json.address = result.address;
-  if (result.server) json.server = { ...result.server };
-  if (result.failure) {
-    const f = result.failure;
-    json.failure = { class: f.class, message: f.message, phase: f.phase, elapsedMs: round(f.elapsedMs), runbook: FAILURE_CLASS_INFO[f.class].runbook };
-    if (f.resultCode !== undefined) json.failure.resultCode = f.resultCode;
-    if (f.errorCode !== undefined) json.failure.errorCode = f.errorCode;
-    if (f.causeCode !== undefined) json.failure.causeCode = f.causeCode;
-  }
-  if (result.notes.length > 0) json.notes = [...result.notes];
-  // Re-order keys to the documented order (address after port) for readers who diff outputs.
-  const { target, host, port, address, ok, attempts, server, failure, notes } = json;
-  return JSON.parse(JSON.stringify({ target, host, port, address, ok, attempts, timings, server, failure, notes })) as ProbeResultJson;
+  const f = result.failure;
+  return defined<ProbeResultJson>({
+    target: result.target,
+    host: result.host,
+    port: result.port,
+    address: result.address,
+    ok: result.ok,
+    attempts: result.attempts,
+    timings: defined({
+      dnsMs: roundOptional(t.dnsMs),
+      connectMs: roundOptional(t.connectMs),
+      controlMs: roundOptional(t.controlMs),
+      echoMs: roundOptional(t.echoMs),
+      callMs: roundOptional(t.callMs),
+      totalMs: round(t.totalMs),
+    }),
+    server: result.server ? { ...result.server } : undefined,
+    failure: f
+      ? defined({
+          class: f.class,
+          message: f.message,
+          phase: f.phase,
+          elapsedMs: round(f.elapsedMs),
+          resultCode: f.resultCode,
+          errorCode: f.errorCode,
+          causeCode: f.causeCode,
+          runbook: FAILURE_CLASS_INFO[f.class].runbook,
+        })
+      : undefined,
+    notes: result.notes.length > 0 ? [...result.notes] : undefined,
+  });
 }
