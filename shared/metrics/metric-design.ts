@@ -15,6 +15,9 @@ export const MetricName = {
   ControlTime: 'ControlTime',
   /** 1 per failed probe, {Target, ProbeRegion, FailureClass}: published only when a probe fails. */
   ProbeFailures: 'ProbeFailures',
+  /** Probes completed by one invocation, {ProbeRegion}: the heartbeat that the "probes stopped
+   * reporting" alarm watches. One metric per region, not per target; sent in the cycle's own request. */
+  ProbesRun: 'ProbesRun',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

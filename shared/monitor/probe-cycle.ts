@@ -2,7 +2,7 @@
 // invocation's deadline, log one line per probe, and publish the data points. Shared by the probe Lambda
 // and the local monitor; I/O comes in through deps.
 import type { MetricPublisher, PublishReport } from '../metrics/cloudwatch-publisher.js';
-import { datumsForResult, type Datum } from '../metrics/index.js';
+import { datumsForResult, Dimension, MetricName, type Datum } from '../metrics/index.js';
 import { runPaced, type Clock, type ProbeOptions, type ProbeResult, type ProbeTarget, type Timers } from '../probe/index.js';
 
 export interface CycleTarget {
@@ -95,6 +95,10 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
     deps.clock,
     deps.timers,
   );
+  const probed = targets.length - skipped.length;
+  if (targets.length > 0) {
+    points.push({ metricName: MetricName.ProbesRun, dimensions: { [Dimension.ProbeRegion]: options.region }, timestamp: options.intervalStart, value: probed, unit: 'Count' });
+  }
   const publish = await deps.publisher.publish(points);
-  return { probed: targets.length - skipped.length, ok, failures, skipped, points: points.length, publish };
+  return { probed, ok, failures, skipped, points: points.length, publish };
 }

@@ -47,7 +47,11 @@ describe('runProbeCycle', () => {
       { probe, clock, timers: clock.timersApi, publisher, log: (l) => lines.push(l) },
     );
     // Assess
-    expect(report).toMatchObject({ probed: 2, ok: 1, failures: { control_timeout: 1 }, skipped: [], points: 6 });
+    expect(report).toMatchObject({ probed: 2, ok: 1, failures: { control_timeout: 1 }, skipped: [], points: 7 });
+    // The region's heartbeat rides in the same request: the number of probes this cycle completed.
+    expect(publisher.sent.filter((d) => d.metricName === 'ProbesRun')).toEqual([
+      { metricName: 'ProbesRun', dimensions: { ProbeRegion: 'eu-west-1' }, timestamp: 60_000, value: 2, unit: 'Count' },
+    ]);
     expect(seen).toEqual([
       { host: 'a.example', timeoutMs: 5000 },
       { host: 'b.example', timeoutMs: 5000 },

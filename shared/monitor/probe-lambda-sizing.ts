@@ -1,0 +1,43 @@
+// How the probe Lambda is sized and how a region's targets are split across its scheduled invocations.
+// Shared by the deploy step (which creates one schedule per shard) and the handler (which recomputes the
+// same plan from the same packaged config to find its shard), so the two can never disagree silently.
+import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
+import { targetsForRegion } from '../config/targets.js';
+import { planShards, targetsPerInvocation, type ShardLimits } from './shards.js';
+
+/** Lambda timeout of the probe function: results of a 1-minute interval must be in before the next. */
+export const PROBE_LAMBDA_TIMEOUT_S = 50;
+/** arm64 memory: CPU share scales with memory, and 256 MB keeps 1,000 probes well under 5 s. */
+export const PROBE_LAMBDA_MEMORY_MB = 256;
+/** Kept back from the Lambda deadline for publishing (with retries) and logging, in ms. */
+export const PUBLISH_MARGIN_MS = 4000;
+/** Probes in flight at once in one invocation. */
+export const INVOCATION_CONCURRENCY = 100;
+/** Preferred spacing of probe starts, in ms (see shared/probe/run-paced.ts for why). */
+export const START_INTERVAL_MS = 2;
+/** Hard cap per invocation: bounds memory, PutMetricData volume and the blast radius of one failed run. */
+export const MAX_TARGETS_PER_INVOCATION = 1000;
+
+export const PROBE_SHARD_LIMITS: ShardLimits = {
+  budgetMs: PROBE_LAMBDA_TIMEOUT_S * 1000 - PUBLISH_MARGIN_MS,
+  concurrency: INVOCATION_CONCURRENCY,
+  startIntervalMs: START_INTERVAL_MS,
+  maxTargetsPerInvocation: MAX_TARGETS_PER_INVOCATION,
+};
+
+/**
+ * The shards of one region, in config order. Every target of the region is in exactly one shard, sized
+ * so that even with every target silent until its timeout all of them finish inside the budget.
+ */
+export function regionShards(config: ResolvedConfig, region: string, limits: ShardLimits = PROBE_SHARD_LIMITS): ResolvedTarget[][] {
+  const targets = targetsForRegion(config, region);
+  if (targets.length === 0) return [];
+  const longest = Math.max(...targets.map((t) => t.timeout));
+  return planShards(targets, targetsPerInvocation(limits, longest));
+}
+
+/** Whether a target is probed in the interval starting at `intervalStartMs`: 5-minute targets every fifth minute. */
+export function isDue(target: Pick<ResolvedTarget, 'intervalMinutes'>, intervalStartMs: number): boolean {
+  const minute = Math.floor(intervalStartMs / 60_000);
+  return minute % target.intervalMinutes === 0;
+}
