@@ -3,6 +3,7 @@
 // and the local monitor; I/O comes in through deps.
 import type { MetricPublisher, PublishReport } from '../metrics/cloudwatch-publisher.js';
 import { datumsForResult, Dimension, MetricName, type Datum } from '../metrics/index.js';
+import type { Logger } from '../log/logger.js';
 import { runPaced, type Clock, type ProbeOptions, type ProbeResult, type ProbeTarget, type Timers } from '../probe/index.js';
 
 export interface CycleTarget {
@@ -29,8 +30,8 @@ export interface CycleDeps {
   clock: Clock;
   timers: Timers;
   publisher: MetricPublisher;
-  /** One structured log line. */
-  log(line: string): void;
+  /** One line per probe, one per skipped target. */
+  log: Logger;
 }
 
 export interface CycleReport {
@@ -69,7 +70,7 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
       const budget = options.deadlineAt - deps.clock.now();
       if (budget < MIN_PROBE_BUDGET_MS) {
         skipped.push(t.name);
-        deps.log(JSON.stringify({ level: 'WARN', message: 'probe skipped: invocation deadline', target: t.name, region: options.region }));
+        deps.log.warn('probe skipped: invocation deadline', { target: t.name, region: options.region });
         return;
       }
       // The deadline is the smaller of the target's timeout and what the invocation has left.
@@ -77,19 +78,16 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
       if (result.ok) ok++;
       else if (result.failure) failures[result.failure.class] = (failures[result.failure.class] ?? 0) + 1;
       points.push(...datumsForResult(result, { target: t.name, region: options.region, intervalStart: options.intervalStart }));
-      deps.log(
-        JSON.stringify({
-          level: result.ok ? 'INFO' : 'WARN',
-          message: 'probe',
-          target: t.name,
-          region: options.region,
-          ok: result.ok,
-          failureClass: result.failure?.class,
-          failure: result.failure?.message,
-          attempts: result.attempts,
-          timings: result.timings,
-        }),
-      );
+      // Host and port stay out: the target name identifies it, and the log never carries the config.
+      (result.ok ? deps.log.info : deps.log.warn)('probe', {
+        target: t.name,
+        region: options.region,
+        ok: result.ok,
+        failureClass: result.failure?.class,
+        failure: result.failure?.message,
+        attempts: result.attempts,
+        timings: result.timings,
+      });
     },
     { concurrency: options.concurrency, startIntervalMs: spacing },
     deps.clock,

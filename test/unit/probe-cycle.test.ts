@@ -4,6 +4,7 @@ import type { Datum } from '../../shared/metrics/index.js';
 import { runProbeCycle, startSpacingMs, type CycleTarget } from '../../shared/monitor/probe-cycle.js';
 import { planShards, targetsPerInvocation } from '../../shared/monitor/shards.js';
 import type { ProbeResult } from '../../shared/probe/index.js';
+import { createJsonLogger } from '../../shared/log/logger.js';
 import { FakeClock } from '../support/fake-io.js';
 
 const target = (name: string, timeoutMs = 5000): CycleTarget => ({ name, host: `${name}.example`, port: 1723, options: { timeoutMs } });
@@ -44,7 +45,7 @@ describe('runProbeCycle', () => {
     const report = await runProbeCycle(
       [target('a'), target('b')],
       { region: 'eu-west-1', intervalStart: 60_000, deadlineAt: clock.now() + 50_000, concurrency: 4, startIntervalMs: 0 },
-      { probe, clock, timers: clock.timersApi, publisher, log: (l) => lines.push(l) },
+      { probe, clock, timers: clock.timersApi, publisher, log: createJsonLogger({ service: 'test', write: (l) => lines.push(l) }) },
     );
     // Assess
     expect(report).toMatchObject({ probed: 2, ok: 1, failures: { control_timeout: 1 }, skipped: [], points: 7 });
@@ -82,7 +83,7 @@ describe('runProbeCycle', () => {
     const report = await runProbeCycle(
       [target('a'), target('b'), target('c')],
       { region: 'r', intervalStart: 0, deadlineAt: clock.now() + 7000, concurrency: 1, startIntervalMs: 0 },
-      { probe, clock, timers: clock.timersApi, publisher: capturePublisher(), log: () => undefined },
+      { probe, clock, timers: clock.timersApi, publisher: capturePublisher(), log: createJsonLogger({ service: 'test', write: () => undefined }) },
     );
     expect(timeouts).toEqual([5000, 2000]);
     expect(report.skipped).toEqual(['c']);

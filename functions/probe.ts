@@ -1,0 +1,31 @@
+// Lambda entry of the probe function (one per probe region, one schedule per shard). Wiring only: the
+// packaged config, this region from AWS_REGION, real sockets, and a CloudWatch publisher for the home
+// region, built once per container and reused by every invocation.
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createJsonLogger, isLogLevel } from '../shared/log/logger.js';
+import { createMetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
+import type { CycleReport } from '../shared/monitor/probe-cycle.js';
+import { nodeProbeDeps } from '../shared/probe/node-deps.js';
+import { logErrors } from './middleware/log-errors.js';
+import { loadPackagedConfig } from './packaged-config.js';
+import { createProbeHandler, type ProbeEvent } from './probe-handler.js';
+
+const region = process.env['AWS_REGION'];
+if (!region) throw new Error('AWS_REGION is not set: the probe function must know which region it probes from');
+const logLevel = process.env['LOG_LEVEL'];
+const log = createJsonLogger({ service: 'pptp-monitor-probe', level: isLogLevel(logLevel) ? logLevel : 'INFO' });
+const config = loadPackagedConfig();
+
+const probe = createProbeHandler({
+  region,
+  config,
+  publisher: createMetricPublisher({ namespace: config.namespace, region: config.homeRegion }),
+  probeDeps: (signal) => nodeProbeDeps(signal),
+  log,
+});
+
+// The deadline is ours (budget plus publish margin), not middy's early timeout.
+export const handler = middy<ProbeEvent, CycleReport, Error, Context>({ timeoutEarlyInMillis: 0 })
+  .use(logErrors(log))
+  .handler((event, context) => probe(event, context));
