@@ -2,7 +2,8 @@
 // invocation's shard of the region's targets, keep the ones due this minute, run the cycle inside the
 // invocation's deadline, publish to the home region. All logic lives in shared/.
 import type { Context } from 'aws-lambda';
-import { probeOptionsFor, type ResolvedConfig } from '../shared/config/index.js';
+import { probeOptionsFor } from '../shared/config/targets.js';
+import type { ResolvedConfig } from '../shared/config/types.js';
 import type { Logger } from '../shared/log/logger.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { runProbeCycle, type CycleReport, type CycleTarget } from '../shared/monitor/probe-cycle.js';

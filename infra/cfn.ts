@@ -1,0 +1,110 @@
+// The slice of CloudFormation, and of osls's function syntax, that the stack generator emits. Typed per
+// resource so that a misspelt property or a wrong literal is a compile error rather than a failed deploy.
+
+export interface Ref {
+  Ref: string;
+}
+export interface Sub {
+  'Fn::Sub': string;
+}
+/** A string-valued property: a literal, or a value CloudFormation resolves at deploy time. */
+export type CfnString = string | Ref | Sub;
+
+export const ref = (logicalId: string): Ref => ({ Ref: logicalId });
+export const sub = (template: string): Sub => ({ 'Fn::Sub': template });
+
+export const IAM_POLICY_VERSION = '2012-10-17';
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string | string[];
+  Resource: CfnString | CfnString[];
+  /** Operator, then condition key, then value: `{ StringEquals: { 'cloudwatch:namespace': 'X' } }`. */
+  Condition?: Record<string, Record<string, string>>;
+}
+
+export interface PolicyDocument {
+  Version: typeof IAM_POLICY_VERSION;
+  Statement: PolicyStatement[];
+}
+
+export interface IamRole {
+  Type: 'AWS::IAM::Role';
+  Properties: {
+    RoleName: string;
+    Description: string;
+    AssumeRolePolicyDocument: {
+      Version: typeof IAM_POLICY_VERSION;
+      Statement: Array<{ Effect: 'Allow'; Principal: { Service: string }; Action: 'sts:AssumeRole' }>;
+    };
+    Policies: Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>;
+  };
+}
+
+export interface SnsTopic {
+  Type: 'AWS::SNS::Topic';
+  Properties: { TopicName: string };
+}
+
+export interface CloudWatchAlarm {
+  Type: 'AWS::CloudWatch::Alarm';
+  Properties: {
+    AlarmName: string;
+    AlarmDescription: string;
+    Namespace: string;
+    MetricName: string;
+    Dimensions: Array<{ Name: string; Value: string }>;
+    Statistic: 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
+    /** Seconds. */
+    Period: number;
+    EvaluationPeriods: number;
+    DatapointsToAlarm: number;
+    Threshold: number;
+    ComparisonOperator: 'LessThanThreshold' | 'GreaterThanThreshold' | 'LessThanOrEqualToThreshold' | 'GreaterThanOrEqualToThreshold';
+    TreatMissingData: 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+    AlarmActions: CfnString[];
+    OKActions: CfnString[];
+  };
+}
+
+export interface CloudWatchDashboard {
+  Type: 'AWS::CloudWatch::Dashboard';
+  Properties: { DashboardName: string; DashboardBody: string };
+}
+
+export type CfnResource = IamRole | SnsTopic | CloudWatchAlarm | CloudWatchDashboard;
+
+export interface CfnOutput {
+  Description: string;
+  Value: CfnString;
+}
+
+/** What the probe handler receives from its schedule: which of the region's shards to probe. */
+export interface ProbeScheduleInput {
+  /** 0-based index into `regionShards(config, region)`. */
+  shard: number;
+  /** How many shards the deploy planned, so the handler can tell a stale plan from its own. */
+  shards: number;
+}
+
+/** An osls `schedule` event (it becomes an EventBridge rule and a Lambda permission). */
+export interface ScheduleEvent {
+  schedule: { rate: string[]; input?: ProbeScheduleInput };
+}
+
+/** One entry of osls's `functions:` (Serverless Framework v3 syntax); osls turns it into AWS::Lambda::Function. */
+export interface ServerlessFunction {
+  name: string;
+  description: string;
+  handler: string;
+  package: { artifact: string };
+  /** MB. */
+  memorySize: number;
+  /** Seconds. */
+  timeout: number;
+  /** Logical id of an AWS::IAM::Role in the same stack. */
+  role: string;
+  environment: Record<string, CfnString>;
+  events: ScheduleEvent[];
+}

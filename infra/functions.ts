@@ -1,0 +1,55 @@
+// The Lambda functions, in osls's `functions:` syntax. The probe function gets one schedule per shard of
+// its region, from the same plan the handler recomputes from the packaged config.
+import type { ResolvedConfig } from '../shared/config/types.js';
+import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../shared/monitor/probe-lambda-sizing.js';
+import type { CfnString, ServerlessFunction } from './cfn.js';
+import type { Naming } from './names.js';
+
+/** Evaluator memory: it only does arithmetic on GetMetricData results, so the smallest sensible size. */
+export const EVALUATOR_LAMBDA_MEMORY_MB = 256;
+/** Evaluator timeout: like the probes, done before the next 1-minute run starts. */
+export const EVALUATOR_LAMBDA_TIMEOUT_S = 50;
+
+export const PROBE_ROLE_ID = 'ProbeRole';
+export const EVALUATOR_ROLE_ID = 'EvaluatorRole';
+
+/** Environment variables through which the evaluator learns the topics only the deployed stack knows. */
+export const EVALUATOR_ENV = { pageTopicArn: 'PAGE_TOPIC_ARN', ticketTopicArn: 'TICKET_TOPIC_ARN' } as const;
+
+// Every minute even where all targets are on 5 minutes: the handler probes the due ones (isDue), and a
+// single schedule keeps the shard plan independent of intervals.
+const EVERY_MINUTE = 'rate(1 minute)';
+const HANDLER = 'index.handler';
+const NODE_OPTIONS = '--enable-source-maps';
+
+/** The probe function of `region`, or undefined when no target is probed from there. */
+export function probeFunction(config: ResolvedConfig, region: string, names: Naming, artifact: string): ServerlessFunction | undefined {
+  const shards = regionShards(config, region);
+  if (shards.length === 0) return undefined;
+  const targets = shards.reduce((n, shard) => n + shard.length, 0);
+  return {
+    name: names.functionName('probe'),
+    description: `PPTP probes from ${region}: ${targets} targets in ${shards.length} shard${shards.length === 1 ? '' : 's'}, one scheduled invocation per shard`,
+    handler: HANDLER,
+    package: { artifact },
+    memorySize: PROBE_LAMBDA_MEMORY_MB,
+    timeout: PROBE_LAMBDA_TIMEOUT_S,
+    role: PROBE_ROLE_ID,
+    environment: { NODE_OPTIONS },
+    events: shards.map((_, shard) => ({ schedule: { rate: [EVERY_MINUTE], input: { shard, shards: shards.length } } })),
+  };
+}
+
+export function evaluateFunction(names: Naming, artifact: string, topics: { page: CfnString; ticket: CfnString }): ServerlessFunction {
+  return {
+    name: names.functionName('evaluate'),
+    description: 'PPTP monitor evaluator: SLOs, quorum and alerts from the probe metrics, every minute',
+    handler: HANDLER,
+    package: { artifact },
+    memorySize: EVALUATOR_LAMBDA_MEMORY_MB,
+    timeout: EVALUATOR_LAMBDA_TIMEOUT_S,
+    role: EVALUATOR_ROLE_ID,
+    environment: { NODE_OPTIONS, [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
+    events: [{ schedule: { rate: [EVERY_MINUTE] } }],
+  };
+}

@@ -1,0 +1,68 @@
+// The execution roles: each Lambda gets exactly the calls it makes, on the narrowest resource that the
+// API allows, and nothing else (no managed policies: AWSLambdaBasicExecutionRole would add
+// CreateLogGroup on every log group of the account).
+import { IAM_POLICY_VERSION, type CfnString, type IamRole, type PolicyStatement, type Sub } from './cfn.js';
+
+function lambdaRole(roleName: string, description: string, policyName: string, statements: PolicyStatement[]): IamRole {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: roleName,
+      Description: description,
+      AssumeRolePolicyDocument: {
+        Version: IAM_POLICY_VERSION,
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: IAM_POLICY_VERSION, Statement: statements } }],
+    },
+  };
+}
+
+// osls creates the log group itself (as <Function>LogGroup), so the function needs no CreateLogGroup.
+function ownLogsStatement(logGroupArn: Sub): PolicyStatement {
+  return { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroupArn };
+}
+
+export interface ProbeRoleInput {
+  roleName: string;
+  /** The CloudWatch namespace of monitor.yml: the only one the probes may write to. */
+  namespace: string;
+  logGroupArn: Sub;
+}
+
+export function probeRole(input: ProbeRoleInput): IamRole {
+  return lambdaRole(input.roleName, 'PPTP probe Lambda: publishes probe metrics to its own namespace and writes its own logs', 'probe', [
+    // PutMetricData has no resource-level ARN; the namespace condition is what scopes it.
+    {
+      Sid: 'PublishProbeMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': input.namespace } },
+    },
+    ownLogsStatement(input.logGroupArn),
+  ]);
+}
+
+export interface EvaluatorRoleInput {
+  roleName: string;
+  /** The page and ticket topics; the same topic twice is listed once. */
+  topicArns: CfnString[];
+  logGroupArn: Sub;
+}
+
+export function evaluatorRole(input: EvaluatorRoleInput): IamRole {
+  const seen = new Set<string>();
+  const topics = input.topicArns.filter((arn) => {
+    const key = JSON.stringify(arn);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return lambdaRole(input.roleName, 'PPTP monitor evaluator: reads probe metrics, publishes alerts to the page and ticket topics, writes its own logs', 'evaluator', [
+    // GetMetricData has no resource-level ARN and no namespace condition key.
+    { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+    { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: topics },
+    ownLogsStatement(input.logGroupArn),
+  ]);
+}

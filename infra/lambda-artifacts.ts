@@ -1,0 +1,61 @@
+// Builds each Lambda function into a zip: one minified ESM bundle (index.mjs) plus the packaged config.
+// The AWS SDK is bundled rather than taken from the runtime, so the deployed code runs exactly the
+// client version the tests ran.
+import { build } from 'esbuild';
+import { packConfig } from '../shared/config/packaged.js';
+import type { ResolvedConfig } from '../shared/config/types.js';
+import { createZip } from './zip.js';
+
+/** Source entry of each function, relative to the repository root. */
+export const LAMBDA_ENTRIES = {
+  probe: 'functions/probe.ts',
+} as const;
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
+
+/** The runtime the bundles target: nodejs22.x in serverless.yml. */
+export const LAMBDA_NODE_TARGET = 'node22';
+
+export interface LambdaArtifact {
+  name: LambdaName;
+  zip: Buffer;
+  bundleBytes: number;
+}
+
+export async function bundleLambda(entry: string): Promise<Buffer> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: LAMBDA_NODE_TARGET,
+    format: 'esm',
+    minify: true,
+    // Readable stack traces in the logs without shipping a source map.
+    keepNames: true,
+    legalComments: 'none',
+    write: false,
+    outfile: 'index.mjs',
+    logLevel: 'warning',
+    // CommonJS dependencies inside an ESM bundle call require().
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  const [output] = result.outputFiles;
+  if (!output) throw new Error(`esbuild produced no output for ${entry}`);
+  return Buffer.from(output.contents);
+}
+
+export async function buildLambdaArtifacts(config: ResolvedConfig): Promise<LambdaArtifact[]> {
+  const configFile = Buffer.from(packConfig(config), 'utf8');
+  return Promise.all(
+    (Object.keys(LAMBDA_ENTRIES) as LambdaName[]).map(async (name) => {
+      const bundle = await bundleLambda(LAMBDA_ENTRIES[name]);
+      return {
+        name,
+        bundleBytes: bundle.length,
+        zip: createZip([
+          { name: 'index.mjs', data: bundle },
+          { name: 'config.json', data: configFile },
+        ]),
+      };
+    }),
+  );
+}

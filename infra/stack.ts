@@ -1,0 +1,68 @@
+// The per-region fragment that serverless.yml reads as `functions` and `resources` from
+// .build/<stage>/<region>/stack.json. Each region is its own stack: every probe region gets the probe
+// function and its role; the home region also gets the alert topics, the self-monitoring alarms, the
+// dashboard and the evaluator. Pure: the same config and options always give byte-identical JSON.
+import type { ResolvedConfig } from '../shared/config/types.js';
+import { probesStoppedAlarms } from './alarms.js';
+import { ref, type CfnOutput, type CfnResource, type ServerlessFunction } from './cfn.js';
+import { dashboard } from './dashboard.js';
+import { StackConfigError } from './errors.js';
+import { EVALUATOR_ROLE_ID, evaluateFunction, probeFunction, PROBE_ROLE_ID } from './functions.js';
+import { evaluatorRole, probeRole } from './iam.js';
+import { naming } from './names.js';
+import { alertTopics } from './topics.js';
+
+export interface StackOptions {
+  /** The `service:` of serverless.yml. */
+  service: string;
+  stage: string;
+  /** The region being deployed (`--region`). */
+  region: string;
+  /** Paths of the bundled zip files, as osls's `package.artifact` takes them. */
+  artifacts: { probe: string; evaluate?: string };
+}
+
+export interface StackFragment {
+  functions: Record<string, ServerlessFunction>;
+  resources: { Resources: Record<string, CfnResource>; Outputs: Record<string, CfnOutput> };
+}
+
+export const DASHBOARD_ID = 'Dashboard';
+
+export function buildStack(config: ResolvedConfig, options: StackOptions): StackFragment {
+  const { region } = options;
+  const isHome = region === config.homeRegion;
+  if (!isHome && !(config.regions as readonly string[]).includes(region)) {
+    throw new StackConfigError(
+      `no stack for region ${region}: no target is probed from it and it is not the home region (${config.homeRegion}); probe regions: ${config.regions.join(', ')}`,
+    );
+  }
+  const names = naming(options.service, options.stage, region);
+  const functions: Record<string, ServerlessFunction> = {};
+  const resources: Record<string, CfnResource> = {};
+  const outputs: Record<string, CfnOutput> = {};
+
+  const probe = probeFunction(config, region, names, options.artifacts.probe);
+  if (probe !== undefined) {
+    functions['probe'] = probe;
+    resources[PROBE_ROLE_ID] = probeRole({ roleName: names.roleName('probe'), namespace: config.namespace, logGroupArn: names.logGroupArn('probe') });
+  }
+
+  if (isHome) {
+    const topics = alertTopics(config, names.prefix);
+    Object.assign(resources, topics.resources);
+    resources[EVALUATOR_ROLE_ID] = evaluatorRole({
+      roleName: names.roleName('evaluator'),
+      topicArns: [topics.arns.page, topics.arns.ticket],
+      logGroupArn: names.logGroupArn('evaluate'),
+    });
+    Object.assign(resources, probesStoppedAlarms(config, { prefix: names.prefix, pageTopicArn: topics.arns.page }));
+    resources[DASHBOARD_ID] = dashboard(config, names.prefix);
+    if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(names, options.artifacts.evaluate, topics.arns);
+    outputs['PageTopicArn'] = { Description: 'SNS topic that receives pages', Value: topics.arns.page };
+    outputs['TicketTopicArn'] = { Description: 'SNS topic that receives tickets', Value: topics.arns.ticket };
+    outputs['DashboardName'] = { Description: 'CloudWatch dashboard of all targets', Value: ref(DASHBOARD_ID) };
+  }
+
+  return { functions, resources: { Resources: resources, Outputs: outputs } };
+}

@@ -1,0 +1,308 @@
+import { RegoEngine, type Engine, type StandardDiagnostic, type TemplateFile } from '@aws/cloudformation-validate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IAM_ROLE_NAME_MAX_CHARS } from '../../infra/names.js';
+import type { CfnResource } from '../../infra/cfn.js';
+import { StackConfigError } from '../../infra/errors.js';
+import { buildStack, type StackFragment, type StackOptions } from '../../infra/stack.js';
+import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
+import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../../shared/monitor/probe-lambda-sizing.js';
+
+function config(yamlText: string): ResolvedConfig {
+  const result = parseConfig(yamlText, 'test.yml');
+  expect(result.ok, result.ok ? '' : JSON.stringify(result.errors)).toBe(true);
+  if (!result.ok) throw new Error('unreachable');
+  return result.config;
+}
+
+// eu-west-1 probes a 1-minute and a 5-minute target, us-east-1 only the 5-minute one; the home region
+// eu-central-1 is also a probe region.
+const SMALL = `
+version: 1
+namespace: PPTPTest
+homeRegion: eu-central-1
+runbookBaseUrl: https://runbooks.example.com/pptp/
+targets:
+  - name: hq-gw
+    host: vpn.hq.example.com
+    regions: [eu-central-1, eu-west-1]
+  - name: branch-paris
+    host: 198.51.100.20
+    regions: [us-east-1, eu-west-1]
+    interval: 5m
+    timeout: 8000
+`;
+
+/** 250 targets of eu-west-1 with 30 s timeouts: at most 100 fit one invocation (see shared/monitor/shards.ts). */
+function bigYaml(targets = 250): string {
+  const lines = Array.from({ length: targets }, (_, i) => `  - { name: gw-${String(i).padStart(3, '0')}, host: gw-${i}.example.net }`);
+  return `version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-west-1], timeout: 30000 }\ntargets:\n${lines.join('\n')}\n`;
+}
+
+const options = (region: string, extra: Partial<StackOptions> = {}): StackOptions => ({
+  service: 'pptp-monitor',
+  stage: 'prod',
+  region,
+  artifacts: { probe: '.build/prod/probe.zip', evaluate: '.build/prod/evaluate.zip' },
+  ...extra,
+});
+
+function resourceOf<T extends CfnResource['Type']>(stack: StackFragment, id: string, type: T): Extract<CfnResource, { Type: T }> {
+  const resource = stack.resources.Resources[id];
+  expect(resource?.Type, `resource ${id}`).toBe(type);
+  return resource as Extract<CfnResource, { Type: T }>;
+}
+
+function alarmsOf(stack: StackFragment) {
+  return Object.entries(stack.resources.Resources).flatMap(([id, r]) => (r.Type === 'AWS::CloudWatch::Alarm' ? [{ id, ...r.Properties }] : []));
+}
+
+describe('buildStack', () => {
+  it('gives a probe region only the probe function, one schedule per shard, and its role', () => {
+    // Prepare
+    const big = config(bigYaml());
+    const shards = regionShards(big, 'eu-west-1');
+    // Act
+    const stack = buildStack(big, options('eu-west-1'));
+    // Assess
+    expect(shards.length).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(stack.functions)).toEqual(['probe']);
+    expect(Object.keys(stack.resources.Resources)).toEqual(['ProbeRole']);
+    expect(stack.resources.Outputs).toEqual({});
+    const probe = stack.functions['probe']!;
+    expect(probe).toMatchObject({
+      name: 'pptp-monitor-prod-probe',
+      handler: 'index.handler',
+      package: { artifact: '.build/prod/probe.zip' },
+      memorySize: PROBE_LAMBDA_MEMORY_MB,
+      timeout: PROBE_LAMBDA_TIMEOUT_S,
+      role: 'ProbeRole',
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+    });
+    expect(probe.description).toContain('eu-west-1');
+    expect(probe.description).toContain(`${shards.length} shards`);
+    expect(probe.events).toEqual(shards.map((_, i) => ({ schedule: { rate: ['rate(1 minute)'], input: { shard: i, shards: shards.length } } })));
+  });
+
+  it('lets the probe role put metrics to the configured namespace and write its own logs, nothing else', () => {
+    // Act
+    const stack = buildStack(config(SMALL), options('us-east-1'));
+    // Assess
+    const role = resourceOf(stack, 'ProbeRole', 'AWS::IAM::Role').Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    expect(role.Policies).toHaveLength(1);
+    expect(role.Policies[0]!.PolicyDocument.Statement).toEqual([
+      { Sid: 'PublishProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'PPTPTest' } } },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/pptp-monitor-prod-probe:*' },
+      },
+    ]);
+    expect(role.RoleName).toBe('pptp-monitor-prod-us-east-1-probe');
+  });
+
+  it('keeps role names unique per region and within 64 characters, however long the service name', () => {
+    // Prepare
+    const cfg = config(SMALL);
+    const long = { service: 'pptp-gateway-synthetic-monitoring-service', stage: 'integration' };
+    // Act
+    const names = ['eu-west-1', 'us-east-1'].map((region) => resourceOf(buildStack(cfg, options(region, long)), 'ProbeRole', 'AWS::IAM::Role').Properties.RoleName);
+    const again = resourceOf(buildStack(cfg, options('eu-west-1', long)), 'ProbeRole', 'AWS::IAM::Role').Properties.RoleName;
+    // Assess
+    expect(names.every((n) => n.length <= IAM_ROLE_NAME_MAX_CHARS && /^[\w+=,.@-]+$/.test(n))).toBe(true);
+    expect(new Set(names).size).toBe(2);
+    expect(again).toBe(names[0]);
+  });
+
+  it('puts topics, the evaluator and its role scoped to the two topics, alarms, dashboard and outputs in the home region', () => {
+    // Act
+    const stack = buildStack(config(SMALL), options('eu-central-1'));
+    // Assess
+    expect(Object.keys(stack.functions)).toEqual(['probe', 'evaluate']);
+    expect(stack.functions['evaluate']).toMatchObject({
+      handler: 'index.handler',
+      package: { artifact: '.build/prod/evaluate.zip' },
+      memorySize: 256,
+      timeout: 50,
+      role: 'EvaluatorRole',
+      events: [{ schedule: { rate: ['rate(1 minute)'] } }],
+    });
+    expect(resourceOf(stack, 'PageTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'pptp-monitor-prod-page' });
+    expect(resourceOf(stack, 'TicketTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'pptp-monitor-prod-ticket' });
+    const evaluator = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties;
+    expect(evaluator.Policies[0]!.PolicyDocument.Statement).toEqual([
+      { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+      { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: [{ Ref: 'PageTopic' }, { Ref: 'TicketTopic' }] },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/pptp-monitor-prod-evaluate:*' },
+      },
+    ]);
+    expect(resourceOf(stack, 'Dashboard', 'AWS::CloudWatch::Dashboard').Properties.DashboardName).toBe('pptp-monitor-prod');
+    expect(stack.resources.Outputs).toEqual({
+      PageTopicArn: { Description: expect.any(String), Value: { Ref: 'PageTopic' } },
+      TicketTopicArn: { Description: expect.any(String), Value: { Ref: 'TicketTopic' } },
+      DashboardName: { Description: expect.any(String), Value: { Ref: 'Dashboard' } },
+    });
+  });
+
+  it('has one probes-stopped alarm per probe region, on 1-minute periods where a 1-minute target is probed', () => {
+    // Act
+    const alarms = alarmsOf(buildStack(config(SMALL), options('eu-central-1')));
+    // Assess
+    expect(alarms.map((a) => [a.id, a.Dimensions, a.Period])).toEqual([
+      ['ProbesStoppedEuCentral1Alarm', [{ Name: 'ProbeRegion', Value: 'eu-central-1' }], 60],
+      ['ProbesStoppedEuWest1Alarm', [{ Name: 'ProbeRegion', Value: 'eu-west-1' }], 60],
+      ['ProbesStoppedUsEast1Alarm', [{ Name: 'ProbeRegion', Value: 'us-east-1' }], 300],
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        Namespace: 'PPTPTest',
+        MetricName: 'ProbesRun',
+        Statistic: 'SampleCount',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'PageTopic' }],
+        OKActions: [{ Ref: 'PageTopic' }],
+      });
+      expect(alarm.AlarmDescription).toContain('https://runbooks.example.com/pptp/probes_stopped.md');
+    }
+  });
+
+  it('draws a dashboard row for every target from metrics read in the home region', () => {
+    // Act
+    const stack = buildStack(config(SMALL), options('eu-central-1'));
+    // Assess
+    const body = JSON.parse(resourceOf(stack, 'Dashboard', 'AWS::CloudWatch::Dashboard').Properties.DashboardBody) as {
+      widgets: Array<{ type: string; properties: { title?: string; region?: string; period?: number; metrics?: unknown[][] } }>;
+    };
+    const graphs = body.widgets.filter((w) => w.type === 'metric');
+    expect(graphs.map((w) => w.properties.title)).toEqual([
+      'hq-gw availability (all regions)',
+      'hq-gw latency p95 by probe region',
+      'branch-paris availability (all regions)',
+      'branch-paris latency p95 by probe region',
+    ]);
+    expect(graphs.every((w) => w.properties.region === 'eu-central-1' && w.properties.period === 60)).toBe(true);
+    expect(graphs[0]!.properties.metrics).toEqual([
+      [{ expression: '100*(1-m1)', id: 'e1', label: 'availability %' }],
+      ['PPTPTest', 'ProbeFailed', 'Target', 'hq-gw', { id: 'm1', stat: 'Average', visible: false }],
+    ]);
+    expect(graphs[3]!.properties.metrics!.map((line) => [line[1], line[5]])).toEqual([
+      ['ControlTime', 'us-east-1'],
+      ['ConnectTime', 'us-east-1'],
+      ['ControlTime', 'eu-west-1'],
+      ['ConnectTime', 'eu-west-1'],
+    ]);
+  });
+
+  it('refuses a dashboard too big for CloudWatch, naming the number of targets', () => {
+    // Prepare
+    const big = config(bigYaml());
+    // Act
+    const build = () => buildStack(big, options('eu-central-1'));
+    // Assess
+    expect(build).toThrow(StackConfigError);
+    expect(build).toThrow(/dashboard for 250 targets/);
+  });
+
+  it('references topics given as ARNs without creating them, and creates topics given by name', () => {
+    // Prepare
+    const pageArn = 'arn:aws:sns:eu-central-1:123456789012:netops-page';
+    const cfg = config(`${SMALL}alerts: { page: '${pageArn}', ticket: netops-tickets }\n`);
+    // Act
+    const stack = buildStack(cfg, options('eu-central-1'));
+    // Assess
+    expect(stack.resources.Resources['PageTopic']).toBeUndefined();
+    expect(resourceOf(stack, 'TicketTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'netops-tickets' });
+    const publish = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties.Policies[0]!.PolicyDocument.Statement.find((s) => s.Action === 'sns:Publish');
+    expect(publish?.Resource).toEqual([pageArn, { Ref: 'TicketTopic' }]);
+    expect(alarmsOf(stack).every((a) => a.AlarmActions[0] === pageArn && a.OKActions[0] === pageArn)).toBe(true);
+    expect(stack.resources.Outputs['PageTopicArn']?.Value).toBe(pageArn);
+    expect(stack.functions['evaluate']?.environment).toMatchObject({ PAGE_TOPIC_ARN: pageArn, TICKET_TOPIC_ARN: { Ref: 'TicketTopic' } });
+  });
+
+  it('refuses a page topic outside the home region, which the alarms could not notify', () => {
+    // Prepare
+    const cfg = config(`${SMALL}alerts: { page: 'arn:aws:sns:us-east-1:123456789012:netops-page' }\n`);
+    // Act
+    const build = () => buildStack(cfg, options('eu-central-1'));
+    // Assess
+    expect(build).toThrow(StackConfigError);
+    expect(build).toThrow(/alerts\.page: .* is in us-east-1, .* home region eu-central-1/);
+  });
+
+  it('leaves the evaluator function out when no artifact is given, keeping its role', () => {
+    // Act
+    const stack = buildStack(config(SMALL), options('eu-central-1', { artifacts: { probe: 'probe.zip' } }));
+    // Assess
+    expect(Object.keys(stack.functions)).toEqual(['probe']);
+    expect(stack.resources.Resources['EvaluatorRole']?.Type).toBe('AWS::IAM::Role');
+  });
+
+  it('gives a home region that probes nothing the home resources but no probe function or role', () => {
+    // Prepare
+    const cfg = config(SMALL.replace('homeRegion: eu-central-1', 'homeRegion: eu-north-1'));
+    // Act
+    const stack = buildStack(cfg, options('eu-north-1', { artifacts: { probe: 'probe.zip' } }));
+    // Assess
+    expect(stack.functions).toEqual({});
+    expect(stack.resources.Resources['ProbeRole']).toBeUndefined();
+    expect(Object.keys(stack.resources.Resources)).toContain('Dashboard');
+  });
+
+  it('is deterministic: the same input gives byte-identical JSON', () => {
+    // Act
+    const first = JSON.stringify(buildStack(config(SMALL), options('eu-central-1')));
+    const second = JSON.stringify(buildStack(config(SMALL), options('eu-central-1')));
+    // Assess
+    expect(second).toBe(first);
+  });
+
+  it('refuses a region that is neither a probe region nor the home region', () => {
+    // Act
+    const build = () => buildStack(config(SMALL), options('ap-south-1'));
+    // Assess
+    expect(build).toThrow(StackConfigError);
+    expect(build).toThrow('no stack for region ap-south-1: no target is probed from it and it is not the home region (eu-central-1); probe regions: eu-central-1, eu-west-1, us-east-1');
+  });
+});
+
+describe('buildStack output as a CloudFormation template', () => {
+  let engine: Engine;
+  beforeAll(() => {
+    engine = new RegoEngine();
+  });
+  afterAll(() => engine.free());
+
+  // The engines read a template only through `path` and `readBytes()`, so an in-memory template needs no file.
+  function validate(stack: StackFragment, region: string): StandardDiagnostic[] {
+    const template = { AWSTemplateFormatVersion: '2010-09-09', Resources: stack.resources.Resources, Outputs: stack.resources.Outputs };
+    const file: TemplateFile = { path: `${region}.template.json`, readBytes: () => new TextEncoder().encode(JSON.stringify(template, null, 2)) };
+    // strict: the validator rates some real mistakes (a statistic it does not know) only WARN.
+    const report = engine.validateStandard(file, { strict: true, pseudoParameterOverrides: { region } });
+    expect(report.status).toBe('OK');
+    return report.diagnostics;
+  }
+  const show = (diagnostics: StandardDiagnostic[]) =>
+    diagnostics.map((d) => `${d.severity} ${d.ruleId} ${d.entity?.logicalId ?? '-'} ${d.propertyPath ?? ''}: ${d.message}`).join('\n');
+
+  it.each([
+    ['home', 'eu-central-1'],
+    ['probe', 'us-east-1'],
+  ])('the %s stack has no error-severity findings', (_, region) => {
+    // Prepare
+    const cfg = config(`${SMALL}alerts: { page: 'arn:aws:sns:eu-central-1:123456789012:netops-page', ticket: netops-tickets }\n`);
+    // Act
+    const diagnostics = validate(buildStack(cfg, options(region)), region);
+    // Assess
+    const errors = diagnostics.filter((d) => d.severity === 'ERROR' || d.severity === 'FATAL');
+    expect(errors, show(diagnostics)).toEqual([]);
+  });
+});
