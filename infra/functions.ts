@@ -22,6 +22,8 @@ const EVERY_MINUTE = 'rate(1 minute)';
 const HANDLER = 'index.handler';
 const NODE_OPTIONS = '--enable-source-maps';
 
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The probe function of `region`, or undefined when no target is probed from there. */
 export function probeFunction(config: ResolvedConfig, region: string, names: Naming, artifact: string): ServerlessFunction | undefined {
   const shards = regionShards(config, region);
@@ -29,7 +31,7 @@ export function probeFunction(config: ResolvedConfig, region: string, names: Nam
   const targets = shards.reduce((n, shard) => n + shard.length, 0);
   return {
     name: names.functionName('probe'),
-    description: `PPTP probes from ${region}: ${targets} targets in ${shards.length} shard${shards.length === 1 ? '' : 's'}, one scheduled invocation per shard`,
+    description: `PPTP probes from ${region}: ${plural(targets, 'target')} in ${plural(shards.length, 'shard')}, one scheduled invocation per shard`,
     handler: HANDLER,
     package: { artifact },
     memorySize: PROBE_LAMBDA_MEMORY_MB,

@@ -228,6 +228,19 @@ describe('buildStack', () => {
     expect(stack.functions['evaluate']?.environment).toMatchObject({ PAGE_TOPIC_ARN: pageArn, TICKET_TOPIC_ARN: { Ref: 'TicketTopic' } });
   });
 
+  it('creates one topic when page and ticket name the same one, and lists it once in the evaluator policy', () => {
+    // Prepare
+    const cfg = config(`${SMALL}alerts: { page: netops, ticket: netops }\n`);
+    // Act
+    const stack = buildStack(cfg, options('eu-central-1'));
+    // Assess
+    expect(resourceOf(stack, 'PageTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'netops' });
+    expect(stack.resources.Resources['TicketTopic']).toBeUndefined();
+    expect(stack.resources.Outputs['TicketTopicArn']?.Value).toEqual({ Ref: 'PageTopic' });
+    const publish = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties.Policies[0]!.PolicyDocument.Statement.find((s) => s.Action === 'sns:Publish');
+    expect(publish?.Resource).toEqual([{ Ref: 'PageTopic' }]);
+  });
+
   it('refuses a page topic outside the home region, which the alarms could not notify', () => {
     // Prepare
     const cfg = config(`${SMALL}alerts: { page: 'arn:aws:sns:us-east-1:123456789012:netops-page' }\n`);

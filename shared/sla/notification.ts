@@ -1,0 +1,50 @@
+// What the evaluator emits: one notification per incident transition or reminder. Rendered per channel
+// by shared/alerts; the dedupKey is stable for the whole incident so a pager can merge repeats.
+import type { FailureClass } from '../probe/failure-classes.js';
+
+export type PolicyName = 'down' | 'error_budget' | 'latency' | 'no_data';
+export type Severity = 'page' | 'ticket';
+export type NotificationStatus = 'firing' | 'reminder' | 'resolved';
+
+export interface BurnRate {
+  /** Window label, e.g. '1h', '5m', '6h', '30m', '1d', '2h', '3d'. */
+  window: string;
+  /** Error rate over the window divided by the error budget rate (1 - SLO). */
+  rate: number;
+  /** Intervals that counted in the window, and how many of them were bad. */
+  intervals: number;
+  badIntervals: number;
+}
+
+export interface Notification {
+  status: NotificationStatus;
+  severity: Severity;
+  target: string;
+  policy: PolicyName;
+  /** Incident start (ms): the first interval of the breach. Part of the dedupKey. */
+  startsAt: number;
+  /** When the incident resolved (ms), on `resolved` only. */
+  endsAt?: number;
+  /** The evaluation instant (ms) this notification belongs to. */
+  at: number;
+  /** `<target>/<policy>/<startsAt ISO>`: the same for firing, reminders and resolved. */
+  dedupKey: string;
+  /** The target's probe regions, and those showing the problem (failing, slow or blind). */
+  regions: { all: string[]; affected: string[] };
+  /** Failed probes per failure class during the incident. */
+  failureClasses: Partial<Record<FailureClass, number>>;
+  /** The class with the most failed probes (ties: the earlier class in FAILURE_CLASSES); picks the runbook. */
+  dominantFailureClass?: FailureClass;
+  /** SLO availability in percent, and the error budget left over its window (fraction; negative when overspent). */
+  slo: number;
+  errorBudgetRemaining: number;
+  /** error_budget: the rule that fired (e.g. 'page: 1h and 5m burn above 14.4x') and its windows. */
+  rule?: string;
+  burnRates?: BurnRate[];
+  /** latency: the threshold and the p95 of control time per region over the 15-minute window. */
+  latency?: { thresholdMs: number; p95ByRegion: Record<string, number> };
+  /** down: consecutive down intervals so far. */
+  downIntervals?: number;
+  /** The last identity the gateway announced (SCCRP host name, vendor, firmware). */
+  lastServer?: { hostname: string; vendor: string; firmwareRevision: number };
+}
