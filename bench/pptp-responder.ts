@@ -5,7 +5,7 @@ import { ControlMessageType as T, PptpFramer, encodeMessage } from '../shared/pp
 
 const [first, last] = (process.argv[2] ?? '20000-20009').split('-').map(Number) as [number, number];
 // Optional second range: ports that accept and then never say a word (deadline benchmarks).
-const [silentFirst, silentLast] = (process.argv[3] ?? '0-(-1)').split('-').map(Number) as [number, number];
+const [silentFirst, silentLast] = (process.argv[3] ?? '1-0').split('-').map(Number) as [number, number];
 const host = '127.0.0.1';
 
 const sccrp = encodeMessage({

@@ -80,17 +80,33 @@ export interface CfnOutput {
   Value: CfnString;
 }
 
-/** What the probe handler receives from its schedule: which of the region's shards to probe. */
+/**
+ * What the probe handler receives from its schedule: the scheduled time and which of the region's shards
+ * to probe. Built by EventBridge from `scheduleInputTransformer`, never sent as a constant `input`, which
+ * would replace the event and with it the time.
+ */
 export interface ProbeScheduleInput {
+  /** The rule's scheduled time, ISO 8601 (`2024-05-01T12:34:00Z`): the `time` of the EventBridge event. */
+  time: string;
   /** 0-based index into `regionShards(config, region)`. */
   shard: number;
   /** How many shards the deploy planned, so the handler can tell a stale plan from its own. */
   shards: number;
 }
 
+/**
+ * EventBridge's input transformer in osls's syntax: variables read by JSON path from the event, and a
+ * template in which `<name>` is replaced by the variable's value. For a string value the placeholder has
+ * to stand inside quotes (`"<time>"`), as EventBridge documents: it does not quote strings itself.
+ */
+export interface InputTransformer {
+  inputPathsMap: Record<string, string>;
+  inputTemplate: string;
+}
+
 /** An osls `schedule` event (it becomes an EventBridge rule and a Lambda permission). */
 export interface ScheduleEvent {
-  schedule: { rate: string[]; input?: ProbeScheduleInput };
+  schedule: { rate: string[]; inputTransformer?: InputTransformer };
 }
 
 /** One entry of osls's `functions:` (Serverless Framework v3 syntax); osls turns it into AWS::Lambda::Function. */
@@ -105,6 +121,7 @@ export interface ServerlessFunction {
   timeout: number;
   /** Logical id of an AWS::IAM::Role in the same stack. */
   role: string;
-  environment: Record<string, CfnString>;
+  /** Left out when the function has no variables. */
+  environment?: Record<string, CfnString>;
   events: ScheduleEvent[];
 }

@@ -2,7 +2,7 @@
 // its region, from the same plan the handler recomputes from the packaged config.
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../shared/monitor/probe-lambda-sizing.js';
-import type { CfnString, ServerlessFunction } from './cfn.js';
+import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } from './cfn.js';
 import type { Naming } from './names.js';
 
 /** Evaluator memory: it only does arithmetic on GetMetricData results, so the smallest sensible size. */
@@ -20,7 +20,21 @@ export const EVALUATOR_ENV = { pageTopicArn: 'PAGE_TOPIC_ARN', ticketTopicArn: '
 // single schedule keeps the shard plan independent of intervals.
 const EVERY_MINUTE = 'rate(1 minute)';
 const HANDLER = 'index.handler';
-const NODE_OPTIONS = '--enable-source-maps';
+// No NODE_OPTIONS=--enable-source-maps: the artifacts ship no source maps (see lambda-artifacts.ts), so
+// the flag would only cost start-up time.
+
+/**
+ * The input of shard `shard`'s schedule: the event's scheduled `time` plus the constant shard numbers.
+ * A constant `input` would replace the whole event, and with it the minute the handler files results
+ * under. The numbers are written into the template as JSON; only the time is a placeholder, quoted
+ * because it is a string (see InputTransformer).
+ */
+export function probeScheduleInput(shard: number, shards: number): InputTransformer {
+  return {
+    inputPathsMap: { time: '$.time' },
+    inputTemplate: `{"time": "<time>", "shard": ${JSON.stringify(shard)}, "shards": ${JSON.stringify(shards)}}`,
+  };
+}
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -37,8 +51,7 @@ export function probeFunction(config: ResolvedConfig, region: string, names: Nam
     memorySize: PROBE_LAMBDA_MEMORY_MB,
     timeout: PROBE_LAMBDA_TIMEOUT_S,
     role: PROBE_ROLE_ID,
-    environment: { NODE_OPTIONS },
-    events: shards.map((_, shard) => ({ schedule: { rate: [EVERY_MINUTE], input: { shard, shards: shards.length } } })),
+    events: shards.map((_, shard): ScheduleEvent => ({ schedule: { rate: [EVERY_MINUTE], inputTransformer: probeScheduleInput(shard, shards.length) } })),
   };
 }
 
@@ -51,7 +64,7 @@ export function evaluateFunction(names: Naming, artifact: string, topics: { page
     memorySize: EVALUATOR_LAMBDA_MEMORY_MB,
     timeout: EVALUATOR_LAMBDA_TIMEOUT_S,
     role: EVALUATOR_ROLE_ID,
-    environment: { NODE_OPTIONS, [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
+    environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
     events: [{ schedule: { rate: [EVERY_MINUTE] } }],
   };
 }

@@ -1,11 +1,11 @@
 // The per-region fragment that serverless.yml reads as `functions` and `resources` from
 // .build/<stage>/<region>/stack.json. Each region is its own stack: every probe region gets the probe
 // function and its role; the home region also gets the alert topics, the self-monitoring alarms, the
-// dashboard and the evaluator. Pure: the same config and options always give byte-identical JSON.
+// dashboards and the evaluator. Pure: the same config and options always give byte-identical JSON.
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { probesStoppedAlarms } from './alarms.js';
 import { ref, type CfnOutput, type CfnResource, type ServerlessFunction } from './cfn.js';
-import { dashboard } from './dashboard.js';
+import { dashboardLogicalId, dashboards } from './dashboard.js';
 import { StackConfigError } from './errors.js';
 import { EVALUATOR_ROLE_ID, evaluateFunction, probeFunction, PROBE_ROLE_ID } from './functions.js';
 import { evaluatorRole, probeRole } from './iam.js';
@@ -26,8 +26,6 @@ export interface StackFragment {
   functions: Record<string, ServerlessFunction>;
   resources: { Resources: Record<string, CfnResource>; Outputs: Record<string, CfnOutput> };
 }
-
-export const DASHBOARD_ID = 'Dashboard';
 
 export function buildStack(config: ResolvedConfig, options: StackOptions): StackFragment {
   const { region } = options;
@@ -57,11 +55,17 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
       logGroupArn: names.logGroupArn('evaluate'),
     });
     Object.assign(resources, probesStoppedAlarms(config, { prefix: names.prefix, pageTopicArn: topics.arns.page }));
-    resources[DASHBOARD_ID] = dashboard(config, names.prefix);
+    const boards = dashboards(config, names.prefix);
+    Object.assign(resources, boards);
     if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(names, options.artifacts.evaluate, topics.arns);
     outputs['PageTopicArn'] = { Description: 'SNS topic that receives pages', Value: topics.arns.page };
     outputs['TicketTopicArn'] = { Description: 'SNS topic that receives tickets', Value: topics.arns.ticket };
-    outputs['DashboardName'] = { Description: 'CloudWatch dashboard of all targets', Value: ref(DASHBOARD_ID) };
+    const count = Object.keys(boards).length;
+    outputs['DashboardName'] = {
+      Description: count === 1 ? 'CloudWatch dashboard of all targets' : `First of ${count} CloudWatch dashboards of the targets, with the fleet overview`,
+      Value: ref(dashboardLogicalId(0)),
+    };
+    outputs['DashboardCount'] = { Description: 'CloudWatch dashboards the targets are split over, named <DashboardName>, <DashboardName>-2, ...', Value: String(count) };
   }
 
   return { functions, resources: { Resources: resources, Outputs: outputs } };

@@ -17,8 +17,8 @@ const common = {
 const benches = readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => `bench/${f}`);
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'shared/cli/main.ts' }, outdir: 'dist' }),
-  build({ ...common, entryPoints: benches, outdir: 'dist/bench' }),
+  build({ ...common, entryPoints: benches, outdir: 'dist/bench', external: ['esbuild'] }),
   build({ ...common, entryPoints: ['test/support/lambda-runner.ts'], outdir: 'dist/test-support' }),
   // The deploy tooling drives esbuild itself: keep it (a native binary) outside the bundle.
-  build({ ...common, entryPoints: ['infra/package-main.ts'], outdir: 'dist/infra', external: ['esbuild'] }),
+  build({ ...common, entryPoints: ['infra/package-main.ts', 'infra/deploy-main.ts'], outdir: 'dist/infra', external: ['esbuild'] }),
 ]);
