@@ -1,7 +1,8 @@
 import { RegoEngine, type Engine, type StandardDiagnostic, type TemplateFile } from '@aws/cloudformation-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ROLE_NAME_MAX_CHARS } from '../../infra/names.js';
-import type { CfnResource } from '../../infra/cfn.js';
+import type { CfnResource, ProbeScheduleInput } from '../../infra/cfn.js';
+import { DASHBOARD_BODY_MAX_BYTES, DASHBOARD_FILL_SHARE, DASHBOARD_MAX_METRICS, DASHBOARD_MAX_WIDGETS } from '../../infra/dashboard.js';
 import { StackConfigError } from '../../infra/errors.js';
 import { buildStack, type StackFragment, type StackOptions } from '../../infra/stack.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
@@ -37,6 +38,52 @@ function bigYaml(targets = 250): string {
   const lines = Array.from({ length: targets }, (_, i) => `  - { name: gw-${String(i).padStart(3, '0')}, host: gw-${i}.example.net }`);
   return `version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-west-1], timeout: 30000 }\ntargets:\n${lines.join('\n')}\n`;
 }
+
+/**
+ * `targets` targets probed from three regions with 2 s timeouts, every fifth one on a 5-minute interval:
+ * a fleet far past what one dashboard can show.
+ */
+function fleetYaml(targets: number): string {
+  const lines = Array.from({ length: targets }, (_, i) => {
+    const interval = i % 5 === 4 ? ', interval: 5m' : '';
+    return `  - { name: gw-${String(i).padStart(4, '0')}, host: gw-${i}.example.net${interval} }`;
+  });
+  return `version: 1\nnamespace: PPTPFleet\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1, eu-west-1, us-east-1], timeout: 2000 }\ntargets:\n${lines.join('\n')}\n`;
+}
+
+interface DashboardJson {
+  widgets: Array<{
+    type: 'metric' | 'text';
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    properties: { title?: string; markdown?: string; region?: string; period?: number; metrics?: unknown[][] };
+  }>;
+}
+
+function dashboardsOf(stack: StackFragment) {
+  return Object.entries(stack.resources.Resources).flatMap(([id, r]) =>
+    r.Type === 'AWS::CloudWatch::Dashboard' ? [{ id, name: r.Properties.DashboardName, text: r.Properties.DashboardBody, body: JSON.parse(r.Properties.DashboardBody) as DashboardJson }] : [],
+  );
+}
+
+/** What EventBridge sends for a schedule with an input transformer: the template with `<name>` replaced by the value. */
+function transformedInput(event: { schedule: { inputTransformer?: { inputPathsMap: Record<string, string>; inputTemplate: string } } }, scheduledEvent: Record<string, string>): unknown {
+  const transformer = event.schedule.inputTransformer;
+  if (transformer === undefined) throw new Error('schedule has no inputTransformer');
+  const text = transformer.inputTemplate.replace(/<([\w.-]+)>/g, (_, name: string) => {
+    const path = transformer.inputPathsMap[name];
+    if (path === undefined || !path.startsWith('$.')) throw new Error(`no path for <${name}>`);
+    const value = scheduledEvent[path.slice(2)];
+    if (value === undefined) throw new Error(`event has no ${path}`);
+    return value; // EventBridge inserts string values as they are: the template supplies the quotes.
+  });
+  return JSON.parse(text);
+}
+
+/** Bytes of the home template our resources may take; CloudFormation's limit is 1 MB, osls adds its own. */
+const TEMPLATE_SHARE_FOR_US = 800 * 1024;
 
 const options = (region: string, extra: Partial<StackOptions> = {}): StackOptions => ({
   service: 'pptp-monitor',
@@ -76,11 +123,28 @@ describe('buildStack', () => {
       memorySize: PROBE_LAMBDA_MEMORY_MB,
       timeout: PROBE_LAMBDA_TIMEOUT_S,
       role: 'ProbeRole',
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
+    expect(probe).not.toHaveProperty('environment');
     expect(probe.description).toContain('eu-west-1');
     expect(probe.description).toContain(`${shards.length} shards`);
-    expect(probe.events).toEqual(shards.map((_, i) => ({ schedule: { rate: ['rate(1 minute)'], input: { shard: i, shards: shards.length } } })));
+    expect(probe.events.map((e) => e.schedule.rate)).toEqual(shards.map(() => ['rate(1 minute)']));
+    expect(probe.events[1]!.schedule.inputTransformer).toEqual({
+      inputPathsMap: { time: '$.time' },
+      inputTemplate: `{"time": "<time>", "shard": 1, "shards": ${shards.length}}`,
+    });
+  });
+
+  it('gives every schedule an input carrying the scheduled time along with its shard', () => {
+    // Prepare
+    const big = config(bigYaml());
+    const shards = regionShards(big, 'eu-west-1');
+    const scheduled = { time: '2024-05-01T12:35:00Z', 'detail-type': 'Scheduled Event', source: 'aws.events' };
+    // Act
+    const events = buildStack(big, options('eu-west-1')).functions['probe']!.events;
+    // Assess
+    const inputs = events.map((event) => transformedInput(event, scheduled));
+    expect(inputs).toEqual(shards.map((_, shard): ProbeScheduleInput => ({ time: '2024-05-01T12:35:00Z', shard, shards: shards.length })));
+    expect(events.every((e) => !('input' in e.schedule))).toBe(true);
   });
 
   it('lets the probe role put metrics to the configured namespace and write its own logs, nothing else', () => {
@@ -126,8 +190,10 @@ describe('buildStack', () => {
       memorySize: 256,
       timeout: 50,
       role: 'EvaluatorRole',
+      environment: { PAGE_TOPIC_ARN: { Ref: 'PageTopic' }, TICKET_TOPIC_ARN: { Ref: 'TicketTopic' } },
       events: [{ schedule: { rate: ['rate(1 minute)'] } }],
     });
+    expect(stack.functions['evaluate']?.environment).not.toHaveProperty('NODE_OPTIONS');
     expect(resourceOf(stack, 'PageTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'pptp-monitor-prod-page' });
     expect(resourceOf(stack, 'TicketTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'pptp-monitor-prod-ticket' });
     const evaluator = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties;
@@ -146,6 +212,7 @@ describe('buildStack', () => {
       PageTopicArn: { Description: expect.any(String), Value: { Ref: 'PageTopic' } },
       TicketTopicArn: { Description: expect.any(String), Value: { Ref: 'TicketTopic' } },
       DashboardName: { Description: expect.any(String), Value: { Ref: 'Dashboard' } },
+      DashboardCount: { Description: expect.any(String), Value: '1' },
     });
   });
 
@@ -175,21 +242,20 @@ describe('buildStack', () => {
     }
   });
 
-  it('draws a dashboard row for every target from metrics read in the home region', () => {
+  it('draws a dashboard row for every target, graphed at its probe interval, from metrics read in the home region', () => {
     // Act
     const stack = buildStack(config(SMALL), options('eu-central-1'));
     // Assess
-    const body = JSON.parse(resourceOf(stack, 'Dashboard', 'AWS::CloudWatch::Dashboard').Properties.DashboardBody) as {
-      widgets: Array<{ type: string; properties: { title?: string; region?: string; period?: number; metrics?: unknown[][] } }>;
-    };
-    const graphs = body.widgets.filter((w) => w.type === 'metric');
-    expect(graphs.map((w) => w.properties.title)).toEqual([
-      'hq-gw availability (all regions)',
-      'hq-gw latency p95 by probe region',
-      'branch-paris availability (all regions)',
-      'branch-paris latency p95 by probe region',
+    const [board, ...others] = dashboardsOf(stack);
+    expect(others).toEqual([]);
+    const graphs = board!.body.widgets.filter((w) => w.type === 'metric' && !w.properties.title!.startsWith('Fleet overview'));
+    expect(graphs.map((w) => [w.properties.title, w.properties.period])).toEqual([
+      ['hq-gw availability (all regions)', 60],
+      ['hq-gw latency p95 by probe region', 60],
+      ['branch-paris availability (all regions)', 300],
+      ['branch-paris latency p95 by probe region', 300],
     ]);
-    expect(graphs.every((w) => w.properties.region === 'eu-central-1' && w.properties.period === 60)).toBe(true);
+    expect(board!.body.widgets.every((w) => w.type === 'text' || w.properties.region === 'eu-central-1')).toBe(true);
     expect(graphs[0]!.properties.metrics).toEqual([
       [{ expression: '100*(1-m1)', id: 'e1', label: 'availability %' }],
       ['PPTPTest', 'ProbeFailed', 'Target', 'hq-gw', { id: 'm1', stat: 'Average', visible: false }],
@@ -200,16 +266,77 @@ describe('buildStack', () => {
       ['ControlTime', 'eu-west-1'],
       ['ConnectTime', 'eu-west-1'],
     ]);
+    expect(board!.body.widgets[0]!.properties.markdown).toContain('part 1 of 1: targets 1..2');
   });
 
-  it('refuses a dashboard too big for CloudWatch, naming the number of targets', () => {
-    // Prepare
-    const big = config(bigYaml());
+  it('opens the first dashboard with an overview of the least available targets of the whole fleet', () => {
     // Act
-    const build = () => buildStack(big, options('eu-central-1'));
+    const [board] = dashboardsOf(buildStack(config(SMALL), options('eu-central-1')));
     // Assess
-    expect(build).toThrow(StackConfigError);
-    expect(build).toThrow(/dashboard for 250 targets/);
+    const overview = board!.body.widgets[1]!;
+    expect(overview).toMatchObject({ type: 'metric', x: 0, y: 2, width: 24 });
+    expect(overview.properties).toMatchObject({ title: 'Fleet overview: the 2 least available of 2 targets (all regions)', region: 'eu-central-1', period: 300 });
+    expect(overview.properties.metrics).toEqual([
+      [{ expression: 'SELECT AVG(ProbeFailed) FROM SCHEMA("PPTPTest", Target) GROUP BY Target ORDER BY AVG() DESC LIMIT 20', id: 'q1', label: '', visible: false }],
+      [{ expression: '100*(1-q1)', id: 'e1', label: '' }],
+    ]);
+    // The target rows start below it.
+    expect(Math.min(...board!.body.widgets.slice(2).map((w) => w.y))).toBe(overview.y + overview.height);
+  });
+
+  it('splits 1,000 targets over as many dashboards as keep each well inside every CloudWatch limit', () => {
+    // Prepare
+    const fleet = config(fleetYaml(1000));
+    // Act
+    const stack = buildStack(fleet, options('eu-central-1'));
+    // Assess
+    const boards = dashboardsOf(stack);
+    expect(boards.length).toBeGreaterThan(1);
+    expect(boards.map((b) => [b.id, b.name])).toEqual(
+      boards.map((_, i) => (i === 0 ? ['Dashboard', 'pptp-monitor-prod'] : [`Dashboard${i + 1}`, `pptp-monitor-prod-${i + 1}`])),
+    );
+    for (const board of boards) {
+      const metrics = board.body.widgets.reduce((n, w) => n + (w.properties.metrics ?? []).filter((line) => typeof line[0] === 'string').length, 0);
+      expect(Buffer.byteLength(board.text, 'utf8'), board.name).toBeLessThanOrEqual(DASHBOARD_BODY_MAX_BYTES * DASHBOARD_FILL_SHARE);
+      expect(board.body.widgets.length, board.name).toBeLessThanOrEqual(DASHBOARD_MAX_WIDGETS * DASHBOARD_FILL_SHARE);
+      expect(metrics, board.name).toBeLessThanOrEqual(DASHBOARD_MAX_METRICS * DASHBOARD_FILL_SHARE);
+      // Widgets of one dashboard never overlap: rows stack below the header (and the overview).
+      const cells = new Set<string>();
+      for (const w of board.body.widgets) {
+        for (let y = w.y; y < w.y + w.height; y++) for (let x = w.x; x < w.x + w.width; x++) cells.add(`${x},${y}`);
+      }
+      expect(cells.size, board.name).toBe(board.body.widgets.reduce((n, w) => n + w.width * w.height, 0));
+    }
+    // Every target exactly once, in config order, each with its own interval as the period.
+    const rows = boards.flatMap((b) => b.body.widgets.filter((w) => w.properties.title?.endsWith(' availability (all regions)')));
+    expect(rows.map((w) => w.properties.title!.split(' ')[0])).toEqual(fleet.targets.map((t) => t.name));
+    expect(rows.map((w) => w.properties.period)).toEqual(fleet.targets.map((t) => t.intervalMinutes * 60));
+    // Headers say which part and which targets; only the first has the overview; nothing links out.
+    const first = boards.map((b) => b.body.widgets[0]!.properties.markdown!);
+    let next = 1;
+    first.forEach((markdown, i) => {
+      const shown = boards[i]!.body.widgets.filter((w) => w.properties.title?.endsWith(' availability (all regions)')).length;
+      expect(markdown).toContain(`part ${i + 1} of ${boards.length}: targets ${next}..${next + shown - 1}`);
+      next += shown;
+    });
+    expect(first.every((m) => !/https?:|\]\(/.test(m))).toBe(true);
+    expect(boards.map((b) => b.body.widgets.filter((w) => w.properties.title?.startsWith('Fleet overview')).length)).toEqual(boards.map((_, i) => (i === 0 ? 1 : 0)));
+    expect(stack.resources.Outputs['DashboardName']?.Value).toEqual({ Ref: 'Dashboard' });
+    expect(stack.resources.Outputs['DashboardCount']?.Value).toBe(String(boards.length));
+    // The dashboards ride in the home template, which CloudFormation caps at 1 MB: leave osls room for its own resources.
+    const template = JSON.stringify({ Resources: stack.resources.Resources, Outputs: stack.resources.Outputs });
+    expect(Buffer.byteLength(template, 'utf8')).toBeLessThan(TEMPLATE_SHARE_FOR_US);
+    console.log(boards.map((b) => `${b.name}: ${Buffer.byteLength(b.text)} B, ${b.body.widgets.length} widgets`).join('\n'), '\ntemplate', Buffer.byteLength(template));
+  });
+
+  it('packs the same targets into the same dashboards every time', () => {
+    // Prepare
+    const fleet = config(fleetYaml(300));
+    // Act
+    const first = JSON.stringify(buildStack(fleet, options('eu-central-1')).resources);
+    const second = JSON.stringify(buildStack(fleet, options('eu-central-1')).resources);
+    // Assess
+    expect(second).toBe(first);
   });
 
   it('references topics given as ARNs without creating them, and creates topics given by name', () => {

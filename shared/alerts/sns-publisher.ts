@@ -1,0 +1,155 @@
+// The SNS edge: renders each Notification, publishes it to the page or ticket topic by severity, retries
+// throttling, 5xx and network errors with exponential backoff and full jitter (the policy and the
+// retryable test of the CloudWatch publisher, reused so both edges classify errors the same way), and
+// writes every alert that still fails to the log as one ERROR line carrying the whole rendered alert, so
+// an operator can resend it by hand and nothing is lost. Never throws for a failed publish: the report
+// says what failed and the caller decides. The client is injectable.
+import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+// Reused rather than copied so a retry fix lands in both edges. The cost: this module imports the CloudWatch
+// publisher's file (and its SDK client import) — a shared/aws-retry module would remove that coupling.
+import { DEFAULT_RETRY_POLICY, isRetryable, type PublisherLog, type RetryPolicy } from '../metrics/cloudwatch-publisher.js';
+import type { Notification, NotificationStatus, Severity } from '../sla/notification.js';
+import { boundedKey, renderAlert, type RenderContext, type RenderedAlert } from './render.js';
+
+export type { PublisherLog, RetryPolicy } from '../metrics/cloudwatch-publisher.js';
+
+export interface AlertPublisherOptions {
+  /** Topic ARNs by severity; they may be the same topic (subscribers then filter on the `severity` attribute). */
+  topics: { page: string; ticket: string };
+  region: string;
+  /**
+   * Built with `maxAttempts: 1` when omitted: this publisher owns the retries. A client passed in should
+   * be built the same way, or SDK retries multiply ours.
+   */
+  client?: Pick<SNSClient, 'send'>;
+  retry?: RetryPolicy;
+  log?: PublisherLog;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+export interface FailedAlert {
+  dedupKey: string;
+  status: NotificationStatus;
+  /** The last error, `Name (HTTP status): message`. */
+  error: string;
+}
+
+export interface AlertPublishReport {
+  /** Notifications SNS accepted. */
+  sent: number;
+  /** Notifications that needed at least one retry (sent or not). */
+  retried: number;
+  /** Notifications not published; each was written to the log as an ERROR line with the full alert. */
+  failed: FailedAlert[];
+}
+
+export interface AlertPublisher {
+  /** Publishes one at a time, in order (an evaluation emits a handful; order keeps logs readable). */
+  publish(
+    notifications: readonly Notification[],
+    context: (n: Notification) => RenderContext,
+    signal?: AbortSignal,
+  ): Promise<AlertPublishReport>;
+}
+
+// SNS-specific addition to the shared test: an encrypted topic's KMS key being throttled is a 400 whose
+// name the generic throttling list does not know, yet it clears on retry like any throttling.
+const SNS_RETRYABLE_NAMES = new Set(['KMSThrottlingException']);
+
+export function isRetryableSnsError(err: unknown): boolean {
+  return isRetryable(err) || SNS_RETRYABLE_NAMES.has((err as { name?: string }).name ?? '');
+}
+
+// Not imported from the CloudWatch publisher: it does not export its default sleep.
+const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+function describeError(err: unknown): string {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  return `${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
+}
+
+export function createAlertPublisher(options: AlertPublisherOptions): AlertPublisher {
+  const client = options.client ?? new SNSClient({ region: options.region, maxAttempts: 1 });
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  const log = options.log ?? { write: (line: string) => process.stdout.write(`${line}\n`) };
+  const topicFor = (severity: Severity): string => options.topics[severity];
+
+  async function publishOne(n: Notification, context: (n: Notification) => RenderContext, report: AlertPublishReport, signal?: AbortSignal): Promise<void> {
+    const topicArn = topicFor(n.severity);
+    let alert: RenderedAlert;
+    try {
+      alert = renderAlert(n, context(n));
+    } catch (err) {
+      // A rendering bug must not lose the page either: log the notification itself, which has everything.
+      const error = describeError(err);
+      log.write(JSON.stringify({ level: 'ERROR', message: 'Alert could not be rendered; the notification follows', dedupKey: n.dedupKey, topicArn, error, notification: n }));
+      report.failed.push({ dedupKey: n.dedupKey, status: n.status, error });
+      return;
+    }
+    const input: PublishCommandInput = {
+      TopicArn: topicArn,
+      Subject: alert.subject,
+      Message: alert.message,
+      MessageStructure: 'json',
+      MessageAttributes: { ...alert.messageAttributes },
+    };
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      try {
+        await client.send(new PublishCommand(input), signal ? { abortSignal: signal } : {});
+        report.sent++;
+        if (attempt > 1) report.retried++;
+        return;
+      } catch (err) {
+        lastError = err;
+        if (!isRetryableSnsError(err) || attempt === retry.attempts || signal?.aborted) break;
+        const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+        const delay = random() * cap; // full jitter: spreads the retries of concurrent evaluators apart
+        log.write(JSON.stringify({ level: 'WARN', message: 'SNS Publish failed, retrying', dedupKey: boundedKey(n.dedupKey), attempt, delayMs: Math.round(delay), error: describeError(err) }));
+        await sleep(delay, signal);
+      }
+    }
+    // Counted as retried when any retry happened, so `retried` means the same here as in the metrics report.
+    const error = describeError(lastError);
+    if (retry.attempts > 1 && isRetryableSnsError(lastError)) report.retried++;
+    log.write(
+      JSON.stringify({
+        level: 'ERROR',
+        message: 'SNS Publish failed for good; the full alert follows so it can be sent by hand',
+        dedupKey: n.dedupKey,
+        status: n.status,
+        severity: n.severity,
+        topicArn,
+        error,
+        subject: alert.subject,
+        messageStructure: 'json',
+        messageAttributes: alert.messageAttributes,
+        message: alert.message,
+      }),
+    );
+    report.failed.push({ dedupKey: n.dedupKey, status: n.status, error });
+  }
+
+  return {
+    async publish(notifications, context, signal) {
+      const report: AlertPublishReport = { sent: 0, retried: 0, failed: [] };
+      // Even after an abort the rest are attempted: the SDK rejects at once, and each lands in the ERROR log.
+      for (const n of notifications) await publishOne(n, context, report, signal);
+      return report;
+    },
+  };
+}
