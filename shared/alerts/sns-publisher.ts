@@ -108,11 +108,12 @@ export function createAlertPublisher(options: AlertPublisherOptions): AlertPubli
       MessageAttributes: { ...alert.messageAttributes },
     };
     let lastError: unknown;
+    let retried = false;
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
       try {
         await client.send(new PublishCommand(input), signal ? { abortSignal: signal } : {});
         report.sent++;
-        if (attempt > 1) report.retried++;
+        if (retried) report.retried++;
         return;
       } catch (err) {
         lastError = err;
@@ -120,12 +121,12 @@ export function createAlertPublisher(options: AlertPublisherOptions): AlertPubli
         const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
         const delay = random() * cap; // full jitter: spreads the retries of concurrent evaluators apart
         log.write(JSON.stringify({ level: 'WARN', message: 'SNS Publish failed, retrying', dedupKey: boundedKey(n.dedupKey), attempt, delayMs: Math.round(delay), error: describeError(err) }));
+        retried = true;
         await sleep(delay, signal);
       }
     }
-    // Counted as retried when any retry happened, so `retried` means the same here as in the metrics report.
     const error = describeError(lastError);
-    if (retry.attempts > 1 && isRetryableSnsError(lastError)) report.retried++;
+    if (retried) report.retried++;
     log.write(
       JSON.stringify({
         level: 'ERROR',
@@ -135,10 +136,8 @@ export function createAlertPublisher(options: AlertPublisherOptions): AlertPubli
         severity: n.severity,
         topicArn,
         error,
-        subject: alert.subject,
-        messageStructure: 'json',
-        messageAttributes: alert.messageAttributes,
-        message: alert.message,
+        // Exactly the Publish input, so `aws sns publish` (or a replay script) can resend it as is.
+        alert: { TopicArn: topicArn, Subject: alert.subject, MessageStructure: 'json', MessageAttributes: alert.messageAttributes, Message: alert.message },
       }),
     );
     report.failed.push({ dedupKey: n.dedupKey, status: n.status, error });
