@@ -3,9 +3,15 @@
 // interval. The targets are split, in config order, over as many dashboards as it takes to keep every
 // one well inside CloudWatch's limits; the first one also has an overview of the least available targets
 // of the whole fleet. Every metric is read in the home region, where the probes of all regions publish.
+//
+// All dashboards ride in the home template, which CloudFormation caps at 1 MB, and a row costs about
+// 1.4 KB there with three probe regions (rows fit up to about 550 such targets). A fleet whose rows would
+// not fit gets one availability tile per target instead (about 0.45 KB, four to a grid row, up to about
+// 1,750 targets): every target stays on a dashboard, and latency is in the metrics console.
 import type { ResolvedConfig, ResolvedTarget } from '../shared/config/types.js';
 import { Dimension, MetricName } from '../shared/metrics/metric-design.js';
 import type { CloudWatchDashboard } from './cfn.js';
+import { StackConfigError } from './errors.js';
 
 /**
  * Our ceiling on one DashboardBody, in bytes. The bodies sit in the home template as escaped strings, and
@@ -21,12 +27,20 @@ export const DASHBOARD_MAX_METRICS = 2500;
  * who adds a widget to investigate, and for CloudWatch counting a little differently from us.
  */
 export const DASHBOARD_FILL_SHARE = 0.8;
+/**
+ * Our ceiling on all DashboardBody strings together, in bytes as they stand escaped in the home template.
+ * CloudFormation takes at most 1 MB of template from S3; the rest is left to osls (functions, schedule
+ * rules and permissions, log groups) and to our topics, roles and alarms.
+ */
+export const DASHBOARDS_TEMPLATE_MAX_BYTES = 800 * 1024;
 /** Time series in the fleet overview: the least available targets, so the graph stays readable at any fleet size. */
 export const OVERVIEW_TARGETS = 20;
 
-/** Dashboard grid: 24 columns wide; a target's row is two half-width graphs. */
+/** Dashboard grid: 24 columns wide; a target's row is two half-width graphs, a tile a quarter-width one. */
 const GRID_COLUMNS = 24;
 const ROW_HEIGHT = 6;
+const TILE_WIDTH = 6;
+const TILE_HEIGHT = 5;
 const HEADER_HEIGHT = 2;
 const OVERVIEW_HEIGHT = 8;
 /** The longest target name the config allows (`^[a-z0-9][a-z0-9-]{0,62}$`), for the header's size reserve. */
@@ -48,6 +62,7 @@ interface ExpressionOptions {
 /** One line of a metric widget: namespace, metric name, dimension name/value pairs, then options. */
 type MetricLine = [string, string, ...string[], MetricOptions] | [ExpressionOptions];
 
+/** A graph; `view` is left at its default, timeSeries, to keep bodies small. */
 interface MetricWidget {
   type: 'metric';
   x: number;
@@ -57,7 +72,6 @@ interface MetricWidget {
   properties: {
     title: string;
     region: string;
-    view: 'timeSeries';
     /** Seconds. */
     period: number;
     stat?: string;
@@ -75,6 +89,9 @@ interface TextWidget {
 }
 type Widget = MetricWidget | TextWidget;
 
+/** `rows`: availability and latency graphs per target. `tiles`: an availability graph per target. */
+export type DashboardLayout = 'rows' | 'tiles';
+
 /** One generated dashboard: its name, its body as CloudWatch takes it, and the targets it shows. */
 export interface DashboardPart {
   name: string;
@@ -85,6 +102,7 @@ export interface DashboardPart {
   bytes: number;
   widgets: number;
   metrics: number;
+  layout: DashboardLayout;
 }
 
 const periodOf = (target: ResolvedTarget): number => target.intervalMinutes * 60;
@@ -94,18 +112,23 @@ const metricsIn = (widget: Widget): number =>
   widget.type === 'metric' ? widget.properties.metrics.filter((line) => typeof line[0] === 'string').length : 0;
 
 const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+/** Bytes a body takes in the template: a JSON string, its quotes and backslashes escaped. */
+const templateBytesOf = (body: string): number => Buffer.byteLength(JSON.stringify(body), 'utf8');
 
-function availabilityWidget(config: ResolvedConfig, target: ResolvedTarget, y: number): MetricWidget {
+interface Cell {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function availabilityWidget(config: ResolvedConfig, target: ResolvedTarget, cell: Cell): MetricWidget {
   return {
     type: 'metric',
-    x: 0,
-    y,
-    width: GRID_COLUMNS / 2,
-    height: ROW_HEIGHT,
+    ...cell,
     properties: {
       title: `${target.name} availability (all regions)`,
       region: config.homeRegion,
-      view: 'timeSeries',
       period: periodOf(target),
       // ProbeFailed is 0 or 1 per probe from every region, so its Average is the failing share.
       metrics: [
@@ -117,7 +140,7 @@ function availabilityWidget(config: ResolvedConfig, target: ResolvedTarget, y: n
   };
 }
 
-function latencyWidget(config: ResolvedConfig, target: ResolvedTarget, y: number): MetricWidget {
+function latencyWidget(config: ResolvedConfig, target: ResolvedTarget, cell: Cell): MetricWidget {
   const metrics: MetricLine[] = [];
   for (const region of target.regions) {
     for (const [metricName, phase] of [
@@ -129,14 +152,10 @@ function latencyWidget(config: ResolvedConfig, target: ResolvedTarget, y: number
   }
   return {
     type: 'metric',
-    x: GRID_COLUMNS / 2,
-    y,
-    width: GRID_COLUMNS / 2,
-    height: ROW_HEIGHT,
+    ...cell,
     properties: {
       title: `${target.name} latency p95 by probe region`,
       region: config.homeRegion,
-      view: 'timeSeries',
       period: periodOf(target),
       stat: 'p95',
       metrics,
@@ -172,7 +191,6 @@ function overviewWidget(config: ResolvedConfig, y: number): MetricWidget {
     properties: {
       title: `Fleet overview: the ${shown} least available of ${config.targets.length} targets (all regions)`,
       region: config.homeRegion,
-      view: 'timeSeries',
       period: Math.max(...config.targets.map(periodOf)),
       metrics: [
         [{ expression: query, id: 'q1', label: '', visible: false }],
@@ -185,6 +203,7 @@ function overviewWidget(config: ResolvedConfig, y: number): MetricWidget {
 
 interface HeaderText {
   namespace: string;
+  layout: DashboardLayout;
   part: number;
   parts: number;
   /** 1-based positions in config order, and the names there. */
@@ -200,6 +219,10 @@ interface HeaderText {
 function headerWidget(text: HeaderText): TextWidget {
   const rest = text.parts === 2 ? dashboardName(text.baseName, 1) : `${dashboardName(text.baseName, 1)} to ${dashboardName(text.baseName, text.parts - 1)}`;
   const others = text.part === 1 && text.parts > 1 ? ` The other parts are the dashboards ${rest}.` : '';
+  const tiles =
+    text.layout === 'tiles'
+      ? ' At this fleet size each target has an availability graph only: latency graphs for every target would not fit the 1 MB CloudFormation template; ControlTime and ConnectTime by Target and ProbeRegion are in the metrics console.'
+      : '';
   return {
     type: 'text',
     x: 0,
@@ -209,7 +232,7 @@ function headerWidget(text: HeaderText): TextWidget {
     properties: {
       markdown:
         `## PPTP gateways (namespace ${text.namespace}), part ${text.part} of ${text.parts}: targets ${text.first}..${text.last}\n` +
-        `${text.firstName} to ${text.lastName}, of ${text.totalTargets} targets in monitor.yml order.${others} ` +
+        `${text.firstName} to ${text.lastName}, of ${text.totalTargets} targets in monitor.yml order.${others}${tiles} ` +
         'Generated from monitor.yml at deploy; edits made in the console are lost on the next deploy.',
     },
   };
@@ -217,13 +240,27 @@ function headerWidget(text: HeaderText): TextWidget {
 
 export const dashboardName = (baseName: string, index: number): string => (index === 0 ? baseName : `${baseName}-${index + 1}`);
 
+/** The widgets of the `k`-th target (0-based) of a dashboard whose targets start at `top`. */
+function targetWidgets(config: ResolvedConfig, layout: DashboardLayout, target: ResolvedTarget, k: number, top: number): Widget[] {
+  if (layout === 'rows') {
+    const y = top + k * ROW_HEIGHT;
+    const half = GRID_COLUMNS / 2;
+    return [
+      availabilityWidget(config, target, { x: 0, y, width: half, height: ROW_HEIGHT }),
+      latencyWidget(config, target, { x: half, y, width: half, height: ROW_HEIGHT }),
+    ];
+  }
+  const perRow = GRID_COLUMNS / TILE_WIDTH;
+  return [availabilityWidget(config, target, { x: (k % perRow) * TILE_WIDTH, y: top + Math.floor(k / perRow) * TILE_HEIGHT, width: TILE_WIDTH, height: TILE_HEIGHT })];
+}
+
 /**
  * The targets, in config order, split over as few dashboards as keep each one inside DASHBOARD_FILL_SHARE
- * of every limit. Greedy and deterministic: a row goes on the current dashboard while it fits, else it
+ * of every limit. Greedy and deterministic: a target goes on the current dashboard while it fits, else it
  * starts the next one. The header is only written once the number of parts is known, so its size is
  * reserved at its largest: every number as wide as the target count and both names as long as allowed.
  */
-export function dashboardParts(config: ResolvedConfig, baseName: string): DashboardPart[] {
+function packDashboards(config: ResolvedConfig, baseName: string, layout: DashboardLayout): DashboardPart[] {
   const budget = {
     bytes: Math.floor(DASHBOARD_BODY_MAX_BYTES * DASHBOARD_FILL_SHARE),
     widgets: Math.floor(DASHBOARD_MAX_WIDGETS * DASHBOARD_FILL_SHARE),
@@ -235,6 +272,7 @@ export function dashboardParts(config: ResolvedConfig, baseName: string): Dashbo
     bytesOf(
       headerWidget({
         namespace: config.namespace,
+        layout,
         part,
         parts: Math.max(total, 3),
         first: total,
@@ -251,49 +289,55 @@ export function dashboardParts(config: ResolvedConfig, baseName: string): Dashbo
     targets: ResolvedTarget[];
     bytes: number;
     metrics: number;
-    nextY: number;
+    /** Grid row where the targets start, below the header (and the overview). */
+    top: number;
   }
   // `{"widgets":[` ... `]}` around the comma-separated widgets; each widget is counted with its comma.
   const envelope = bytesOf({ widgets: [] });
   const start = (index: number): Draft => {
     const widgets: Widget[] = index === 0 && total > 0 ? [overviewWidget(config, HEADER_HEIGHT)] : [];
-    const fixed = widgets.reduce((n, w) => n + bytesOf(w) + 1, envelope + headerReserve(index + 1) + 1);
     return {
       widgets,
       targets: [],
-      bytes: fixed,
+      bytes: widgets.reduce((n, w) => n + bytesOf(w) + 1, envelope + headerReserve(index + 1) + 1),
+      // The overview's query returns up to OVERVIEW_TARGETS series: counted as metrics to be safe.
       metrics: index === 0 ? OVERVIEW_TARGETS : 0,
-      nextY: HEADER_HEIGHT + (index === 0 ? OVERVIEW_HEIGHT : 0),
+      top: HEADER_HEIGHT + (index === 0 ? OVERVIEW_HEIGHT : 0),
     };
   };
+  const cost = (widgets: Widget[]) => ({
+    bytes: widgets.reduce((n, w) => n + bytesOf(w) + 1, 0),
+    metrics: widgets.reduce((n, w) => n + metricsIn(w), 0),
+  });
 
   const drafts: Draft[] = [start(0)];
   for (const target of config.targets) {
     let draft = drafts[drafts.length - 1]!;
-    let row = [availabilityWidget(config, target, draft.nextY), latencyWidget(config, target, draft.nextY)];
-    const fits = (d: Draft, r: Widget[]): boolean =>
-      d.bytes + r.reduce((n, w) => n + bytesOf(w) + 1, 0) <= budget.bytes &&
-      d.widgets.length + 1 + r.length <= budget.widgets &&
-      d.metrics + r.reduce((n, w) => n + metricsIn(w), 0) <= budget.metrics;
-    if (draft.targets.length > 0 && !fits(draft, row)) {
+    let widgets = targetWidgets(config, layout, target, draft.targets.length, draft.top);
+    let added = cost(widgets);
+    const fits =
+      draft.bytes + added.bytes <= budget.bytes &&
+      draft.widgets.length + 1 + widgets.length <= budget.widgets &&
+      draft.metrics + added.metrics <= budget.metrics;
+    if (draft.targets.length > 0 && !fits) {
       draft = start(drafts.length);
       drafts.push(draft);
-      row = [availabilityWidget(config, target, draft.nextY), latencyWidget(config, target, draft.nextY)];
+      widgets = targetWidgets(config, layout, target, 0, draft.top);
+      added = cost(widgets);
     }
-    draft.widgets.push(...row);
+    draft.widgets.push(...widgets);
     draft.targets.push(target);
-    draft.bytes += row.reduce((n, w) => n + bytesOf(w) + 1, 0);
-    draft.metrics += row.reduce((n, w) => n + metricsIn(w), 0);
-    draft.nextY += ROW_HEIGHT;
+    draft.bytes += added.bytes;
+    draft.metrics += added.metrics;
   }
 
-  const names = drafts.map((_, i) => dashboardName(baseName, i));
   let position = 0;
   return drafts.map((draft, i) => {
     const first = position + 1;
     position += draft.targets.length;
     const header = headerWidget({
       namespace: config.namespace,
+      layout,
       part: i + 1,
       parts: drafts.length,
       first,
@@ -306,12 +350,13 @@ export function dashboardParts(config: ResolvedConfig, baseName: string): Dashbo
     const widgets = [header, ...draft.widgets];
     const body = JSON.stringify({ widgets });
     const part: DashboardPart = {
-      name: names[i]!,
+      name: dashboardName(baseName, i),
       body,
       targets: draft.targets.map((t) => t.name),
       bytes: Buffer.byteLength(body, 'utf8'),
       widgets: widgets.length,
       metrics: widgets.reduce((n, w) => n + metricsIn(w), 0),
+      layout,
     };
     // The reserve above makes this unreachable; it guards the arithmetic, not the config.
     if (part.bytes > DASHBOARD_BODY_MAX_BYTES || part.widgets > DASHBOARD_MAX_WIDGETS || part.metrics > DASHBOARD_MAX_METRICS) {
@@ -319,6 +364,28 @@ export function dashboardParts(config: ResolvedConfig, baseName: string): Dashbo
     }
     return part;
   });
+}
+
+/** Bytes the parts take in the home template, escaped. */
+export const templateBytes = (parts: readonly DashboardPart[]): number => parts.reduce((n, part) => n + templateBytesOf(part.body), 0);
+
+/**
+ * The dashboards of the config: rows per target when all of them fit DASHBOARDS_TEMPLATE_MAX_BYTES,
+ * else availability tiles. A StackConfigError only when even the tiles would not fit (about 1,750
+ * targets): CloudFormation would reject that template, so it is said before the deploy starts.
+ */
+export function dashboardParts(config: ResolvedConfig, baseName: string): DashboardPart[] {
+  const rows = packDashboards(config, baseName, 'rows');
+  if (templateBytes(rows) <= DASHBOARDS_TEMPLATE_MAX_BYTES) return rows;
+  const tiles = packDashboards(config, baseName, 'tiles');
+  const bytes = templateBytes(tiles);
+  if (bytes > DASHBOARDS_TEMPLATE_MAX_BYTES) {
+    throw new StackConfigError(
+      `the dashboards for ${config.targets.length} targets would take ${bytes} bytes of the home template even with one availability graph per target, ` +
+        `over our ceiling of ${DASHBOARDS_TEMPLATE_MAX_BYTES} (CloudFormation takes at most 1 MB): this many targets need dashboards managed outside CloudFormation`,
+    );
+  }
+  return tiles;
 }
 
 /** Logical id of the i-th dashboard (0-based): `Dashboard`, `Dashboard2`, `Dashboard3`, ... */

@@ -2,7 +2,13 @@ import { RegoEngine, type Engine, type StandardDiagnostic, type TemplateFile } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAM_ROLE_NAME_MAX_CHARS } from '../../infra/names.js';
 import type { CfnResource, ProbeScheduleInput } from '../../infra/cfn.js';
-import { DASHBOARD_BODY_MAX_BYTES, DASHBOARD_FILL_SHARE, DASHBOARD_MAX_METRICS, DASHBOARD_MAX_WIDGETS } from '../../infra/dashboard.js';
+import {
+  DASHBOARD_BODY_MAX_BYTES,
+  DASHBOARD_FILL_SHARE,
+  DASHBOARD_MAX_METRICS,
+  DASHBOARD_MAX_WIDGETS,
+  DASHBOARDS_TEMPLATE_MAX_BYTES,
+} from '../../infra/dashboard.js';
 import { StackConfigError } from '../../infra/errors.js';
 import { buildStack, type StackFragment, type StackOptions } from '../../infra/stack.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
@@ -82,8 +88,8 @@ function transformedInput(event: { schedule: { inputTransformer?: { inputPathsMa
   return JSON.parse(text);
 }
 
-/** Bytes of the home template our resources may take; CloudFormation's limit is 1 MB, osls adds its own. */
-const TEMPLATE_SHARE_FOR_US = 800 * 1024;
+/** Bytes of the home template our resources may take: CloudFormation's limit is 1 MB, and osls adds its own. */
+const TEMPLATE_SHARE_FOR_US = 900 * 1024;
 
 const options = (region: string, extra: Partial<StackOptions> = {}): StackOptions => ({
   service: 'pptp-monitor',
@@ -284,9 +290,12 @@ describe('buildStack', () => {
     expect(Math.min(...board!.body.widgets.slice(2).map((w) => w.y))).toBe(overview.y + overview.height);
   });
 
-  it('splits 1,000 targets over as many dashboards as keep each well inside every CloudWatch limit', () => {
+  it.each([
+    [100, 'rows'],
+    [1000, 'tiles'],
+  ])('splits %i targets over as many dashboards as keep each well inside every limit, as %s', (targets, layout) => {
     // Prepare
-    const fleet = config(fleetYaml(1000));
+    const fleet = config(fleetYaml(targets));
     // Act
     const stack = buildStack(fleet, options('eu-central-1'));
     // Assess
@@ -300,33 +309,48 @@ describe('buildStack', () => {
       expect(Buffer.byteLength(board.text, 'utf8'), board.name).toBeLessThanOrEqual(DASHBOARD_BODY_MAX_BYTES * DASHBOARD_FILL_SHARE);
       expect(board.body.widgets.length, board.name).toBeLessThanOrEqual(DASHBOARD_MAX_WIDGETS * DASHBOARD_FILL_SHARE);
       expect(metrics, board.name).toBeLessThanOrEqual(DASHBOARD_MAX_METRICS * DASHBOARD_FILL_SHARE);
-      // Widgets of one dashboard never overlap: rows stack below the header (and the overview).
+      // Widgets never overlap and stay on the 24-column grid.
       const cells = new Set<string>();
       for (const w of board.body.widgets) {
+        expect(w.x + w.width, board.name).toBeLessThanOrEqual(24);
         for (let y = w.y; y < w.y + w.height; y++) for (let x = w.x; x < w.x + w.width; x++) cells.add(`${x},${y}`);
       }
       expect(cells.size, board.name).toBe(board.body.widgets.reduce((n, w) => n + w.width * w.height, 0));
     }
-    // Every target exactly once, in config order, each with its own interval as the period.
-    const rows = boards.flatMap((b) => b.body.widgets.filter((w) => w.properties.title?.endsWith(' availability (all regions)')));
-    expect(rows.map((w) => w.properties.title!.split(' ')[0])).toEqual(fleet.targets.map((t) => t.name));
-    expect(rows.map((w) => w.properties.period)).toEqual(fleet.targets.map((t) => t.intervalMinutes * 60));
+    // Every target exactly once, in config order, each graphed at its own interval.
+    const availability = boards.flatMap((b) => b.body.widgets.filter((w) => w.properties.title?.endsWith(' availability (all regions)')));
+    expect(availability.map((w) => w.properties.title!.split(' ')[0])).toEqual(fleet.targets.map((t) => t.name));
+    expect(availability.map((w) => w.properties.period)).toEqual(fleet.targets.map((t) => t.intervalMinutes * 60));
+    const latency = boards.flatMap((b) => b.body.widgets.filter((w) => w.properties.title?.endsWith(' latency p95 by probe region')));
+    expect(latency.map((w) => w.properties.title!.split(' ')[0])).toEqual(layout === 'rows' ? fleet.targets.map((t) => t.name) : []);
     // Headers say which part and which targets; only the first has the overview; nothing links out.
-    const first = boards.map((b) => b.body.widgets[0]!.properties.markdown!);
+    const headers = boards.map((b) => b.body.widgets[0]!.properties.markdown!);
     let next = 1;
-    first.forEach((markdown, i) => {
+    headers.forEach((markdown, i) => {
       const shown = boards[i]!.body.widgets.filter((w) => w.properties.title?.endsWith(' availability (all regions)')).length;
       expect(markdown).toContain(`part ${i + 1} of ${boards.length}: targets ${next}..${next + shown - 1}`);
       next += shown;
     });
-    expect(first.every((m) => !/https?:|\]\(/.test(m))).toBe(true);
+    expect(headers.every((m) => !/https?:|\]\(|www\./.test(m))).toBe(true);
     expect(boards.map((b) => b.body.widgets.filter((w) => w.properties.title?.startsWith('Fleet overview')).length)).toEqual(boards.map((_, i) => (i === 0 ? 1 : 0)));
+    expect(boards[0]!.body.widgets[1]!.properties.title).toBe(`Fleet overview: the 20 least available of ${targets} targets (all regions)`);
     expect(stack.resources.Outputs['DashboardName']?.Value).toEqual({ Ref: 'Dashboard' });
     expect(stack.resources.Outputs['DashboardCount']?.Value).toBe(String(boards.length));
-    // The dashboards ride in the home template, which CloudFormation caps at 1 MB: leave osls room for its own resources.
+    // The dashboards ride in the home template, which CloudFormation caps at 1 MB.
+    const escaped = boards.reduce((n, b) => n + Buffer.byteLength(JSON.stringify(b.text), 'utf8'), 0);
+    expect(escaped).toBeLessThanOrEqual(DASHBOARDS_TEMPLATE_MAX_BYTES);
     const template = JSON.stringify({ Resources: stack.resources.Resources, Outputs: stack.resources.Outputs });
     expect(Buffer.byteLength(template, 'utf8')).toBeLessThan(TEMPLATE_SHARE_FOR_US);
-    console.log(boards.map((b) => `${b.name}: ${Buffer.byteLength(b.text)} B, ${b.body.widgets.length} widgets`).join('\n'), '\ntemplate', Buffer.byteLength(template));
+  });
+
+  it('refuses only a fleet whose dashboards would not fit the home template even as availability graphs', () => {
+    // Prepare
+    const huge = config(fleetYaml(2500));
+    // Act
+    const build = () => buildStack(huge, options('eu-central-1'));
+    // Assess
+    expect(build).toThrow(StackConfigError);
+    expect(build).toThrow(/dashboards for 2500 targets would take \d+ bytes of the home template even with one availability graph per target/);
   });
 
   it('packs the same targets into the same dashboards every time', () => {
@@ -433,12 +457,15 @@ describe('buildStack output as a CloudFormation template', () => {
   const show = (diagnostics: StandardDiagnostic[]) =>
     diagnostics.map((d) => `${d.severity} ${d.ruleId} ${d.entity?.logicalId ?? '-'} ${d.propertyPath ?? ''}: ${d.message}`).join('\n');
 
+  const SMALL_WITH_TOPICS = `${SMALL}alerts: { page: 'arn:aws:sns:eu-central-1:123456789012:netops-page', ticket: netops-tickets }\n`;
   it.each([
-    ['home', 'eu-central-1'],
-    ['probe', 'us-east-1'],
-  ])('the %s stack has no error-severity findings', (_, region) => {
+    ['home', 'eu-central-1', SMALL_WITH_TOPICS],
+    ['probe', 'us-east-1', SMALL_WITH_TOPICS],
+    ['1,000-target home', 'eu-central-1', fleetYaml(1000)],
+    ['1,000-target probe', 'us-east-1', fleetYaml(1000)],
+  ])('the %s stack has no error-severity findings', (_, region, yamlText) => {
     // Prepare
-    const cfg = config(`${SMALL}alerts: { page: 'arn:aws:sns:eu-central-1:123456789012:netops-page', ticket: netops-tickets }\n`);
+    const cfg = config(yamlText);
     // Act
     const diagnostics = validate(buildStack(cfg, options(region)), region);
     // Assess
