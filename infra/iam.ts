@@ -46,6 +46,8 @@ export function probeRole(input: ProbeRoleInput): IamRole {
 
 export interface EvaluatorRoleInput {
   roleName: string;
+  /** The namespace its watermark metric goes to (EvaluatedUntil). */
+  namespace: string;
   /** The page and ticket topics; the same topic twice is listed once. */
   topicArns: CfnString[];
   logGroupArn: Sub;
@@ -59,10 +61,18 @@ export function evaluatorRole(input: EvaluatorRoleInput): IamRole {
     seen.add(key);
     return true;
   });
-  return lambdaRole(input.roleName, 'PPTP monitor evaluator: reads probe metrics, publishes alerts to the page and ticket topics, writes its own logs', 'evaluator', [
+  return lambdaRole(input.roleName, 'PPTP monitor evaluator: reads probe metrics, publishes alerts to the page and ticket topics and its watermark metric, writes its own logs', 'evaluator', [
     // GetMetricData has no resource-level ARN and no namespace condition key.
     { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
     { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: topics },
+    // Its only state: the watermark of the last evaluation whose notifications were all published.
+    {
+      Sid: 'PublishWatermark',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': input.namespace } },
+    },
     ownLogsStatement(input.logGroupArn),
   ]);
 }

@@ -51,6 +51,7 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
     Object.assign(resources, topics.resources);
     resources[EVALUATOR_ROLE_ID] = evaluatorRole({
       roleName: names.roleName('evaluator'),
+      namespace: config.namespace,
       topicArns: [topics.arns.page, topics.arns.ticket],
       logGroupArn: names.logGroupArn('evaluate'),
     });

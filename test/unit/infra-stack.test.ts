@@ -207,6 +207,13 @@ describe('buildStack', () => {
       { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: [{ Ref: 'PageTopic' }, { Ref: 'TicketTopic' }] },
       {
+        Sid: 'PublishWatermark',
+        Effect: 'Allow',
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': 'PPTPTest' } },
+      },
+      {
         Sid: 'WriteOwnLogs',
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
