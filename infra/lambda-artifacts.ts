@@ -9,6 +9,7 @@ import { createZip } from './zip.js';
 /** Source entry of each function, relative to the repository root. */
 export const LAMBDA_ENTRIES = {
   probe: 'functions/probe.ts',
+  evaluate: 'functions/evaluate.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 

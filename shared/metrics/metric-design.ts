@@ -18,6 +18,9 @@ export const MetricName = {
   /** Probes completed by one invocation, {ProbeRegion}: the heartbeat that the "probes stopped
    * reporting" alarm watches. One metric per region, not per target; sent in the cycle's own request. */
   ProbesRun: 'ProbesRun',
+  /** The evaluator's watermark: one point, no dimensions, timestamped with the last evaluation instant
+   * whose notifications were all published. Its only state; one metric per deployment. */
+  EvaluatedUntil: 'EvaluatedUntil',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

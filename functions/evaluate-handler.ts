@@ -1,0 +1,115 @@
+// The evaluator Lambda's wiring, as a factory: plan the run from the watermark, read the history from
+// CloudWatch, evaluate every target with the pure SLA core, publish the notifications, and only then
+// move the watermark. A run whose alerts did not all go out fails, and the next run sends them again
+// with the same dedup keys.
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Context } from 'aws-lambda';
+import type { AlertPublisher, AlertPublishReport } from '../shared/alerts/sns-publisher.js';
+import type { RenderContext } from '../shared/alerts/render.js';
+import type { ResolvedConfig, ResolvedTarget } from '../shared/config/types.js';
+import type { Logger } from '../shared/log/logger.js';
+import { readHistory } from '../shared/metrics/cloudwatch-history.js';
+import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
+import { readWatermark, writeWatermark } from '../shared/metrics/watermark.js';
+import { planEvaluation, type EvaluationPlan } from '../shared/monitor/evaluation-window.js';
+import { evaluateTarget } from '../shared/sla/evaluate.js';
+import type { Notification } from '../shared/sla/notification.js';
+
+/** History read per run: the SLA core's minimum lookback (3-day window + 24 h renotify) plus the 3-day window before it. */
+export const HISTORY_MS = 8 * 86_400_000;
+/** Minimum lookback the SLA core walks; the history above covers it. */
+export const LOOKBACK_MS = 4 * 86_400_000;
+
+export interface EvaluateWiring {
+  config: ResolvedConfig;
+  cloudwatch: Pick<CloudWatchClient, 'send'>;
+  /** Publishes the watermark (namespace-scoped PutMetricData). */
+  metrics: MetricPublisher;
+  alerts: AlertPublisher;
+  log: Logger;
+  now(): number;
+}
+
+export interface EvaluateReport {
+  plan: EvaluationPlan;
+  targets: number;
+  records: number;
+  metricsRequested: number;
+  getMetricDataCalls: number;
+  notifications: Array<Pick<Notification, 'target' | 'policy' | 'severity' | 'status' | 'dedupKey'>>;
+  publish: AlertPublishReport;
+  watermarkMoved: boolean;
+}
+
+export function renderContextFor(config: ResolvedConfig, target: ResolvedTarget | undefined): RenderContext {
+  const ctx: RenderContext = { runbookBaseUrl: target?.runbookBaseUrl ?? config.runbookBaseUrl };
+  if (config.dashboardBaseUrl) ctx.dashboardUrl = config.dashboardBaseUrl;
+  if (target) ctx.target = { owner: target.owner, tags: target.tags };
+  return ctx;
+}
+
+/** Notifications of one target for a plan: latency only at its own instants (see evaluation-window.ts). */
+export function notificationsFor(target: ResolvedTarget, records: Parameters<typeof evaluateTarget>[1], plan: EvaluationPlan): Notification[] {
+  const others = evaluateTarget(target, records, { fromExclusive: plan.fromExclusive, toInclusive: plan.t }, { lookbackMs: LOOKBACK_MS }).filter((n) => n.policy !== 'latency');
+  if (!plan.latency || !target.latency) return others;
+  const latency = evaluateTarget(target, records, { fromExclusive: plan.latencyFromExclusive, toInclusive: plan.latencyTo }, { lookbackMs: LOOKBACK_MS }).filter(
+    (n) => n.policy === 'latency' && n.at % 300_000 === 0,
+  );
+  return [...others, ...latency].sort((a, b) => a.at - b.at);
+}
+
+export function createEvaluateHandler(wiring: EvaluateWiring): (event: { time?: string }, context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>) => Promise<EvaluateReport> {
+  return async (event, context) => {
+    const nowMs = wiring.now();
+    const scheduled = typeof event.time === 'string' && Number.isFinite(Date.parse(event.time)) ? Date.parse(event.time) : nowMs;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), Math.max(0, context.getRemainingTimeInMillis() - 2000));
+    const log = wiring.log.with({ requestId: context.awsRequestId });
+    try {
+      const watermark = await readWatermark(wiring.cloudwatch, wiring.config.namespace, nowMs, abort.signal);
+      const plan = planEvaluation(scheduled, watermark);
+      const base = { plan, targets: wiring.config.targets.length, records: 0, metricsRequested: 1, getMetricDataCalls: 1, notifications: [], publish: { sent: 0, retried: 0, failed: [] }, watermarkMoved: false };
+      if (plan.fromExclusive >= plan.t) {
+        log.info('evaluation skipped: already evaluated', { t: new Date(plan.t).toISOString(), watermark: watermark && new Date(watermark).toISOString() });
+        return base;
+      }
+      const history = await readHistory(wiring.cloudwatch, wiring.config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency }, abort.signal);
+      const notifications: Notification[] = [];
+      let records = 0;
+      for (const target of wiring.config.targets) {
+        const list = history.records.get(target.name) ?? [];
+        records += list.length;
+        notifications.push(...notificationsFor(target, list, plan));
+      }
+      const byName = new Map(wiring.config.targets.map((t) => [t.name, t]));
+      const publish = await wiring.alerts.publish(notifications, (n) => renderContextFor(wiring.config, byName.get(n.target)), abort.signal);
+      const watermarkMoved = publish.failed.length === 0 && (await writeWatermark(wiring.metrics, plan.t, abort.signal));
+      const report: EvaluateReport = {
+        ...base,
+        records,
+        metricsRequested: 1 + history.metricsRequested,
+        getMetricDataCalls: 1 + history.calls,
+        notifications: notifications.map((n) => ({ target: n.target, policy: n.policy, severity: n.severity, status: n.status, dedupKey: n.dedupKey })),
+        publish,
+        watermarkMoved,
+      };
+      // GetMetricData is billed per metric requested: log the count so the cost is visible per run.
+      (publish.failed.length > 0 ? log.error : log.info)('evaluation done', {
+        t: new Date(plan.t).toISOString(),
+        from: new Date(plan.fromExclusive).toISOString(),
+        latency: plan.latency,
+        metricsRequested: report.metricsRequested,
+        getMetricDataCalls: report.getMetricDataCalls,
+        records,
+        notifications: report.notifications,
+        sent: publish.sent,
+        failed: publish.failed,
+        watermarkMoved,
+      });
+      if (publish.failed.length > 0) throw new Error(`${publish.failed.length} notification(s) not published; the next run re-sends them with the same dedup keys`);
+      return report;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

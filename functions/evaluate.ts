@@ -1,0 +1,36 @@
+// Lambda entry of the evaluator (home region, every minute). Wiring only: the packaged config, the
+// CloudWatch client of this region, the alert topics the stack created (environment), the SLA core.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createAlertPublisher } from '../shared/alerts/sns-publisher.js';
+import { createJsonLogger, isLogLevel } from '../shared/log/logger.js';
+import { createMetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
+import { createEvaluateHandler, type EvaluateReport } from './evaluate-handler.js';
+import { logErrors } from './middleware/log-errors.js';
+import { loadPackagedConfig } from './packaged-config.js';
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: the evaluator's stack sets it`);
+  return value;
+};
+
+const region = required('AWS_REGION');
+const logLevel = process.env['LOG_LEVEL'];
+const log = createJsonLogger({ service: 'pptp-monitor-evaluate', level: isLogLevel(logLevel) ? logLevel : 'INFO' });
+const config = loadPackagedConfig();
+const cloudwatch = new CloudWatchClient({ region, maxAttempts: 3 });
+
+const evaluate = createEvaluateHandler({
+  config,
+  cloudwatch,
+  metrics: createMetricPublisher({ namespace: config.namespace, region }),
+  alerts: createAlertPublisher({ topics: { page: required('PAGE_TOPIC_ARN'), ticket: required('TICKET_TOPIC_ARN') }, region }),
+  log,
+  now: Date.now,
+});
+
+export const handler = middy<{ time?: string }, EvaluateReport, Error, Context>({ timeoutEarlyInMillis: 0 })
+  .use(logErrors(log))
+  .handler((event, context) => evaluate(event, context));
