@@ -1,0 +1,186 @@
+// `pptp-monitor simulate`: runs a local PPTP gateway with a chosen fault, switchable by typing commands,
+// until the signal aborts (Ctrl-C). Prints one line per change, so a session reads as a log of what the
+// gateway did when.
+import { StringDecoder } from 'node:string_decoder';
+import {
+  MAX_OPEN_CONNECTIONS,
+  SIMULATOR_FAULTS,
+  SimulatorListenError,
+  describeExpectation,
+  describeFault,
+  formatHostPort,
+  startSimulator,
+  type FaultSettings,
+  type Simulator,
+  type SimulatorStats,
+} from '../simulator/index.js';
+import { parseFaultCommand, SIMULATE_USAGE, type SimulateArgs } from './simulate-args.js';
+import { UsageError } from './usage-error.js';
+
+/** Longest command line kept, in characters: stdin is a person typing, anything longer is a paste gone wrong. */
+const MAX_COMMAND_LINE_CHARS = 1024;
+
+export const SIMULATE_COMMANDS_HELP = `commands: fault <name> [result-code|delay-ms], status, help; faults: ${SIMULATOR_FAULTS.join(', ')}`;
+
+export interface SimulateIo {
+  /** One line of normal output, without its newline. */
+  out(line: string): void;
+  /** One line about a mistake or a failure, without its newline. */
+  err(line: string): void;
+  /** Commands, one per line. Its end is not a stop: the simulator runs on until the signal aborts. */
+  stdin: NodeJS.ReadableStream;
+  /** Aborting stops the simulator (Ctrl-C). */
+  signal: AbortSignal;
+}
+
+/** The fault as the command that sets it: 'none', 'reject 4', 'slow 500'. */
+function faultLabel(settings: FaultSettings): string {
+  if ('resultCode' in settings) return `${settings.fault} ${settings.resultCode}`;
+  if ('delayMs' in settings) return `${settings.fault} ${settings.delayMs}`;
+  return settings.fault;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function perFault(stats: SimulatorStats): string {
+  return SIMULATOR_FAULTS.filter((f) => stats.byFault[f] > 0)
+    .map((f) => `${f} ${stats.byFault[f]}`)
+    .join(', ');
+}
+
+function statusLine(simulator: Simulator): string {
+  const stats = simulator.stats();
+  const where = `${formatHostPort(simulator.host, simulator.port)}, ${stats.listening ? 'listening' : 'not listening'}`;
+  const served = stats.connections === 0 ? 'no connections yet' : `${plural(stats.connections, 'connection')} (${stats.open} open): ${perFault(stats)}`;
+  const dropped = stats.dropped > 0 ? `; ${stats.dropped} dropped at the ${MAX_OPEN_CONNECTIONS}-connection cap` : '';
+  return `fault ${faultLabel(simulator.settings)} on ${where}; ${served}${dropped}`;
+}
+
+function summaryLine(stats: SimulatorStats): string {
+  const dropped = stats.dropped > 0 ? `, ${stats.dropped} dropped` : '';
+  return stats.connections === 0 ? `stopped: no connections${dropped}` : `stopped: ${plural(stats.connections, 'connection')} (${perFault(stats)})${dropped}`;
+}
+
+/** Calls onLine for each line of the stream, onTooLong for each line over the cap; returns a function that stops reading. */
+function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, onTooLong: () => void): () => void {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  let discarding = false;
+  const onData = (chunk: string | Buffer): void => {
+    const lines = (partial + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split(/\r?\n/);
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (discarding) discarding = false; // the tail of a line already reported as too long
+      else onLine(line);
+    }
+    if (partial.length > MAX_COMMAND_LINE_CHARS) {
+      partial = '';
+      discarding = true;
+      onTooLong();
+    }
+  };
+  stream.on('data', onData);
+  return () => {
+    stream.removeListener('data', onData);
+    // Paused with no listener, process.stdin no longer holds the process open.
+    stream.pause();
+  };
+}
+
+/** Runs `simulate`; returns the exit status: 0 after a clean stop, 1 if the port could not be bound. */
+export async function runSimulate(args: SimulateArgs, io: SimulateIo): Promise<number> {
+  if (args.help) {
+    io.out(SIMULATE_USAGE);
+    return 0;
+  }
+  let simulator: Simulator;
+  try {
+    simulator = await startSimulator({
+      host: args.host,
+      port: args.port,
+      fault: args.fault,
+      ...(args.resultCode !== undefined && { resultCode: args.resultCode }),
+      ...(args.delayMs !== undefined && { delayMs: args.delayMs }),
+    });
+  } catch (err) {
+    if (err instanceof SimulatorListenError) {
+      io.err(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  io.out(
+    `simulating a PPTP gateway on ${formatHostPort(simulator.host, simulator.port)} (fault: ${faultLabel(simulator.settings)}); ` +
+      `type 'fault <name>' to change it, 'status', or Ctrl-C to stop`,
+  );
+
+  const switchFault = async (words: readonly string[]): Promise<void> => {
+    const { fault, options } = parseFaultCommand(words);
+    const was = faultLabel(simulator.settings);
+    const open = simulator.stats().open;
+    try {
+      await simulator.setFault(fault, options);
+    } catch (err) {
+      if (!(err instanceof SimulatorListenError)) throw err;
+      io.err(`${err.message}; fault stays ${faultLabel(simulator.settings)}`);
+      return;
+    }
+    const keep = open > 0 ? `; ${plural(open, 'open connection')} keep${open === 1 ? 's' : ''} ${was}` : '';
+    io.out(`fault: ${faultLabel(simulator.settings)} (was ${was}): ${describeFault(simulator.settings)}; probes report ${describeExpectation(fault)}${keep}`);
+  };
+
+  const runCommand = async (line: string): Promise<void> => {
+    const [command, ...words] = line.trim().split(/\s+/).filter((w) => w !== '');
+    try {
+      switch (command) {
+        case undefined:
+          return;
+        case 'fault':
+          await switchFault(words);
+          return;
+        case 'status':
+          io.out(statusLine(simulator));
+          return;
+        case 'help':
+          io.out(SIMULATE_COMMANDS_HELP);
+          return;
+        default:
+          io.err(`unknown command '${command}'; ${SIMULATE_COMMANDS_HELP}`);
+      }
+    } catch (err) {
+      if (err instanceof UsageError) io.err(err.message);
+      else throw err;
+    }
+  };
+
+  // Commands run one at a time, in the order typed: a re-listen must finish before the next switch.
+  // A command that throws something other than a usage mistake is a bug: stop, and let main report it.
+  let commands: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const enqueue = (run: () => Promise<void> | void): void => {
+    commands = commands.then(run).catch((err: unknown) => {
+      failure ??= err;
+      stop();
+    });
+  };
+  const stopReading = readLines(
+    io.stdin,
+    (line) => enqueue(() => runCommand(line)),
+    () => enqueue(() => io.err(`command longer than ${MAX_COMMAND_LINE_CHARS} characters ignored; ${SIMULATE_COMMANDS_HELP}`)),
+  );
+  if (io.signal.aborted) stop();
+  else io.signal.addEventListener('abort', stop, { once: true });
+
+  await stopped;
+  io.signal.removeEventListener('abort', stop);
+  stopReading();
+  await commands;
+  await simulator.close();
+  io.out(summaryLine(simulator.stats()));
+  if (failure !== undefined) throw failure;
+  return 0;
+}

@@ -1,0 +1,84 @@
+// The local monitor minute by minute, without waiting for real minutes: the real prober against the
+// gateway simulator on loopback, the real JSON Lines store in a temp dir, the SLA core deciding. One
+// outage must give one page (with the runbook of what the probe saw), then one resolved notice.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderAlert } from '../../shared/alerts/render.js';
+import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
+import { createLocalMonitor } from '../../shared/monitor/local-monitor.js';
+import { nodeClock, nodeProbeDeps, nodeTimers } from '../../shared/probe/node-deps.js';
+import { probePptp } from '../../shared/probe/index.js';
+import type { Notification } from '../../shared/sla/notification.js';
+import { startSimulator, type Simulator } from '../../shared/simulator/index.js';
+import { createLocalStore } from '../../shared/store/local-store.js';
+
+const T0 = Date.parse('2026-11-24T10:00:00Z');
+const minute = (k: number): number => T0 + k * 60_000;
+
+describe('local monitor against the simulator', () => {
+  let simulator: Simulator;
+  let config: ResolvedConfig;
+  const dir = mkdtempSync(join(tmpdir(), 'pmt-local-'));
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
+    const parsed = parseConfig(`version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1, eu-west-1, us-east-1], timeout: 500 }\ntargets:\n  - { name: sim-gw, host: 127.0.0.1, port: ${simulator.port} }\n`, 't.yml');
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    config = parsed.config;
+  });
+
+  afterAll(async () => {
+    await simulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function monitor(sink: Notification[]): ReturnType<typeof createLocalMonitor> {
+    const deps = nodeProbeDeps();
+    return createLocalMonitor(config, {
+      probe: (t, o) => probePptp(t, o, deps),
+      store: createLocalStore(dir),
+      clock: nodeClock,
+      timers: nodeTimers,
+      onResult: () => undefined,
+      onNotifications: async (ns) => void sink.push(...ns),
+    });
+  }
+
+  it('pages once when the gateway resets for three minutes, with its runbook, and resolves once after it heals', async () => {
+    // Prepare
+    const sent: Notification[] = [];
+    const m = monitor(sent);
+    // Act: 5 healthy minutes, 6 minutes of resets, 8 healthy minutes.
+    for (let k = 0; k < 5; k++) await m.cycle(minute(k));
+    await simulator.setFault('reset');
+    for (let k = 5; k < 11; k++) await m.cycle(minute(k));
+    await simulator.setFault('none');
+    for (let k = 11; k < 19; k++) await m.cycle(minute(k));
+    // Assess
+    const pages = sent.filter((n) => n.severity === 'page' && n.status === 'firing');
+    expect(pages.map((n) => [n.policy, new Date(n.startsAt).toISOString(), new Date(n.at).toISOString()])).toEqual([['down', '2026-11-24T10:05:00.000Z', '2026-11-24T10:08:00.000Z']]);
+    const [page] = pages;
+    if (!page) throw new Error('no page');
+    expect(page.dominantFailureClass).toBe('connection_reset');
+    expect(page.dedupKey).toBe('sim-gw/down/2026-11-24T10:05:00.000Z');
+    expect(renderAlert(page, { runbookBaseUrl: config.runbookBaseUrl }).runbookUrl).toBe('docs/runbooks/connection_reset.md');
+    const resolved = sent.filter((n) => n.policy === 'down' && n.status === 'resolved');
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]?.dedupKey).toBe(page.dedupKey);
+  }, 60_000);
+
+  it('keeps every result on disk, one JSON line each, and a restarted monitor does not page again for the past', async () => {
+    const files = readdirSync(dir);
+    expect(files).toEqual(['results-2026-11-24.jsonl']);
+    const lines = readFileSync(join(dir, files[0] ?? ''), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(19);
+    expect(lines.filter((l) => (JSON.parse(l) as { failureClass?: string }).failureClass === 'connection_reset')).toHaveLength(6);
+    const sent: Notification[] = [];
+    const restarted = monitor(sent);
+    expect(await restarted.load(minute(19))).toEqual({ records: 19, skipped: 0 });
+    await restarted.cycle(minute(19));
+    expect(sent).toEqual([]);
+  }, 60_000);
+});
