@@ -11,7 +11,7 @@ import type { Logger } from '../shared/log/logger.js';
 import { readHistory } from '../shared/metrics/cloudwatch-history.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { readWatermark, writeWatermark } from '../shared/metrics/watermark.js';
-import { planEvaluation, type EvaluationPlan } from '../shared/monitor/evaluation-window.js';
+import { LATENCY_STEP_MS, planEvaluation, type EvaluationPlan } from '../shared/monitor/evaluation-window.js';
 import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { Notification } from '../shared/sla/notification.js';
 
@@ -52,8 +52,9 @@ export function renderContextFor(config: ResolvedConfig, target: ResolvedTarget 
 export function notificationsFor(target: ResolvedTarget, records: Parameters<typeof evaluateTarget>[1], plan: EvaluationPlan): Notification[] {
   const others = evaluateTarget(target, records, { fromExclusive: plan.fromExclusive, toInclusive: plan.t }, { lookbackMs: LOOKBACK_MS }).filter((n) => n.policy !== 'latency');
   if (!plan.latency || !target.latency) return others;
-  const latency = evaluateTarget(target, records, { fromExclusive: plan.latencyFromExclusive, toInclusive: plan.latencyTo }, { lookbackMs: LOOKBACK_MS }).filter(
-    (n) => n.policy === 'latency' && n.at % 300_000 === 0,
+  // latencyStepMs puts every latency transition on a 5-minute instant, the only ones this run has data for.
+  const latency = evaluateTarget(target, records, { fromExclusive: plan.latencyFromExclusive, toInclusive: plan.latencyTo }, { lookbackMs: LOOKBACK_MS, latencyStepMs: LATENCY_STEP_MS }).filter(
+    (n) => n.policy === 'latency',
   );
   return [...others, ...latency].sort((a, b) => a.at - b.at);
 }

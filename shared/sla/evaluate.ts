@@ -21,12 +21,11 @@
 import type { ResolvedTarget } from '../config/types.js';
 import type { FailureClass } from '../probe/failure-classes.js';
 import { maintenanceFlags, type MaintenanceFlags } from './maintenance.js';
-import type { Notification } from './notification.js';
 import type { ProbeRecord } from './probe-record.js';
 import { buildTimeline, type IntervalTimeline, type Verdict } from './intervals.js';
 import { IncidentTracker, dominantFailureClass, policyMachines, type IncidentPhase, type IncidentTransition, type PolicyKey } from './incidents.js';
 import { LONGEST_BURN_WINDOW_MS, availability, burnRates, errorBudgetRemaining, latencyP95ByRegion } from './policies.js';
-import type { BurnRate, PolicyName, Severity } from './notification.js';
+import type { BurnRate, Notification, PolicyName, Severity } from './notification.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from './time.js';
 
 /** Default look-back of the walk before the window, in ms. */
@@ -45,6 +44,12 @@ export interface EvaluateOptions {
   lookbackMs?: number;
   /** Reminder periods, per severity. */
   renotify?: { pageMs: number; ticketMs: number };
+  /**
+   * Step the latency policy only at instants that are multiples of this (ms, whole minutes), for callers
+   * that fetch control times less often than every minute: then every latency transition falls on such an
+   * instant. Default: every minute, like the other policies.
+   */
+  latencyStepMs?: number;
 }
 
 interface Walk {
@@ -53,7 +58,29 @@ interface Walk {
   notifications: Notification[];
 }
 
+/** Options are checked, not trusted: a zero renotify period would silently stop every reminder. */
+function checkOptions(options: EvaluateOptions | undefined): void {
+  const known = ['lookbackMs', 'renotify', 'latencyStepMs'];
+  for (const key of Object.keys(options ?? {})) {
+    if (!known.includes(key)) throw new TypeError(`evaluateTarget: unknown option '${key}' (known: ${known.join(', ')})`);
+  }
+  const latencyStepMs = options?.latencyStepMs;
+  if (latencyStepMs !== undefined && !(Number.isInteger(latencyStepMs) && latencyStepMs > 0 && latencyStepMs % MINUTE_MS === 0)) {
+    throw new RangeError(`evaluateTarget: latencyStepMs must be a positive whole number of minutes in ms, got ${latencyStepMs}`);
+  }
+  const lookbackMs = options?.lookbackMs;
+  if (lookbackMs !== undefined && !(Number.isFinite(lookbackMs) && lookbackMs > 0)) {
+    throw new RangeError(`evaluateTarget: lookbackMs must be a positive number of ms, got ${lookbackMs}`);
+  }
+  for (const [name, value] of Object.entries(options?.renotify ?? {})) {
+    if (!(Number.isInteger(value) && value > 0 && value % MINUTE_MS === 0)) {
+      throw new RangeError(`evaluateTarget: renotify.${name} must be a positive whole number of minutes in ms, got ${value}`);
+    }
+  }
+}
+
 function walk(target: ResolvedTarget, records: readonly ProbeRecord[], window: EvaluationWindow, options: EvaluateOptions | undefined, collect: boolean): Walk {
+  checkOptions(options);
   const renotify = options?.renotify ?? DEFAULT_RENOTIFY_MS;
   const lookbackMs = Math.max(options?.lookbackMs ?? DEFAULT_LOOKBACK_MS, LONGEST_BURN_WINDOW_MS + Math.max(renotify.pageMs, renotify.ticketMs));
   const firstT = floorTo(window.fromExclusive, MINUTE_MS) + MINUTE_MS;
@@ -70,11 +97,41 @@ function walk(target: ResolvedTarget, records: readonly ProbeRecord[], window: E
 
   // Nothing can be breached before the target's first interval completes: start the walk there if later.
   const startT = Math.max(walkStartMs, timeline.startMs + timeline.stepMs);
+  const latencyStepMs = options?.latencyStepMs ?? MINUTE_MS;
+  // Inhibition: one outage, one page. `down` and the error-budget page fire together on a real outage
+  // (three bad minutes are both), and a fast burn also opens the error-budget ticket. An incident of
+  // these three that *starts* while another of them is open and announced stays silent for its whole
+  // life (firing, reminders and resolved); the incident that came first carries the outage.
+  const inhibitors: Readonly<Record<PolicyKey, readonly PolicyKey[]>> = {
+    down: ['error_budget-page'],
+    'error_budget-page': ['down'],
+    'error_budget-ticket': ['down', 'error_budget-page'],
+    latency: [],
+    no_data: [],
+  };
+  const silenced = new Map<IncidentTracker, number>();
+  const byKey = new Map(trackers.map((tr) => [tr.machine.key, tr]));
+  const speaking = (key: PolicyKey): boolean => {
+    const other = byKey.get(key);
+    if (other === undefined) return false;
+    const snap = other.snapshot();
+    return snap.phase !== 'ok' && snap.announced && silenced.get(other) !== snap.startsAt;
+  };
   for (let t = startT; t <= lastT; t += MINUTE_MS) {
     const suppressed = timeline.suppressedAt(t);
     for (const tracker of trackers) {
+      if (tracker.machine.policy === 'latency' && t % latencyStepMs !== 0) continue;
       const transition = tracker.step(t, suppressed);
-      if (transition !== undefined && collect && t >= firstT) notifications.push(buildNotification(timeline, tracker, transition));
+      if (transition === undefined) continue;
+      if (silenced.get(tracker) === transition.startsAt) {
+        if (transition.status === 'resolved') silenced.delete(tracker);
+        continue;
+      }
+      if (transition.status === 'firing' && inhibitors[tracker.machine.key].some(speaking)) {
+        silenced.set(tracker, transition.startsAt);
+        continue;
+      }
+      if (collect && t >= firstT) notifications.push(buildNotification(timeline, tracker, transition));
     }
   }
   return { timeline, trackers, notifications };

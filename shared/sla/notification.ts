@@ -27,7 +27,11 @@ export interface Notification {
   endsAt?: number;
   /** The evaluation instant (ms) this notification belongs to. */
   at: number;
-  /** `<target>/<policy>/<startsAt ISO>`: the same for firing, reminders and resolved. */
+  /**
+   * `<target>/<policy>/<startsAt ISO>`: the same for firing, reminders and resolved. error_budget runs one
+   * incident per severity, so its key names the severity: `<target>/error_budget-page/<ISO>` and
+   * `<target>/error_budget-ticket/<ISO>`.
+   */
   dedupKey: string;
   /** The target's probe regions, and those showing the problem (failing, slow or blind). */
   regions: { all: string[]; affected: string[] };

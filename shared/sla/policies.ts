@@ -45,6 +45,12 @@ export const EB_RECOVERY_MINUTES: Readonly<Record<Severity, number>> = { page: 1
 export const LATENCY_WINDOW_MINUTES = 15;
 /** Control-time samples a region needs in the latency window to count. */
 export const LATENCY_MIN_SAMPLES = 5;
+/**
+ * Slow samples a region needs in the window to count as slow. With one probe a minute, 15 samples make
+ * the nearest-rank p95 the maximum, so one outlier would open a ticket; two slow samples out of 15 is
+ * what a p95 above the threshold honestly means at this sample count.
+ */
+export const LATENCY_MIN_SLOW_SAMPLES = 2;
 /** Minutes the latency condition must stay false before it resolves. */
 export const LATENCY_RECOVERY_MINUTES = 15;
 /** Latest intervals outside maintenance with no record from a region before it is blind. */
@@ -206,7 +212,7 @@ export function checkLatency(timeline: IntervalTimeline, t: number): LatencyChec
     for (let r = 0; r < timeline.regions.length; r++) {
       const { samples, slow } = timeline.latencySamples(r, from, last);
       if (samples < LATENCY_MIN_SAMPLES) continue;
-      if (slow > samples - Math.ceil(0.95 * samples)) slowRegions.push(r);
+      if (slow >= Math.max(LATENCY_MIN_SLOW_SAMPLES, samples - Math.ceil(0.95 * samples) + 1)) slowRegions.push(r);
     }
   }
   return { fires: slowRegions.length >= timeline.target.quorum, slowRegions, windowStartMs: timeline.startOf(from) };

@@ -1,0 +1,134 @@
+// The evaluator end to end on the wire: probe history published to the CloudWatch fake with the real
+// publisher (as the probe functions would), read back with the real CloudWatchClient, evaluated by the
+// SLA core, and alerts published with the real SNSClient to the SNS fake, where an http subscriber
+// receives them. Then the watermark: a repeat run sends nothing; a failed publish is re-sent next run
+// with the same dedup key.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvaluateHandler, type EvaluateReport } from '../../functions/evaluate-handler.js';
+import { createAlertPublisher } from '../../shared/alerts/sns-publisher.js';
+import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
+import { createJsonLogger } from '../../shared/log/logger.js';
+import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
+import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
+import { INGESTION_LAG_MS } from '../../shared/monitor/evaluation-window.js';
+import type { FailureClass } from '../../shared/probe/failure-classes.js';
+import { startCloudWatchFake, type CloudWatchFake } from '../support/cloudwatch-fake.js';
+import { startSnsFake, type SnsFake } from '../support/sns-fake.js';
+
+const REGIONS = ['eu-central-1', 'eu-west-1', 'us-east-1'] as const;
+const MINUTE_MS = 60_000;
+const NO_TIMINGS = { dnsMs: undefined, connectMs: undefined, controlMs: undefined, echoMs: undefined, callMs: undefined };
+
+describe('evaluator: CloudWatch history → SLA core → SNS', () => {
+  let cw: CloudWatchFake;
+  let sns: SnsFake;
+  let config: ResolvedConfig;
+  let pageArn = '';
+  let ticketArn = '';
+  const lines: string[] = [];
+  // The scheduled minute of the evaluation under test, recent enough for CloudWatch's 2-week window.
+  const scheduled = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const t = scheduled - INGESTION_LAG_MS;
+
+  beforeAll(async () => {
+    cw = await startCloudWatchFake();
+    sns = await startSnsFake();
+    pageArn = await sns.createTopic('pptp-page');
+    ticketArn = await sns.createTopic('pptp-ticket');
+    await sns.subscribeHttp(pageArn, 'pager', { filterPolicy: { severity: ['page'] } });
+    const parsed = parseConfig(
+      `version: 1\nhomeRegion: eu-central-1\nrunbookBaseUrl: https://wiki.example.com/runbooks/\ndefaults: { regions: [${REGIONS.join(', ')}] }\ntargets:\n  - { name: hq-gw, host: vpn.example.com }\n  - { name: quiet-gw, host: vpn2.example.com }\n`,
+      't.yml',
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    config = parsed.config;
+    // 40 minutes of history up to the evaluation instant: hq-gw fails in eu-west-1 and us-east-1 (a
+    // quorum of 2 of 3) with connect_timeout for the last 3 intervals, so `down` fires exactly at t; quiet-gw is healthy, except one
+    // region alone failing once (never pages).
+    const points: Datum[] = [];
+    for (let at = t - 40 * MINUTE_MS; at < t; at += MINUTE_MS) {
+      for (const region of REGIONS) {
+        const hqDown = at >= t - 3 * MINUTE_MS && region !== 'eu-central-1';
+        const quietBlip = at === t - 10 * MINUTE_MS && region === 'us-east-1';
+        for (const [target, down, cls] of [
+          ['hq-gw', hqDown, 'connect_timeout'],
+          ['quiet-gw', quietBlip, 'control_timeout'],
+        ] as Array<[string, boolean, FailureClass]>) {
+          const result = down
+            ? { ok: false, timings: { ...NO_TIMINGS, totalMs: 5000 }, failure: { class: cls, message: 'x', phase: 'connect' as const, elapsedMs: 5000 } }
+            : { ok: true, timings: { ...NO_TIMINGS, connectMs: 20, controlMs: 40, totalMs: 70 } };
+          points.push(...datumsForResult(result, { target, region, intervalStart: at }));
+        }
+        points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region }, timestamp: at, value: 2, unit: 'Count' });
+      }
+    }
+    const publisher = createMetricPublisher({ namespace: config.namespace, region: 'eu-central-1', client: client() });
+    const report = await publisher.publish(points);
+    expect(report.loggedAsEmf).toBe(0);
+    cw.reset();
+    // reset() forgets datums too: publish again so the history is there, then forget only the requests.
+    await publisher.publish(points);
+  }, 60_000);
+
+  afterAll(async () => {
+    await cw.close();
+    await sns.close();
+  });
+
+  function client(): CloudWatchClient {
+    return new CloudWatchClient({ endpoint: cw.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+  }
+
+  function handler(): ReturnType<typeof createEvaluateHandler> {
+    return createEvaluateHandler({
+      config,
+      cloudwatch: client(),
+      metrics: createMetricPublisher({ namespace: config.namespace, region: 'eu-central-1', client: client(), log: { write: (l) => lines.push(l) } }),
+      alerts: createAlertPublisher({ topics: { page: pageArn, ticket: ticketArn }, region: 'eu-central-1', client: sns.client(), log: { write: (l) => lines.push(l) }, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }),
+      log: createJsonLogger({ service: 'test', write: (l) => lines.push(l) }),
+      now: () => scheduled + 5_000,
+    });
+  }
+
+  const context = { getRemainingTimeInMillis: () => 45_000, awsRequestId: 'eval-1' };
+
+  it('pages once for the quorum outage, with the runbook of its failure class, and counts the metrics it requested', async () => {
+    // Act: the SNS publish fails twice (beyond the retries), so this run must fail and keep the watermark.
+    sns.failNext(2, 'unavailable');
+    await expect(handler()({ time: new Date(scheduled).toISOString() }, context)).rejects.toThrow('1 notification(s) not published; the next run re-sends them with the same dedup keys');
+    const failedLine = lines.map((l) => JSON.parse(l) as { message: string; alert?: { Subject: string } }).find((l) => l.alert);
+    expect(failedLine?.alert?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
+
+    // Act again: the next minute's run covers the missed instant from the unchanged watermark.
+    const report: EvaluateReport = await createEvaluateHandler({
+      config,
+      cloudwatch: client(),
+      metrics: createMetricPublisher({ namespace: config.namespace, region: 'eu-central-1', client: client() }),
+      alerts: createAlertPublisher({ topics: { page: pageArn, ticket: ticketArn }, region: 'eu-central-1', client: sns.client() }),
+      log: createJsonLogger({ service: 'test', write: (l) => lines.push(l) }),
+      now: () => scheduled + MINUTE_MS + 5_000,
+    })({ time: new Date(scheduled).toISOString() }, context);
+
+    // Assess
+    expect(report.notifications).toEqual([{ target: 'hq-gw', policy: 'down', severity: 'page', status: 'firing', dedupKey: expect.stringMatching(/^hq-gw\/down\/.+Z$/) }]);
+    expect(report.watermarkMoved).toBe(true);
+    // 2 ProbeFailed + 3 ProbesRun + the watermark, + 13 classes × 3 regions of failure detail for each of the 2 targets that failed in the last hour.
+    expect(report.metricsRequested).toBe(1 + 2 + 3 + 2 * 13 * 3);
+    const [delivery] = await sns.waitForDeliveries('pager', 1);
+    expect(delivery?.envelope?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
+    expect(delivery?.envelope?.MessageAttributes['severity']?.Value).toBe('page');
+    const bodies = JSON.parse(delivery?.envelope?.Message ?? '{}') as { https: string };
+    const https = JSON.parse(bodies.https) as { runbook_url: string; regions: string[]; dedupKey: string; status: string };
+    expect(https).toMatchObject({ status: 'firing', runbook_url: 'https://wiki.example.com/runbooks/connect_timeout.md', regions: ['eu-west-1', 'us-east-1'] });
+    expect(https.dedupKey).toBe(report.notifications[0]?.dedupKey);
+  }, 60_000);
+
+  it('sends nothing when run again for an instant already evaluated', async () => {
+    sns.reset();
+    const report = await handler()({ time: new Date(scheduled).toISOString() }, context);
+    expect(report.notifications).toEqual([]);
+    expect(report.plan.fromExclusive).toBe(t);
+    expect(sns.requests.filter((r) => r.action === 'Publish')).toEqual([]);
+  }, 60_000);
+});
