@@ -147,7 +147,10 @@ function whatIsWrong(n: Notification): string {
     case 'error_budget': {
       // The rule fires when every one of its windows burns above the threshold, so the lowest rate is the
       // one all windows have at least: the honest headline. Windows read long/short, as the rule is written.
-      const rates = n.burnRates ?? [];
+      // burnRates lists every window; the headline shows the fired rule's pair ('page: 1h and 5m burn above 14.4x').
+      const ruleWindows = /(\d+[mhd]) and (\d+[mhd])/.exec(n.rule ?? '');
+      const all = n.burnRates ?? [];
+      const rates = ruleWindows ? all.filter((r) => r.window === ruleWindows[1] || r.window === ruleWindows[2]) : all;
       if (rates.length === 0) return 'error budget burning';
       const lowest = Math.min(...rates.map((r) => r.rate));
       return `error budget burning ${formatRate(lowest)} (${rates.map((r) => r.window).join('/')})`;

@@ -23,12 +23,10 @@ export interface BacktestArgs {
 
 export const BACKTEST_USAGE = `usage: pptp-monitor backtest --config <file> --history <results.jsonl> [options]
   --from <iso>        first evaluation instant (default: the history's first interval)
-  --to <iso>          last evaluation instant (default: one hour after the history's last interval)
+  --to <iso>          last evaluation instant (default: the end of the history's last interval)
   --json              print the notifications as a JSON array`;
 
 const MINUTE_MS = 60_000;
-/** After the last result: long enough for recoveries (the longest is 60 min) to show as resolved. */
-const TAIL_MS = 60 * MINUTE_MS;
 
 function isoOption(flag: string, v: string | undefined): number {
   if (v === undefined || v === '') throw new UsageError(`${flag} needs a value (an ISO 8601 time such as 2026-11-01T00:00:00Z)`);
@@ -99,7 +97,8 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
   const first = records[0]?.intervalStart ?? 0;
   const last = records[records.length - 1]?.intervalStart ?? 0;
   const from = args.from ?? Math.floor(first / MINUTE_MS) * MINUTE_MS;
-  const to = args.to ?? last + TAIL_MS;
+  // Past the history's end there is no data, which the evaluator would (rightly) read as a blind monitor.
+  const to = args.to ?? last + MINUTE_MS;
   const notifications: Array<{ n: Notification; subject: string; runbookUrl: string }> = [];
   for (const target of loaded.config.targets) {
     const own = records.filter((r) => r.target === target.name);

@@ -1,0 +1,90 @@
+// `pptp-monitor run` and `backtest` as users run them: the bundled CLI in a child process, a simulator on
+// loopback, real files.
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../shared/simulator/index.js';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pmt-cli-local-'));
+const write = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('pptp-monitor run', () => {
+  let simulator: Simulator;
+  beforeAll(async () => {
+    simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await simulator.close();
+  });
+
+  it('probes, stores one JSON line per result, and exits 0 after the cycles asked for', async () => {
+    const config = write('run.yml', `version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1], timeout: 1000 }\ntargets:\n  - { name: sim-gw, host: 127.0.0.1, port: ${simulator.port} }\n`);
+    const data = join(dir, 'data');
+    const run = await runCli(['run', '--config', config, '--data', data, '--cycles', '1']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/sim-gw {2}UP {4}connect \d/);
+    const [file] = readdirSync(data);
+    const lines = readFileSync(join(data, file ?? ''), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ v: 1, target: 'sim-gw', region: 'local', ok: true, server: { hostname: 'pptp-simulator' } });
+  });
+
+  it('refuses an invalid config with exit 2, naming the field, and probes nothing', async () => {
+    const config = write('bad.yml', 'version: 1\nhomeRegion: eu-central-1\ntargets:\n  - { name: x, host: 127.0.0.1, port: 0, regions: [eu-west-1] }\n');
+    const run = await runCli(['run', '--config', config, '--data', join(dir, 'bad-data'), '--cycles', '1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('targets[0].port: must be 1-65535, got 0');
+    expect(() => readdirSync(join(dir, 'bad-data'))).toThrow();
+  });
+
+  it('names a bad option', async () => {
+    const run = await runCli(['run', '--simulate', '99999']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--simulate: must be a port 1-65535, got '99999'");
+  });
+});
+
+describe('pptp-monitor backtest', () => {
+  const T0 = Date.parse('2026-11-01T08:00:00Z');
+  const line = (k: number, region: string, ok: boolean, cls = 'connect_timeout'): string =>
+    JSON.stringify({ v: 1, interval: new Date(T0 + k * 60_000).toISOString(), target: 'hq-gw', region, ok, attempts: 1, totalMs: ok ? 3 : 5000, ...(ok ? { connectMs: 1, controlMs: 2 } : { failureClass: cls }) });
+
+  it('replays a local history: one page when the outage lasts, its runbook, the resolved notice, and nothing for a blip', async () => {
+    // Prepare: 80 healthy minutes with one isolated failure at minute 5, then 5 failing, then 15 healthy.
+    const lines: string[] = [];
+    for (let k = 0; k < 100; k++) lines.push(line(k, 'local', !(k === 5 || (k >= 80 && k < 85))));
+    lines.push('{"v":1,"interval":"2026-11-01T09:40:00Z","target":"hq-gw"'); // cut short by a crash
+    const history = write('history.jsonl', `${lines.join('\n')}\n`);
+    const config = write('bt.yml', 'version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1, eu-west-1] }\ntargets:\n  - { name: hq-gw, host: vpn.example.com }\n');
+    // Act
+    const run = await runCli(['backtest', '--config', config, '--history', history, '--json']);
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('history.jsonl:101: skipped: ');
+    const sent = JSON.parse(run.stdout) as Array<{ at: string; status: string; policy: string; severity: string; runbookUrl: string; dedupKey: string }>;
+    expect(sent.map((n) => [n.at, n.status, n.severity, n.policy, n.runbookUrl])).toEqual([
+      ['2026-11-01T09:23:00.000Z', 'firing', 'page', 'down', 'docs/runbooks/connect_timeout.md'],
+      ['2026-11-01T09:28:00.000Z', 'resolved', 'page', 'down', 'docs/runbooks/connect_timeout.md'],
+    ]);
+    expect(new Set(sent.map((n) => n.dedupKey))).toEqual(new Set(['hq-gw/down/2026-11-01T09:20:00.000Z']));
+  });
+
+  it('applies the quorum to a multi-region history: one region failing alone sends nothing', async () => {
+    const lines: string[] = [];
+    for (let k = 0; k < 60; k++) for (const region of ['eu-central-1', 'eu-west-1', 'us-east-1']) lines.push(line(k, region, !(region === 'us-east-1' && k >= 20 && k < 40)));
+    const history = write('regional.jsonl', `${lines.join('\n')}\n`);
+    const config = write('bt3.yml', 'version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1, eu-west-1, us-east-1] }\ntargets:\n  - { name: hq-gw, host: vpn.example.com }\n');
+    const run = await runCli(['backtest', '--config', config, '--history', history]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('0 notification(s)');
+  });
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
