@@ -17,6 +17,8 @@ import type { Notification } from '../shared/sla/notification.js';
 
 /** History read per run: the SLA core's minimum lookback (3-day window + 24 h renotify) plus the 3-day window before it. */
 export const HISTORY_MS = 8 * 86_400_000;
+/** A region whose heartbeat has been missing for this long (the alarm's 3 periods, as long as no_data waits) is the probes-stopped alarm's to report. */
+export const DEAD_REGION_AFTER_MS = 3 * 60_000;
 /** Minimum lookback the SLA core walks; the history above covers it. */
 export const LOOKBACK_MS = 4 * 86_400_000;
 
@@ -75,12 +77,19 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: { time?: 
         return base;
       }
       const history = await readHistory(wiring.cloudwatch, wiring.config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency }, abort.signal);
+      // A region whose whole probe function stopped is paged once by its "probes stopped reporting"
+      // alarm; its no_data incidents, one per target, would repeat that page for every target.
+      const deadRegions = new Set([...history.lastHeartbeat].filter(([, last]) => last === undefined || last < plan.t - DEAD_REGION_AFTER_MS).map(([region]) => region));
       const notifications: Notification[] = [];
       let records = 0;
+      let coveredByAlarm = 0;
       for (const target of wiring.config.targets) {
         const list = history.records.get(target.name) ?? [];
         records += list.length;
-        notifications.push(...notificationsFor(target, list, plan));
+        for (const n of notificationsFor(target, list, plan)) {
+          if (n.policy === 'no_data' && n.regions.affected.length > 0 && n.regions.affected.every((r) => deadRegions.has(r))) coveredByAlarm++;
+          else notifications.push(n);
+        }
       }
       const byName = new Map(wiring.config.targets.map((t) => [t.name, t]));
       const publish = await wiring.alerts.publish(notifications, (n) => renderContextFor(wiring.config, byName.get(n.target)), abort.signal);
@@ -102,6 +111,8 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: { time?: 
         metricsRequested: report.metricsRequested,
         getMetricDataCalls: report.getMetricDataCalls,
         records,
+        deadRegions: [...deadRegions],
+        noDataCoveredByAlarm: coveredByAlarm,
         notifications: report.notifications,
         sent: publish.sent,
         failed: publish.failed,

@@ -35,6 +35,8 @@ export interface HistoryRequest {
 
 export interface HistoryResult {
   records: Map<string, ProbeRecord[]>;
+  /** Per probe region, the last interval its heartbeat (ProbesRun) covers, if any in the range. */
+  lastHeartbeat: Map<string, number | undefined>;
   /** Metrics requested (what GetMetricData bills), and calls made. */
   metricsRequested: number;
   calls: number;
@@ -177,7 +179,9 @@ export async function readHistory(
 
   const records = new Map<string, ProbeRecord[]>();
   for (const t of config.targets) records.set(t.name, rebuild(t, fromMs, toMs, failed.get(t.name), ran, control, detail, key));
-  return { records, metricsRequested, calls };
+  const lastHeartbeat = new Map<string, number | undefined>();
+  for (const [region, times] of ran) lastHeartbeat.set(region, times.size > 0 ? Math.max(...times) : undefined);
+  return { records, lastHeartbeat, metricsRequested, calls };
 }
 
 function rebuild(

@@ -132,3 +132,48 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
     expect(sns.requests.filter((r) => r.action === 'Publish')).toEqual([]);
   }, 60_000);
 });
+
+describe('evaluator: a region whose probe function stopped', () => {
+  it('leaves it to the probes-stopped alarm instead of paging no_data once per target', async () => {
+    // Prepare: two targets probed from 3 regions; us-east-1's function stops 3 intervals before t, so
+    // no_data would fire for both targets exactly at t.
+    const cw = await startCloudWatchFake();
+    const sns = await startSnsFake();
+    try {
+      const page = await sns.createTopic('p');
+      const ticket = await sns.createTopic('t');
+      const parsed = parseConfig(`version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [${REGIONS.join(', ')}] }\ntargets:\n  - { name: a-gw, host: a.example.com }\n  - { name: b-gw, host: b.example.com }\n`, 't.yml');
+      if (!parsed.ok) throw new Error('fixture');
+      const scheduled = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+      const t = scheduled - INGESTION_LAG_MS;
+      const points: Datum[] = [];
+      for (let at = t - 30 * MINUTE_MS; at < t; at += MINUTE_MS) {
+        for (const region of REGIONS) {
+          if (region === 'us-east-1' && at >= t - 3 * MINUTE_MS) continue;
+          for (const target of ['a-gw', 'b-gw']) points.push(...datumsForResult({ ok: true, timings: { ...NO_TIMINGS, connectMs: 1, controlMs: 2, totalMs: 3 } }, { target, region, intervalStart: at }));
+          points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region }, timestamp: at, value: 2, unit: 'Count' });
+        }
+      }
+      const cwClient = (): CloudWatchClient => new CloudWatchClient({ endpoint: cw.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+      await createMetricPublisher({ namespace: 'PPTPMonitor', region: 'eu-central-1', client: cwClient() }).publish(points);
+      const logged: string[] = [];
+      // Act
+      const report = await createEvaluateHandler({
+        config: parsed.config,
+        cloudwatch: cwClient(),
+        metrics: createMetricPublisher({ namespace: 'PPTPMonitor', region: 'eu-central-1', client: cwClient() }),
+        alerts: createAlertPublisher({ topics: { page, ticket }, region: 'eu-central-1', client: sns.client() }),
+        log: createJsonLogger({ service: 'test', write: (l) => logged.push(l) }),
+        now: () => scheduled,
+      })({ time: new Date(scheduled).toISOString() }, { getRemainingTimeInMillis: () => 45_000 });
+      // Assess: nothing was published; the log says why.
+      expect(report.notifications).toEqual([]);
+      expect(sns.requests.filter((r) => r.action === 'Publish')).toEqual([]);
+      const done = logged.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['message'] === 'evaluation done');
+      expect(done).toMatchObject({ deadRegions: ['us-east-1'], noDataCoveredByAlarm: 2 });
+    } finally {
+      await cw.close();
+      await sns.close();
+    }
+  }, 60_000);
+});
