@@ -12,6 +12,7 @@ import { startSimulator, type Simulator } from '../simulator/index.js';
 import { createLocalStore } from '../store/local-store.js';
 import type { RunArgs } from './run-args.js';
 import { RUN_USAGE } from './run-args.js';
+import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
 import { parseFaultCommand } from './simulate-args.js';
 
 export interface RunIo {
@@ -46,37 +47,28 @@ function sleepUntil(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Reads 'fault <name> [n]' and 'status' lines for the embedded simulator. */
 function controlSimulator(simulator: Simulator, stdin: NodeJS.ReadableStream, io: RunIo): () => void {
-  let partial = '';
-  const onData = (chunk: Buffer | string): void => {
-    const lines = (partial + chunk.toString()).split(/\r?\n/);
-    partial = (lines.pop() ?? '').slice(0, 1000);
-    for (const line of lines) {
-      const [command, ...words] = line.trim().split(/\s+/).filter(Boolean);
-      if (command === undefined) continue;
-      if (command === 'status') {
-        io.out(`simulator: fault ${simulator.fault} on 127.0.0.1:${simulator.port}`);
-        continue;
-      }
-      if (command !== 'fault') {
-        io.err(`simulator: unknown command '${command}' (fault <name> [result-code|delay-ms], status)`);
-        continue;
-      }
-      try {
-        const { fault, options } = parseFaultCommand(words);
-        simulator.setFault(fault, options).then(
-          () => io.out(`simulator: fault is now ${fault}`),
-          (err: unknown) => io.err(`simulator: ${(err as Error).message}`),
-        );
-      } catch (err) {
-        io.err(`simulator: ${(err as Error).message}`);
-      }
+  const onLine = (line: string): void => {
+    const [command, ...words] = line.trim().split(/\s+/).filter(Boolean);
+    if (command === undefined) return;
+    if (command === 'status') {
+      io.out(`simulator: fault ${simulator.fault} on 127.0.0.1:${simulator.port}`);
+      return;
+    }
+    if (command !== 'fault') {
+      io.err(`simulator: unknown command '${command}' (fault <name> [result-code|delay-ms], status)`);
+      return;
+    }
+    try {
+      const { fault, options } = parseFaultCommand(words);
+      simulator.setFault(fault, options).then(
+        () => io.out(`simulator: fault is now ${fault}`),
+        (err: unknown) => io.err(`simulator: ${(err as Error).message}`),
+      );
+    } catch (err) {
+      io.err(`simulator: ${(err as Error).message}`);
     }
   };
-  stdin.on('data', onData);
-  return () => {
-    stdin.removeListener('data', onData);
-    stdin.pause();
-  };
+  return readLines(stdin, onLine, () => io.err(`simulator: command longer than ${MAX_COMMAND_LINE_CHARS} characters ignored`));
 }
 
 export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {

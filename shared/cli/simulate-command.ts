@@ -1,7 +1,7 @@
 // `pptp-monitor simulate`: runs a local PPTP gateway with a chosen fault, switchable by typing commands,
 // until the signal aborts (Ctrl-C). Prints one line per change, so a session reads as a log of what the
 // gateway did when.
-import { StringDecoder } from 'node:string_decoder';
+import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
 import {
   MAX_OPEN_CONNECTIONS,
   SIMULATOR_FAULTS,
@@ -18,7 +18,6 @@ import { parseFaultCommand, SIMULATE_USAGE, type SimulateArgs } from './simulate
 import { UsageError } from './usage-error.js';
 
 /** Longest command line kept, in characters: stdin is a person typing, anything longer is a paste gone wrong. */
-const MAX_COMMAND_LINE_CHARS = 1024;
 
 export const SIMULATE_COMMANDS_HELP = `commands: fault <name> [result-code|delay-ms], status, help; faults: ${SIMULATOR_FAULTS.join(', ')}`;
 
@@ -59,32 +58,6 @@ function statusLine(simulator: Simulator): string {
 function summaryLine(stats: SimulatorStats): string {
   const dropped = stats.dropped > 0 ? `, ${stats.dropped} dropped` : '';
   return stats.connections === 0 ? `stopped: no connections${dropped}` : `stopped: ${plural(stats.connections, 'connection')} (${perFault(stats)})${dropped}`;
-}
-
-/** Calls onLine for each line of the stream, onTooLong for each line over the cap; returns a function that stops reading. */
-function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void, onTooLong: () => void): () => void {
-  const decoder = new StringDecoder('utf8');
-  let partial = '';
-  let discarding = false;
-  const onData = (chunk: string | Buffer): void => {
-    const lines = (partial + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split(/\r?\n/);
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (discarding) discarding = false; // the tail of a line already reported as too long
-      else onLine(line);
-    }
-    if (partial.length > MAX_COMMAND_LINE_CHARS) {
-      partial = '';
-      discarding = true;
-      onTooLong();
-    }
-  };
-  stream.on('data', onData);
-  return () => {
-    stream.removeListener('data', onData);
-    // Paused with no listener, process.stdin no longer holds the process open.
-    stream.pause();
-  };
 }
 
 /** Runs `simulate`; returns the exit status: 0 after a clean stop, 1 if the port could not be bound. */

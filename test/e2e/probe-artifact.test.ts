@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLambdaArtifacts } from '../../infra/lambda-artifacts.js';
 import { parseConfig } from '../../shared/config/index.js';
 import type { MetricSample } from '../support/cloudwatch-fake.js';
-import { requireNetns } from '../support/netns.js';
-import { pptpdInstalled, startPptpd, type PptpdInstance } from '../support/pptpd.js';
+import { requirePptpd, startPptpd, type PptpdInstance } from '../support/pptpd.js';
 
 const RUNNER = resolve('dist/test-support/lambda-runner.js');
 
@@ -40,11 +39,7 @@ describe('probe artifact in a namespace with the real pptpd', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pmt-artifact-'));
 
   beforeAll(async () => {
-    skipReason = await requireNetns();
-    if (!skipReason && !pptpdInstalled()) {
-      if (process.env['CI'] === 'true') throw new Error('CI must run the pptpd tests, but /usr/sbin/pptpd is not installed');
-      skipReason = 'pptpd is not installed (apt-get install pptpd)';
-    }
+    skipReason = await requirePptpd();
     if (skipReason) {
       console.warn(`skipping the artifact end-to-end test: ${skipReason}`);
       return;

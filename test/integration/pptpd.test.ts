@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeResultJson } from '../../shared/cli/result-json.js';
 import { runCli } from '../support/cli.js';
-import { requireNetns } from '../support/netns.js';
-import { pptpdInstalled, startPptpd, type PptpdInstance } from '../support/pptpd.js';
+import { requirePptpd, startPptpd, type PptpdInstance } from '../support/pptpd.js';
 
 // pptpd forks a control process per connection and drops a few percent of them under load (see
 // shared/TOOLING.md); one retry keeps that daemon quirk from failing a test about our prober.
@@ -14,11 +13,7 @@ describe('pptp-monitor check against the real pptpd', () => {
   let skipReason: string | undefined;
 
   beforeAll(async () => {
-    skipReason = await requireNetns();
-    if (!skipReason && !pptpdInstalled()) {
-      if (process.env['CI'] === 'true') throw new Error('CI must run the pptpd tests, but /usr/sbin/pptpd is not installed');
-      skipReason = 'pptpd is not installed (apt-get install pptpd)';
-    }
+    skipReason = await requirePptpd();
     if (skipReason) {
       console.warn(`skipping pptpd integration tests: ${skipReason}`);
       return;

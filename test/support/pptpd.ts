@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, type Netns } from './netns.js';
+import { createNetns, requireNetns, type Netns } from './netns.js';
 
 export const PPTPD_BINARY = '/usr/sbin/pptpd';
 /** How long pptpd may take to start listening, in ms. */
@@ -57,4 +57,16 @@ export async function startPptpd(label: string, extraArgs: readonly string[] = [
     throw new Error(`${(err as Error).message}; pptpd said: ${output.slice(0, 2000)}`);
   }
   return { netns, host: '127.0.0.1', port: 1723, log: () => output, stop };
+}
+
+/**
+ * Why the pptpd tests cannot run here, or undefined when they can: no root or namespaces, or no pptpd.
+ * Under CI=true either is a failure instead, because CI must always run them.
+ */
+export async function requirePptpd(): Promise<string | undefined> {
+  const reason = await requireNetns();
+  if (reason) return reason;
+  if (pptpdInstalled()) return undefined;
+  if (process.env['CI'] === 'true') throw new Error('CI must run the pptpd tests, but /usr/sbin/pptpd is not installed');
+  return 'pptpd is not installed (apt-get install pptpd)';
 }
