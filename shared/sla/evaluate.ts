@@ -56,6 +56,8 @@ interface Walk {
   timeline: IntervalTimeline;
   trackers: IncidentTracker[];
   notifications: Notification[];
+  /** Open incidents silenced by inhibition: tracker → the silenced incident's startsAt. */
+  silenced: ReadonlyMap<IncidentTracker, number>;
 }
 
 /** Options are checked, not trusted: a zero renotify period would silently stop every reminder. */
@@ -93,15 +95,20 @@ function walk(target: ResolvedTarget, records: readonly ProbeRecord[], window: E
   const machines = policyMachines(timeline);
   const trackers = machines.map((m) => new IncidentTracker(m, walkStartMs, m.severity === 'page' ? renotify.pageMs : renotify.ticketMs));
   const notifications: Notification[] = [];
-  if (timeline.firstRecordMs === undefined) return { timeline, trackers, notifications };
+  const silenced = new Map<IncidentTracker, number>();
+  if (timeline.firstRecordMs === undefined) return { timeline, trackers, notifications, silenced };
 
   // Nothing can be breached before the target's first interval completes: start the walk there if later.
   const startT = Math.max(walkStartMs, timeline.startMs + timeline.stepMs);
   const latencyStepMs = options?.latencyStepMs ?? MINUTE_MS;
   // Inhibition: one outage, one page. `down` and the error-budget page fire together on a real outage
   // (three bad minutes are both), and a fast burn also opens the error-budget ticket. An incident of
-  // these three that *starts* while another of them is open and announced stays silent for its whole
+  // these three that would first be announced while another of them is open stays silent for its whole
   // life (firing, reminders and resolved); the incident that came first carries the outage.
+  // - Between the two pages only an *announced* incident inhibits: a budget page held open silently by
+  //   its long window must not swallow a second, separate outage's `down` page.
+  // - The ticket is inhibited by any open page incident, silent ones included: the ticket's slow windows
+  //   are still digesting the same outage long after `down` resolved.
   const inhibitors: Readonly<Record<PolicyKey, readonly PolicyKey[]>> = {
     down: ['error_budget-page'],
     'error_budget-page': ['down'],
@@ -109,13 +116,14 @@ function walk(target: ResolvedTarget, records: readonly ProbeRecord[], window: E
     latency: [],
     no_data: [],
   };
-  const silenced = new Map<IncidentTracker, number>();
   const byKey = new Map(trackers.map((tr) => [tr.machine.key, tr]));
-  const speaking = (key: PolicyKey): boolean => {
+  const inhibits = (key: PolicyKey, of: PolicyKey): boolean => {
     const other = byKey.get(key);
     if (other === undefined) return false;
     const snap = other.snapshot();
-    return snap.phase !== 'ok' && snap.announced && silenced.get(other) !== snap.startsAt;
+    if (snap.phase === 'ok') return false;
+    if (of === 'error_budget-ticket') return true;
+    return snap.announced && silenced.get(other) !== snap.startsAt;
   };
   for (let t = startT; t <= lastT; t += MINUTE_MS) {
     const suppressed = timeline.suppressedAt(t);
@@ -127,14 +135,14 @@ function walk(target: ResolvedTarget, records: readonly ProbeRecord[], window: E
         if (transition.status === 'resolved') silenced.delete(tracker);
         continue;
       }
-      if (transition.status === 'firing' && inhibitors[tracker.machine.key].some(speaking)) {
+      if (transition.status === 'firing' && inhibitors[tracker.machine.key].some((key) => inhibits(key, tracker.machine.key))) {
         silenced.set(tracker, transition.startsAt);
         continue;
       }
       if (collect && t >= firstT) notifications.push(buildNotification(timeline, tracker, transition));
     }
   }
-  return { timeline, trackers, notifications };
+  return { timeline, trackers, notifications, silenced };
 }
 
 /**
@@ -223,7 +231,7 @@ export interface PolicyStatus {
   severity: Severity;
   /** The incident's phase after the walk: ok, breached or recovering. */
   phase: IncidentPhase;
-  /** Whether the open incident has been notified (false while it is held back by maintenance). */
+  /** Whether the open incident has been notified (false while it is held back by maintenance, and for its whole life when inhibition silenced it). */
   announced: boolean;
   /** Whether the policy's fire condition holds at `at`. */
   conditionNow: boolean;
@@ -254,7 +262,7 @@ export interface TargetStatus {
  */
 export function targetStatus(target: ResolvedTarget, records: readonly ProbeRecord[], at: number, options?: EvaluateOptions): TargetStatus {
   const atMinute = floorTo(at, MINUTE_MS);
-  const { timeline, trackers } = walk(target, records, { fromExclusive: atMinute - MINUTE_MS, toInclusive: atMinute }, options, false);
+  const { timeline, trackers, silenced } = walk(target, records, { fromExclusive: atMinute - MINUTE_MS, toInclusive: atMinute }, options, false);
   const last = timeline.lastCompleteAt(atMinute);
   const regions: RegionStatus[] = target.regions.map((region, r) => {
     if (last < 0 || !timeline.reported(r, last)) return { region, status: 'missing' };
@@ -275,7 +283,9 @@ export function targetStatus(target: ResolvedTarget, records: readonly ProbeReco
       policy: tracker.machine.policy,
       severity: tracker.machine.severity,
       phase: snapshot.phase,
-      announced: snapshot.announced,
+      // The tracker counts a silenced incident as announced (that keeps its reminders and resolved in step);
+      // nobody was notified of it, and a status page must not say otherwise.
+      announced: snapshot.announced && silenced.get(tracker) !== snapshot.startsAt,
       conditionNow: tracker.firingConditionNow,
     };
     if (snapshot.startsAt !== undefined) {
