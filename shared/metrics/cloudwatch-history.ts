@@ -31,6 +31,14 @@ export interface HistoryRequest {
   toMs: number;
   /** Fetch ControlTime for targets with a latency policy. */
   latency: boolean;
+  /** Reports: ConnectTime and ControlTime for every target and region, and failure detail for the whole range. */
+  full?: boolean;
+  /**
+   * 60 (default) or 300. CloudWatch keeps 1-minute points for 15 days and 5-minute aggregates for 63;
+   * older ranges can only be read at 300 s, where each 5-minute bucket is turned back into intervals by
+   * an approximation (see rebuild): exact for outages that hit the quorum of regions at the same time.
+   */
+  periodS?: 60 | 300;
 }
 
 export interface HistoryResult {
@@ -95,8 +103,11 @@ export async function readHistory(
   request: HistoryRequest,
   signal?: AbortSignal,
 ): Promise<HistoryResult> {
-  const fromMs = Math.floor(request.fromMs / MINUTE_MS) * MINUTE_MS;
-  const toMs = Math.floor(request.toMs / MINUTE_MS) * MINUTE_MS;
+  const periodS = request.periodS ?? PERIOD_S;
+  const bucketMs = periodS * 1000;
+  const fromMs = Math.floor(request.fromMs / bucketMs) * bucketMs;
+  const toMs = Math.floor(request.toMs / bucketMs) * bucketMs;
+  const connect = new Map<string, Map<number, number>>();
   const failed = new Map<string, Map<number, number>>();
   const ran = new Map<string, Set<number>>();
   const control = new Map<string, Map<number, number>>();
@@ -109,10 +120,10 @@ export async function readHistory(
   const stat = (name: string, dimensions: Record<string, string>, statName: string, from: number, apply: (points: Array<[number, number]>) => void): PlannedQuery => ({
     query: {
       Id: `q${nextId++}`,
-      MetricStat: { Metric: { Namespace: config.namespace, MetricName: name, Dimensions: dims(dimensions) }, Period: PERIOD_S, Stat: statName },
+      MetricStat: { Metric: { Namespace: config.namespace, MetricName: name, Dimensions: dims(dimensions) }, Period: periodS, Stat: statName },
       ReturnData: true,
     },
-    points: Math.ceil((toMs - from) / MINUTE_MS),
+    points: Math.ceil((toMs - from) / bucketMs),
     apply: (result) => apply(series(result)),
   });
 
@@ -142,11 +153,18 @@ export async function readHistory(
     const perTarget = new Map<number, number>();
     failed.set(t.name, perTarget);
     phase1.push(stat(MetricName.ProbeFailed, { [Dimension.Target]: t.name }, 'Sum', fromMs, (pts) => pts.forEach(([at, v]) => perTarget.set(at, v))));
-    if (request.latency && t.latency) {
+    if (request.full || (request.latency && t.latency)) {
       for (const region of t.regions) {
         const perRegion = new Map<number, number>();
         control.set(key(t.name, region), perRegion);
         phase1.push(stat(MetricName.ControlTime, { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region }, 'Average', fromMs, (pts) => pts.forEach(([at, v]) => perRegion.set(at, v))));
+      }
+    }
+    if (request.full) {
+      for (const region of t.regions) {
+        const perRegion = new Map<number, number>();
+        connect.set(key(t.name, region), perRegion);
+        phase1.push(stat(MetricName.ConnectTime, { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region }, 'Average', fromMs, (pts) => pts.forEach(([at, v]) => perRegion.set(at, v))));
       }
     }
   }
@@ -158,7 +176,7 @@ export async function readHistory(
   await run(phase1, fromMs);
 
   // Phase 2: failure detail, only for targets that failed somewhere recently.
-  const detailFrom = Math.max(fromMs, toMs - DETAIL_WINDOW_MS);
+  const detailFrom = request.full ? fromMs : Math.max(fromMs, Math.floor((toMs - DETAIL_WINDOW_MS) / bucketMs) * bucketMs);
   const phase2: PlannedQuery[] = [];
   for (const t of config.targets) {
     const recent = [...(failed.get(t.name) ?? new Map<number, number>())].some(([at, v]) => at >= detailFrom && v > 0);
@@ -178,33 +196,44 @@ export async function readHistory(
   if (phase2.length > 0) await run(phase2, detailFrom);
 
   const records = new Map<string, ProbeRecord[]>();
-  for (const t of config.targets) records.set(t.name, rebuild(t, fromMs, toMs, failed.get(t.name), ran, control, detail, key));
+  for (const t of config.targets) {
+    const series = { failedCounts: failed.get(t.name), ran, control, connect, detail, key };
+    records.set(t.name, periodS === PERIOD_S ? rebuild(t, fromMs, toMs, series) : rebuildBuckets(t, fromMs, toMs, bucketMs, series));
+  }
   const lastHeartbeat = new Map<string, number | undefined>();
   for (const [region, times] of ran) lastHeartbeat.set(region, times.size > 0 ? Math.max(...times) : undefined);
   return { records, lastHeartbeat, metricsRequested, calls };
 }
 
-function rebuild(
-  t: ResolvedTarget,
-  fromMs: number,
-  toMs: number,
-  failedCounts: Map<number, number> | undefined,
-  ran: Map<string, Set<number>>,
-  control: Map<string, Map<number, number>>,
-  detail: Map<string, Map<number, FailureClass>>,
-  key: (...parts: string[]) => string,
-): ProbeRecord[] {
+interface Series {
+  failedCounts: Map<number, number> | undefined;
+  ran: Map<string, Set<number>>;
+  control: Map<string, Map<number, number>>;
+  connect: Map<string, Map<number, number>>;
+  detail: Map<string, Map<number, FailureClass>>;
+  key: (...parts: string[]) => string;
+}
+
+function withTimes(record: ProbeRecord, s: Series, region: string, at: number): ProbeRecord {
+  const control = s.control.get(s.key(record.target, region))?.get(at);
+  if (control !== undefined) record.controlMs = control;
+  const connect = s.connect.get(s.key(record.target, region))?.get(at);
+  if (connect !== undefined) record.connectMs = connect;
+  return record;
+}
+
+function rebuild(t: ResolvedTarget, fromMs: number, toMs: number, s: Series): ProbeRecord[] {
   const out: ProbeRecord[] = [];
   const stepMs = t.intervalMinutes * MINUTE_MS;
   const regions = [...t.regions].sort();
   for (let at = Math.ceil(fromMs / stepMs) * stepMs; at < toMs; at += stepMs) {
-    const count = failedCounts?.get(at);
+    const count = s.failedCounts?.get(at);
     // No ProbeFailed point: no region reported this target in this interval.
     if (count === undefined) continue;
-    const reporting = regions.filter((r) => ran.get(r)?.has(at));
+    const reporting = regions.filter((r) => s.ran.get(r)?.has(at));
     const known = new Map<string, FailureClass>();
     for (const r of reporting) {
-      const cls = detail.get(key(t.name, r))?.get(at);
+      const cls = s.detail.get(s.key(t.name, r))?.get(at);
       if (cls) known.set(r, cls);
     }
     let unnamed = Math.max(0, Math.round(count) - known.size);
@@ -218,9 +247,46 @@ function rebuild(
         record.ok = false;
         unnamed--;
       }
-      const ms = control.get(key(t.name, region))?.get(at);
-      if (ms !== undefined) record.controlMs = ms;
-      out.push(record);
+      out.push(withTimes(record, s, region, at));
+    }
+  }
+  return out;
+}
+
+/**
+ * 5-minute aggregates back into intervals. A bucket holds F failed probes over k intervals (5 for 1-minute
+ * targets) from the regions whose heartbeat is in it. Real outages hit the regions together, so the first
+ * min(k, floor(F / quorum)) intervals get `quorum` failing regions (down); the failures left over are spread
+ * one per interval over the next intervals (single-region failures, which never count as down). Classes
+ * come from the bucket's failure detail; times are the bucket's averages. Downtime is therefore exact when
+ * an outage covers whole minutes in a quorum of regions, and never overstated otherwise.
+ */
+function rebuildBuckets(t: ResolvedTarget, fromMs: number, toMs: number, bucketMs: number, s: Series): ProbeRecord[] {
+  const out: ProbeRecord[] = [];
+  const stepMs = t.intervalMinutes * MINUTE_MS;
+  const perBucket = Math.max(1, Math.round(bucketMs / stepMs));
+  const regions = [...t.regions].sort();
+  for (let bucket = fromMs; bucket < toMs; bucket += bucketMs) {
+    const count = s.failedCounts?.get(bucket);
+    if (count === undefined) continue;
+    const reporting = regions.filter((r) => s.ran.get(r)?.has(bucket));
+    if (reporting.length === 0) continue;
+    const classOf = (r: string): FailureClass | undefined => s.detail.get(s.key(t.name, r))?.get(bucket);
+    // Regions with known failures first, so the synthesised failing regions are the real ones where known.
+    const order = [...reporting].sort((a, b) => Number(classOf(b) !== undefined) - Number(classOf(a) !== undefined));
+    let failures = Math.round(count);
+    const quorum = Math.min(t.quorum, order.length);
+    for (let i = 0; i < perBucket; i++) {
+      const at = bucket + i * stepMs;
+      if (at < fromMs || at >= toMs || at % stepMs !== 0) continue;
+      const failingHere = failures >= quorum && quorum > 0 ? quorum : failures > 0 ? 1 : 0;
+      failures -= failingHere;
+      order.forEach((region, index) => {
+        const record: ProbeRecord = { target: t.name, region, intervalStart: at, ok: index >= failingHere };
+        const cls = classOf(region);
+        if (!record.ok && cls) record.failureClass = cls;
+        out.push(withTimes(record, s, region, bucket));
+      });
     }
   }
   return out;
