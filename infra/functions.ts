@@ -12,6 +12,14 @@ export const EVALUATOR_LAMBDA_TIMEOUT_S = 50;
 
 export const PROBE_ROLE_ID = 'ProbeRole';
 export const EVALUATOR_ROLE_ID = 'EvaluatorRole';
+export const REPORT_ROLE_ID = 'ReportRole';
+/** The report reads a month of metrics for every target: minutes, not seconds, for large fleets. */
+export const REPORT_LAMBDA_TIMEOUT_S = 600;
+export const REPORT_LAMBDA_MEMORY_MB = 1024;
+/** 06:00 UTC on the 1st: the previous month is complete and CloudWatch has ingested it. */
+export const REPORT_SCHEDULE = 'cron(0 6 1 * ? *)';
+/** Environment variable with the topic the monthly summary goes to. */
+export const REPORT_TOPIC_ENV = 'REPORT_TOPIC_ARN';
 
 /** Environment variables through which the evaluator learns the topics only the deployed stack knows. */
 export const EVALUATOR_ENV = { pageTopicArn: 'PAGE_TOPIC_ARN', ticketTopicArn: 'TICKET_TOPIC_ARN' } as const;
@@ -66,5 +74,19 @@ export function evaluateFunction(names: Naming, artifact: string, topics: { page
     role: EVALUATOR_ROLE_ID,
     environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
     events: [{ schedule: { rate: [EVERY_MINUTE] } }],
+  };
+}
+
+export function reportFunction(names: Naming, artifact: string, topic: CfnString): ServerlessFunction {
+  return {
+    name: names.functionName('report'),
+    description: 'PPTP monitor monthly SLA report: previous calendar month from CloudWatch, summary to the ticket topic',
+    handler: HANDLER,
+    package: { artifact },
+    memorySize: REPORT_LAMBDA_MEMORY_MB,
+    timeout: REPORT_LAMBDA_TIMEOUT_S,
+    role: REPORT_ROLE_ID,
+    environment: { [REPORT_TOPIC_ENV]: topic },
+    events: [{ schedule: { rate: [REPORT_SCHEDULE] } }],
   };
 }

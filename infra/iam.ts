@@ -76,3 +76,18 @@ export function evaluatorRole(input: EvaluatorRoleInput): IamRole {
     ownLogsStatement(input.logGroupArn),
   ]);
 }
+
+export interface ReportRoleInput {
+  roleName: string;
+  /** The ticket topic: the monthly summary is working-hours reading, never a page. */
+  topicArn: CfnString;
+  logGroupArn: Sub;
+}
+
+export function reportRole(input: ReportRoleInput): IamRole {
+  return lambdaRole(input.roleName, 'PPTP monitor monthly report: reads probe metrics, publishes the summary to the ticket topic, writes its own logs', 'report', [
+    { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+    { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: [input.topicArn] },
+    ownLogsStatement(input.logGroupArn),
+  ]);
+}

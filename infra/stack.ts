@@ -7,8 +7,8 @@ import { probesStoppedAlarms } from './alarms.js';
 import { ref, type CfnOutput, type CfnResource, type ServerlessFunction } from './cfn.js';
 import { dashboardLogicalId, dashboards } from './dashboard.js';
 import { StackConfigError } from './errors.js';
-import { EVALUATOR_ROLE_ID, evaluateFunction, probeFunction, PROBE_ROLE_ID } from './functions.js';
-import { evaluatorRole, probeRole } from './iam.js';
+import { EVALUATOR_ROLE_ID, evaluateFunction, probeFunction, PROBE_ROLE_ID, REPORT_ROLE_ID, reportFunction } from './functions.js';
+import { evaluatorRole, probeRole, reportRole } from './iam.js';
 import { naming } from './names.js';
 import { alertTopics } from './topics.js';
 
@@ -19,7 +19,7 @@ export interface StackOptions {
   /** The region being deployed (`--region`). */
   region: string;
   /** Paths of the bundled zip files, as osls's `package.artifact` takes them. */
-  artifacts: { probe: string; evaluate?: string };
+  artifacts: { probe: string; evaluate?: string; report?: string };
 }
 
 export interface StackFragment {
@@ -59,6 +59,10 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
     const boards = dashboards(config, names.prefix);
     Object.assign(resources, boards);
     if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(names, options.artifacts.evaluate, topics.arns);
+    if (options.artifacts.report !== undefined) {
+      functions['report'] = reportFunction(names, options.artifacts.report, topics.arns.ticket);
+      resources[REPORT_ROLE_ID] = reportRole({ roleName: names.roleName('report'), topicArn: topics.arns.ticket, logGroupArn: names.logGroupArn('report') });
+    }
     outputs['PageTopicArn'] = { Description: 'SNS topic that receives pages', Value: topics.arns.page };
     outputs['TicketTopicArn'] = { Description: 'SNS topic that receives tickets', Value: topics.arns.ticket };
     const count = Object.keys(boards).length;

@@ -480,3 +480,23 @@ describe('buildStack output as a CloudFormation template', () => {
     expect(errors, show(diagnostics)).toEqual([]);
   });
 });
+
+describe('buildStack: monthly report function', () => {
+  it('adds the report function in the home region only, on the 1st at 06:00 UTC, with a role that may only read metrics and publish to the ticket topic', () => {
+    const parsed = parseConfig('version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1, eu-west-1] }\ntargets:\n  - { name: hq-gw, host: vpn.example.com }\n', 't.yml');
+    if (!parsed.ok) throw new Error('fixture');
+    const artifacts = { probe: 'p.zip', evaluate: 'e.zip', report: 'r.zip' };
+    const home = buildStack(parsed.config, { service: 'pptp-monitor', stage: 'prod', region: 'eu-central-1', artifacts });
+    const other = buildStack(parsed.config, { service: 'pptp-monitor', stage: 'prod', region: 'eu-west-1', artifacts });
+    expect(home.functions['report']).toMatchObject({ role: 'ReportRole', package: { artifact: 'r.zip' }, environment: { REPORT_TOPIC_ARN: { Ref: 'TicketTopic' } }, events: [{ schedule: { rate: ['cron(0 6 1 * ? *)'] } }] });
+    const role = home.resources.Resources['ReportRole'];
+    expect(role?.Type).toBe('AWS::IAM::Role');
+    const statements = JSON.stringify(role?.Type === 'AWS::IAM::Role' ? role.Properties.Policies : undefined);
+    expect(statements).toContain('"Action":"cloudwatch:GetMetricData"');
+    expect(statements).toContain('"Action":"sns:Publish","Resource":[{"Ref":"TicketTopic"}]');
+    expect(statements).not.toContain('PageTopic');
+    expect(statements).not.toContain('PutMetricData');
+    expect(other.functions['report']).toBeUndefined();
+    expect(other.resources.Resources['ReportRole']).toBeUndefined();
+  });
+});
