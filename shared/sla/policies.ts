@@ -282,11 +282,17 @@ export function noDataRecovered(timeline: IntervalTimeline, t: number): boolean 
  * Error budget left over the SLO window before t: 1 − (bad / counted) / b, over the intervals of the last
  * slo.windowDays that the timeline holds (only the history there is; 1 when nothing counted yet).
  */
+/**
+ * The share of the SLO window's error budget still left at t: 1 − bad intervals / ((1 − SLO) × the
+ * window's intervals). The budget is the whole window's allowance even when less history exists (a new
+ * target that was down 4 minutes has spent 4 of its 43.2 budget minutes at 99.9% over 30 days, not
+ * "500× its budget"); negative when overspent.
+ */
 export function errorBudgetRemaining(timeline: IntervalTimeline, t: number): number {
   const last = timeline.lastCompleteAt(t);
   const n = Math.round((timeline.target.slo.windowDays * DAY_MS) / timeline.stepMs);
-  const { counted, bad } = timeline.counts(last - n + 1, last);
-  return counted > 0 ? 1 - bad / counted / budgetRate(timeline.target) : 1;
+  const { bad } = timeline.counts(last - n + 1, last);
+  return 1 - bad / (n * budgetRate(timeline.target));
 }
 
 /** Availability in percent over the SLO window before t, or undefined when nothing counted. */

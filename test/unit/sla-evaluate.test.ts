@@ -150,7 +150,7 @@ describe('quorum', () => {
       ['no_data', 'ok', false, undefined],
     ]);
     expect(status.availability).toBeCloseTo(100 * (1 - 10 / 1500), 10);
-    expect(status.errorBudgetRemaining).toBeCloseTo(1 - 10 / 1500 / 0.001, 6);
+    expect(status.errorBudgetRemaining).toBeCloseTo(1 - 10 / (43_200 * 0.001), 6);
   });
 });
 
@@ -176,8 +176,8 @@ describe('down policy', () => {
       lastServer: SERVER,
     };
     expect(down).toEqual([
-      { ...common, status: 'firing', at: T0 + 3 * MIN, downIntervals: 3, failureClasses: { connect_timeout: 6 }, errorBudgetRemaining: expect.closeTo(1 - 3 / 1443 / 0.001, 6) },
-      { ...common, status: 'reminder', at: T0 + 243 * MIN, downIntervals: 243, failureClasses: { connect_timeout: 486 }, errorBudgetRemaining: expect.closeTo(1 - 243 / 1683 / 0.001, 6) },
+      { ...common, status: 'firing', at: T0 + 3 * MIN, downIntervals: 3, failureClasses: { connect_timeout: 6 }, errorBudgetRemaining: expect.closeTo(1 - 3 / (43_200 * 0.001), 6) },
+      { ...common, status: 'reminder', at: T0 + 243 * MIN, downIntervals: 243, failureClasses: { connect_timeout: 486 }, errorBudgetRemaining: expect.closeTo(1 - 243 / (43_200 * 0.001), 6) },
       {
         ...common,
         status: 'resolved',
@@ -185,7 +185,7 @@ describe('down policy', () => {
         endsAt: T0 + 303 * MIN,
         downIntervals: 300,
         failureClasses: { connect_timeout: 600 },
-        errorBudgetRemaining: expect.closeTo(1 - 300 / 1743 / 0.001, 6),
+        errorBudgetRemaining: expect.closeTo(1 - 300 / (43_200 * 0.001), 6),
       },
     ]);
   });
@@ -397,7 +397,7 @@ describe('maintenance', () => {
     // Assess: excluded, 1440 counted intervals and no bad one; counted, 1500 with 20 bad.
     expect(excludedStatus.errorBudgetRemaining).toBe(1);
     expect(excludedStatus.availability).toBe(100);
-    expect(countedStatus.errorBudgetRemaining).toBeCloseTo(1 - 20 / 1500 / 0.001, 6);
+    expect(countedStatus.errorBudgetRemaining).toBeCloseTo(1 - 20 / (43_200 * 0.001), 6);
     expect(countedStatus.availability).toBeCloseTo(100 * (1 - 20 / 1500), 10);
     expect(notifications).toEqual([]);
   });

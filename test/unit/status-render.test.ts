@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { AwsRegion } from '../../shared/config/regions.js';
+import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
+import { LOCAL_REGION, localView } from '../../shared/monitor/local-view.js';
+import type { ProbeRecord } from '../../shared/sla/probe-record.js';
+import { escapeHtml, renderStatusPage } from '../../shared/status/render-status.js';
+import { STATUS_BUCKETS, statusModel, type StatusModel } from '../../shared/status/status-model.js';
+
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+const NOW = Date.UTC(2025, 0, 15, 12, 0, 30);
+const NOW_MINUTE = Math.floor(NOW / MIN) * MIN;
+
+function makeTarget(overrides: Partial<ResolvedTarget> = {}): ResolvedTarget {
+  return {
+    name: 'gw',
+    host: 'gw.example',
+    port: 1723,
+    regions: ['eu-central-1'] as AwsRegion[],
+    interval: '1m',
+    intervalMinutes: 1,
+    checks: { echo: true, call: false },
+    timeout: 5000,
+    attempts: 1,
+    tags: {},
+    owner: undefined,
+    runbookBaseUrl: 'https://runbooks.example/',
+    slo: { availability: 99.9, window: '30d', windowDays: 30 },
+    latency: { controlP95Ms: 250 },
+    quorum: 1,
+    down: { for: 3 },
+    maintenance: [],
+    ...overrides,
+  };
+}
+
+function modelFor(targets: ResolvedTarget[], failFromMs: number | undefined, runbookBaseUrl?: string): StatusModel {
+  const config = { targets } as unknown as ResolvedConfig;
+  const history = (t: ResolvedTarget): ProbeRecord[] => {
+    const records: ProbeRecord[] = [];
+    for (let start = NOW_MINUTE - DAY; start < NOW_MINUTE; start += MIN) {
+      const fail = failFromMs !== undefined && start >= failFromMs;
+      records.push(fail ? { target: t.name, region: LOCAL_REGION, intervalStart: start, ok: false, failureClass: 'connect_refused' } : { target: t.name, region: LOCAL_REGION, intervalStart: start, ok: true, connectMs: 3, controlMs: 40 });
+    }
+    return records;
+  };
+  return statusModel(config, history, NOW, { view: localView, ...(runbookBaseUrl !== undefined ? { runbookBaseUrl } : {}) });
+}
+
+describe('renderStatusPage', () => {
+  it('escapes every piece of text from the config, in text and in attributes', () => {
+    const hostile = makeTarget({ name: '<script>alert(1)</script>', host: '"><img src=x onerror=alert(1)>', owner: "O'Brien & <co>" });
+    const html = renderStatusPage(modelFor([hostile], NOW_MINUTE - 10 * MIN));
+
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('data-target="&lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;:1723');
+    expect(html).toContain('owner O&#39;Brien &amp; &lt;co&gt;');
+  });
+
+  it('escapes the five HTML characters', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('is self-contained: no script, no external resource, only runbook links leave the page', () => {
+    const html = renderStatusPage(modelFor([makeTarget()], NOW_MINUTE - 10 * MIN));
+
+    expect(html).not.toMatch(/<script|<iframe|<object|<embed|\ssrc=|url\(|@import/i);
+    const urls = [...html.matchAll(/(?:href|src)="([^"]*)"/g)].map((m) => m[1]);
+    // The favicon (inline, so the browser asks nothing), then the runbooks of the three open incidents
+    // (down, and the error-budget page and ticket the same outage burns).
+    expect(urls).toEqual(['data:,', ...Array<string>(3).fill('https://runbooks.example/connect_refused.md')]);
+    expect(html).toContain('<meta http-equiv="refresh" content="60">');
+  });
+
+  it('has the stable hooks: target and state, region, incident with runbook, 144 strip cells, latency polylines', () => {
+    const html = renderStatusPage(modelFor([makeTarget({ name: 'gw-down' }), makeTarget({ name: 'gw-ok' })], undefined));
+
+    expect(html).toMatch(/<section class="target" data-target="gw-down" data-state="up"/);
+    expect(html).toMatch(/<tr data-region="local" data-status="ok">/);
+    expect(html.match(/<rect data-cell /g)).toHaveLength(2 * STATUS_BUCKETS);
+    expect(html).toMatch(/<polyline data-series="control" class="line-control" points="[\d., ]+"\/>/);
+    expect(html).toMatch(/<polyline data-series="connect"/);
+    expect(html).toContain('data-no-incidents');
+  });
+
+  it('links an open incident to its runbook, and shows a relative runbook base as text, not a link', () => {
+    const linked = renderStatusPage(modelFor([makeTarget()], NOW_MINUTE - 10 * MIN));
+    expect(linked).toMatch(/<li data-incident="down" data-severity="page">.*<a class="runbook" data-runbook href="https:\/\/runbooks\.example\/connect_refused\.md" rel="noopener noreferrer">runbook<\/a><\/li>/);
+
+    // The default base is the repository path docs/runbooks/: as an href it would resolve against this server.
+    const relative = renderStatusPage(modelFor([makeTarget()], NOW_MINUTE - 10 * MIN, 'docs/runbooks/'));
+    expect(relative).not.toMatch(/href="docs/);
+    expect(relative).toContain('runbook: <code>docs/runbooks/connect_refused.md</code>');
+    const script = renderStatusPage(modelFor([makeTarget()], NOW_MINUTE - 10 * MIN, 'javascript:alert(1)//'));
+    expect(script).not.toMatch(/href="javascript/i);
+  });
+
+  it('renders the same bytes for the same model, and says when nothing is configured', () => {
+    const model = modelFor([makeTarget()], undefined);
+    expect(renderStatusPage(model)).toBe(renderStatusPage(structuredClone(model)));
+    expect(renderStatusPage({ ...model, targets: [] })).toContain('<p>No targets configured.</p>');
+  });
+
+  it('shows a maintenance window and its description', () => {
+    const window: MaintenanceWindow = {
+      kind: 'once',
+      start: '2025-01-15T11:00:00Z',
+      end: '2025-01-15T13:00:00Z',
+      startMs: NOW_MINUTE - 60 * MIN,
+      endMs: NOW_MINUTE + 60 * MIN,
+      countsAgainstSla: false,
+      description: 'swap <the> PSU',
+      scope: 'global',
+    };
+    const html = renderStatusPage(modelFor([makeTarget({ maintenance: [window] })], undefined));
+    expect(html).toContain('data-state="maintenance"');
+    expect(html).toContain('in a maintenance window: swap &lt;the&gt; PSU');
+  });
+});
