@@ -9,6 +9,8 @@ export interface RunArgs {
   simulatePort?: number;
   /** Stop after this many cycles (demos, tests); unlimited by default. */
   cycles?: number;
+  /** Port of the status page and /metrics on 127.0.0.1; off by default. */
+  httpPort?: number;
   help: boolean;
 }
 
@@ -17,6 +19,7 @@ export const RUN_USAGE = `usage: pptp-monitor run [options]
   --data <dir>        where results are stored, one JSON line each (default ./data)
   --webhook <url>     also POST every alert's JSON body to this http(s) URL
   --simulate <port>   start a simulated PPTP gateway on 127.0.0.1:<port>; type 'fault <name>' to break it
+  --http <port>       serve a status page and /metrics (Prometheus) on 127.0.0.1:<port> (off by default)
   --cycles <n>        stop after n probe cycles (default: run until Ctrl-C)`;
 
 function value(flag: string, v: string | undefined): string {
@@ -52,6 +55,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
         if (!(port >= 1 && port <= 65535)) throw new UsageError(`--simulate: must be a port 1-65535, got '${v}'`);
         args.simulatePort = port;
+        break;
+      }
+      case '--http': {
+        const v = value(flag, argv[++i]);
+        const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+        if (!(port >= 0 && port <= 65535)) throw new UsageError(`--http: must be a port 0-65535, got '${v}'`);
+        args.httpPort = port;
         break;
       }
       case '--cycles': {

@@ -4,7 +4,11 @@
 import { renderAlert } from '../alerts/render.js';
 import { postWebhook } from '../alerts/webhook.js';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { createLocalMonitor, type LocalMonitor } from '../monitor/local-monitor.js';
+import { createLocalMonitor, LOCAL_LOOKBACK_MS, type LocalMonitor } from '../monitor/local-monitor.js';
+import { LOCAL_REGION, localView } from '../monitor/local-view.js';
+import { createProbeTally, recordResult } from '../status/prometheus.js';
+import { startStatusServer, type StatusServer } from '../status/status-server.js';
+import { statusSources } from '../status/status-sources.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
 import { probePptp, type ProbeResult } from '../probe/index.js';
 import type { Notification } from '../sla/notification.js';
@@ -106,16 +110,29 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
       }
     }
   };
+  const tally = createProbeTally();
   const monitor: LocalMonitor = createLocalMonitor(config, {
     probe: (target, options) => probePptp(target, options, deps),
     store,
     clock: nodeClock,
     timers: nodeTimers,
-    onResult: (result, _target, intervalStart) => io.out(probeLine(result, intervalStart)),
+    onResult: (result, target, intervalStart) => {
+      io.out(probeLine(result, intervalStart));
+      recordResult(tally, result, { target: target.name, region: LOCAL_REGION });
+    },
     onNotifications: deliver,
   });
+  let http: StatusServer | undefined;
   try {
     const loadedHistory = await monitor.load(now());
+    if (args.httpPort !== undefined) {
+      // The same view and lookback as the evaluator above, so the page never disagrees with the alerts.
+      http = await startStatusServer({
+        port: args.httpPort,
+        ...statusSources({ config, tally, now, history: (t) => monitor.history(t.name), model: { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } } }),
+      });
+      io.out(`status page on ${http.url} (Prometheus metrics at ${http.url}metrics)`);
+    }
     io.out(
       `pptp-monitor run: ${config.targets.length} target(s) from ${args.config}, results in ${store.dir}/ (${loadedHistory.records} earlier result(s) loaded` +
         `${loadedHistory.skipped > 0 ? `, ${loadedHistory.skipped} unreadable line(s) skipped` : ''}); Ctrl-C stops`,
@@ -132,6 +149,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     io.out(`stopped after ${cycles} cycle(s); every result is in ${store.dir}/`);
     return 0;
   } finally {
+    await http?.close();
     stopControl?.();
     await simulator?.close();
   }

@@ -38,6 +38,8 @@ export interface LocalMonitor {
   load(nowMs: number): Promise<{ records: number; skipped: number }>;
   /** One interval: probe what is due at `intervalStart`, store it, evaluate up to the interval's end. */
   cycle(intervalStart: number): Promise<{ probed: number; notifications: Notification[] }>;
+  /** The history kept in memory for a target (the status page reads it; no second copy). */
+  history(target: string): readonly ProbeRecord[];
 }
 
 export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDeps): LocalMonitor {
@@ -56,6 +58,7 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
   }
 
   return {
+    history: (target) => history.get(target) ?? [],
     async load(nowMs) {
       const read = await deps.store.read(nowMs - LOCAL_HISTORY_MS, nowMs + 60_000);
       // Only results recorded from here: a history from elsewhere (other regions) is for backtests.

@@ -1,11 +1,12 @@
 // `pptp-monitor run` and `backtest` as users run them: the bundled CLI in a child process, a simulator on
 // loopback, real files.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../shared/simulator/index.js';
-import { runCli } from '../support/cli.js';
+import { CLI_BIN, runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pmt-cli-local-'));
 const write = (name: string, text: string): string => {
@@ -42,6 +43,37 @@ describe('pptp-monitor run', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('targets[0].port: must be 1-65535, got 0');
     expect(() => readdirSync(join(dir, 'bad-data'))).toThrow();
+  });
+
+  it('serves the status page and /metrics while running, and stops cleanly on Ctrl-C with every result on disk', async () => {
+    // Prepare
+    const config = write('http.yml', `version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1], timeout: 1000 }\ntargets:\n  - { name: sim-gw, host: 127.0.0.1, port: ${simulator.port} }\n`);
+    const data = join(dir, 'http-data');
+    const child = spawn(process.execPath, [CLI_BIN, 'run', '--config', config, '--data', data, '--http', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no status page line in: ${out}`)), 10_000);
+      child.stdout.on('data', () => {
+        const m = /status page on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m?.[1] && /sim-gw {2}UP/.test(out)) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    // Act
+    const metrics = await (await fetch(`${url}metrics`)).text();
+    const page = await fetch(url);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGINT');
+    // Assess
+    expect(metrics).toContain('pptp_probe_success{target="sim-gw",region="local"} 1');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('data-target="sim-gw"');
+    expect(await exited).toBe(0);
+    expect(out).toContain('stopped after 1 cycle(s)');
+    expect(readFileSync(join(data, readdirSync(data)[0] ?? ''), 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   it('names a bad option', async () => {
