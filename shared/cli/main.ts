@@ -3,6 +3,7 @@
 import { parseCheckArgs, CHECK_USAGE } from './check-args.js';
 import { runCheck } from './check-command.js';
 import { BACKTEST_USAGE, parseBacktestArgs, runBacktest } from './backtest-command.js';
+import { parseReportArgs, REPORT_USAGE, runReport } from './report-command.js';
 import { parseRunArgs, RUN_USAGE } from './run-args.js';
 import { runMonitor } from './run-command.js';
 import { parseSimulateArgs, SIMULATE_USAGE } from './simulate-args.js';
@@ -18,6 +19,7 @@ commands:
   run                 the local monitor: probe every interval, store results, evaluate, print alerts
   simulate            run a local PPTP gateway that plays a chosen fault (to try probes, alerts and policies)
   backtest            replay a history of results through the evaluator and print what it would have sent
+  report              the SLA report of a range (default: last month) as md, csv, html or json
 
 ${CHECK_USAGE}
 
@@ -27,7 +29,9 @@ ${RUN_USAGE}
 
 ${SIMULATE_USAGE}
 
-${BACKTEST_USAGE}`;
+${BACKTEST_USAGE}
+
+${REPORT_USAGE}`;
 
 /** Runs a long-lived command with Ctrl-C as its stop signal; a second Ctrl-C exits at once. */
 async function withSigint<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -80,6 +84,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         const args = parseSimulateArgs(rest);
         return await withSigint((signal) => runSimulate(args, { out: lineOut, err: lineErr, stdin: process.stdin, signal }));
       }
+      case 'report':
+        return await runReport(parseReportArgs(rest), { out: (text) => void process.stdout.write(text), err: lineErr, now: Date.now });
       case 'backtest':
         return await runBacktest(parseBacktestArgs(rest), { out: lineOut, err: lineErr });
       case '--help':

@@ -120,3 +120,38 @@ describe('pptp-monitor backtest', () => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pptp-monitor report', () => {
+  const T0 = Date.parse('2026-10-31T23:00:00Z');
+  it('reports quorum and raw per-region availability from a history file, as JSON and as a self-contained HTML file', async () => {
+    // Prepare: two hours across the month boundary, 3 regions; us-east-1 alone fails 30 minutes (no quorum),
+    // then all three fail 10 minutes just after midnight.
+    const lines: string[] = [];
+    for (let k = 0; k < 120; k++) {
+      for (const region of ['eu-central-1', 'eu-west-1', 'us-east-1']) {
+        const down = (region === 'us-east-1' && k >= 10 && k < 40) || (k >= 60 && k < 70);
+        lines.push(JSON.stringify({ v: 1, interval: new Date(T0 + k * 60_000).toISOString(), target: 'hq-gw', region, ok: !down, attempts: 1, totalMs: 3, ...(down ? { failureClass: 'connect_timeout' } : { connectMs: 1, controlMs: 2 }) }));
+      }
+    }
+    const history = write('month.jsonl', `${lines.join('\n')}\n`);
+    const config = write('report.yml', 'version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1, eu-west-1, us-east-1] }\ntargets:\n  - { name: hq-gw, host: vpn.example.com }\n');
+    // Act: November only (the outage is in it; the lone-region failures are in October).
+    const run = await runCli(['report', '--config', config, '--history', history, '--from', '2026-11-01T00:00:00Z', '--to', '2026-11-01T01:00:00Z', '--format', 'json']);
+    const html = join(dir, 'report.html');
+    const htmlRun = await runCli(['report', '--config', config, '--history', history, '--from', '2026-10-31T23:00:00Z', '--to', '2026-11-01T01:00:00Z', '--format', 'html', '--out', html]);
+    // Assess: 60 minutes in range, 10 down: 50/60 = 83.333%; budget 0.001 × 60 = 0.06 min, consumed 10.
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { targets: Array<{ availability: number; downtimeMinutes: number; incidents: number; errorBudgetRemaining: number; regions: Array<{ region: string; availability: number }> }> };
+    expect(report.targets[0]).toMatchObject({ availability: 83.333, downtimeMinutes: 10, incidents: 1, errorBudgetRemaining: expect.closeTo(1 - 10 / 0.06, 2) });
+    expect(htmlRun.code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<svg');
+    expect(page).not.toMatch(/<script|https?:\/\//);
+  });
+
+  it('names a bad format', async () => {
+    const run = await runCli(['report', '--format', 'pdf']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--format: must be one of md, csv, html, json, got 'pdf'");
+  });
+});

@@ -1,0 +1,64 @@
+// Where a report's probe records come from: the local store, a history file, or CloudWatch. Each returns
+// the records per target and the view to evaluate them with (local results: one region 'local').
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { readFile } from 'node:fs/promises';
+import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
+import { readHistory } from '../metrics/cloudwatch-history.js';
+import type { ProbeRecord } from '../sla/probe-record.js';
+import { REPORT_LOOKBACK_MS, type ReportRange } from '../sla/report.js';
+import { createLocalStore, parseResultLines, sortRecords } from '../store/local-store.js';
+import { LOCAL_REGION, localView } from './local-view.js';
+
+/** CloudWatch keeps 1-minute points for 15 days; a day of margin so a read never falls off the edge. */
+export const CLOUDWATCH_MINUTE_DATA_MS = 14 * 86_400_000;
+
+export interface ReportRecords {
+  records: Map<string, ProbeRecord[]>;
+  view?: (t: ResolvedTarget) => ResolvedTarget;
+  /** Lines or data points that could not be used, for the caller to report. */
+  skipped: string[];
+  /** CloudWatch only: metrics requested (billed) and whether 5-minute aggregates were needed. */
+  metricsRequested?: number;
+  usedFiveMinuteData?: boolean;
+}
+
+function group(records: readonly ProbeRecord[]): Map<string, ProbeRecord[]> {
+  const out = new Map<string, ProbeRecord[]>();
+  for (const r of records) {
+    const list = out.get(r.target) ?? [];
+    list.push(r);
+    out.set(r.target, list);
+  }
+  return out;
+}
+
+/** Records from the local store or a history file: local results get the local view, others the configured regions. */
+function fromRecords(records: ProbeRecord[], skipped: string[]): ReportRecords {
+  const local = records.length > 0 && records.every((r) => r.region === LOCAL_REGION);
+  return { records: group(sortRecords(records)), skipped, ...(local ? { view: localView } : {}) };
+}
+
+export async function recordsFromStore(dir: string, range: ReportRange): Promise<ReportRecords> {
+  const read = await createLocalStore(dir).read(range.fromMs - REPORT_LOOKBACK_MS, range.toMs);
+  return fromRecords(read.records, read.skipped.map((s) => `${s.file}:${s.line}: ${s.problem}`));
+}
+
+export async function recordsFromHistoryFile(path: string, range: ReportRange): Promise<ReportRecords> {
+  const read = parseResultLines(await readFile(path, 'utf8'), path, range.fromMs - REPORT_LOOKBACK_MS, range.toMs);
+  return fromRecords(read.records, read.skipped.map((s) => `${s.file}:${s.line}: ${s.problem}`));
+}
+
+/**
+ * Records rebuilt from CloudWatch in the home region: 1-minute points for the last 14 days, 5-minute
+ * aggregates before that (see readHistory for the approximation that needs).
+ */
+export async function recordsFromCloudWatch(client: Pick<CloudWatchClient, 'send'>, config: ResolvedConfig, range: ReportRange, nowMs: number): Promise<ReportRecords> {
+  const from = range.fromMs - REPORT_LOOKBACK_MS;
+  const split = Math.min(range.toMs, Math.max(from, Math.ceil((nowMs - CLOUDWATCH_MINUTE_DATA_MS) / 300_000) * 300_000));
+  const parts = [];
+  if (split > from) parts.push(await readHistory(client, config, { fromMs: from, toMs: split, latency: false, full: true, periodS: 300 }));
+  if (range.toMs > split) parts.push(await readHistory(client, config, { fromMs: split, toMs: range.toMs, latency: false, full: true }));
+  const records = new Map<string, ProbeRecord[]>();
+  for (const part of parts) for (const [target, list] of part.records) records.set(target, [...(records.get(target) ?? []), ...list]);
+  return { records, skipped: [], metricsRequested: parts.reduce((n, p) => n + p.metricsRequested, 0), usedFiveMinuteData: split > from };
+}

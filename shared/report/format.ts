@@ -1,0 +1,92 @@
+// Rounding and wording shared by the report renderers, so Markdown, CSV, JSON and HTML print the same
+// number for the same thing. The report itself (shared/sla/report.ts) keeps exact values.
+
+/** Decimals of an availability percentage: 99.953 (a month at 1-minute intervals has 44,640 of them: 0.002%). */
+export const AVAILABILITY_DECIMALS = 3;
+/** Decimals of the error budget remaining, a fraction of the budget (0.1% of it). */
+export const BUDGET_DECIMALS = 4;
+/** Decimals of minutes that are not whole (MTTR, the budget): seconds are not worth reporting. */
+export const MINUTES_DECIMALS = 1;
+/** Decimals of latencies in ms. */
+export const LATENCY_DECIMALS = 1;
+
+export function roundTo(value: number, decimals: number): number {
+  const factor = 10 ** decimals;
+  const rounded = Math.round(value * factor) / factor;
+  // -0 prints as 0 in JSON but as "-0" through some formatters: normalise it.
+  return rounded === 0 ? 0 : rounded;
+}
+
+/**
+ * Availability percent rounded to 3 decimals, except that a value below 100 never rounds up to 100: a
+ * period with any downtime must not read as perfect (99.99996 prints 99.999).
+ */
+export function roundAvailability(percent: number): number {
+  const rounded = roundTo(percent, AVAILABILITY_DECIMALS);
+  return rounded >= 100 && percent < 100 ? 100 - 10 ** -AVAILABILITY_DECIMALS : rounded;
+}
+
+/** '99.953' with exactly three decimals, or the placeholder when nothing was counted. */
+export function formatAvailability(percent: number | undefined, none = 'n/a'): string {
+  return percent === undefined ? none : roundAvailability(percent).toFixed(AVAILABILITY_DECIMALS);
+}
+
+/** '99.953%', or 'n/a' (no percent sign) when nothing was counted. */
+export function formatAvailabilityPercent(percent: number | undefined): string {
+  return percent === undefined ? 'n/a' : `${formatAvailability(percent)}%`;
+}
+
+export function roundBudget(fraction: number): number {
+  return roundTo(fraction, BUDGET_DECIMALS);
+}
+
+/** Error budget remaining as a percentage of the budget: '67.8%', '-1883.3%'. */
+export function formatBudgetPercent(fraction: number): string {
+  return `${roundTo(fraction * 100, 1).toFixed(1)}%`;
+}
+
+export function roundMinutes(minutes: number): number {
+  return roundTo(minutes, MINUTES_DECIMALS);
+}
+
+export function roundLatency(ms: number | undefined): number | null {
+  return ms === undefined ? null : roundTo(ms, LATENCY_DECIMALS);
+}
+
+/** Minutes for a human: '0m', '45m', '2h 05m', '3d 4h 10m'. Fractions of a minute round. */
+export function formatDuration(minutes: number | undefined, none = 'n/a'): string {
+  if (minutes === undefined) return none;
+  const total = Math.round(minutes);
+  if (total < 60) return `${total}m`;
+  const days = Math.floor(total / 1440);
+  const hours = Math.floor((total % 1440) / 60);
+  const mins = String(total % 60).padStart(2, '0');
+  return days > 0 ? `${days}d ${hours}h ${mins}m` : `${hours}h ${mins}m`;
+}
+
+/** A chart bucket's width in words: '1 hour', '1 day', '2 days'. */
+export function formatBucket(bucketMs: number): string {
+  const hours = bucketMs / 3_600_000;
+  if (hours % 24 === 0) return hours === 24 ? '1 day' : `${hours / 24} days`;
+  return hours === 1 ? '1 hour' : `${hours} hours`;
+}
+
+/** '2025-01-31 23:30 UTC': reports are read across time zones, so one zone, named. */
+export function formatInstant(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** ISO 8601 with milliseconds, UTC: what machine-readable outputs carry. */
+export function isoInstant(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** 'p50 / p95 / p99' in ms, '-' for a missing percentile. */
+export function formatPercentiles(p: { p50: number | undefined; p95: number | undefined; p99: number | undefined }): string {
+  const one = (v: number | undefined): string => (v === undefined ? '-' : String(roundLatency(v)));
+  return `${one(p.p50)} / ${one(p.p95)} / ${one(p.p99)}`;
+}
+
+/** One line per report saying what the availability counts (the definitions live in shared/sla/report.ts). */
+export const AVAILABILITY_NOTE =
+  'Availability counts probe intervals with a quorum verdict (up or down) outside maintenance windows that are excluded from the SLA; unknown intervals (too few regions reported) are listed separately and count neither way. Raw region availability ignores the quorum.';

@@ -1,0 +1,80 @@
+// `--format csv`: one row per target under a header row, for a spreadsheet. RFC 4180: CRLF line ends, a
+// field with a comma, quote, CR or LF is quoted and its quotes doubled. Per-region availability and failure
+// classes vary in number, so each is one field of `name=value` pairs joined by ';' (a spreadsheet user
+// reads them; a program should use --format json).
+import type { SlaReport, TargetReport } from '../sla/report.js';
+import { formatAvailability, roundBudget, roundLatency, roundMinutes } from './format.js';
+
+/** RFC 4180 line break. */
+const CRLF = '\r\n';
+
+export const CSV_COLUMNS = [
+  'target',
+  'owner',
+  'tags',
+  'slo_percent',
+  'availability_percent',
+  'downtime_minutes',
+  'incidents',
+  'longest_incident_minutes',
+  'mttr_minutes',
+  'error_budget_minutes',
+  'error_budget_consumed_minutes',
+  'error_budget_remaining',
+  'maintenance_minutes_excluded',
+  'unknown_minutes',
+  'counted_minutes',
+  'connect_p50_ms',
+  'connect_p95_ms',
+  'connect_p99_ms',
+  'control_p50_ms',
+  'control_p95_ms',
+  'control_p99_ms',
+  'region_availability_percent',
+  'failure_classes',
+] as const;
+
+/** One field, quoted when RFC 4180 requires it. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+const num = (value: number | null | undefined): string => (value === undefined || value === null ? '' : String(value));
+
+function row(t: TargetReport): string[] {
+  const values: Record<(typeof CSV_COLUMNS)[number], string> = {
+    target: t.target,
+    owner: t.owner ?? '',
+    tags: Object.entries(t.tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(';'),
+    slo_percent: String(t.slo),
+    availability_percent: formatAvailability(t.availability, ''),
+    downtime_minutes: String(t.downtimeMinutes),
+    incidents: String(t.incidents.count),
+    longest_incident_minutes: String(roundMinutes(t.incidents.longestMinutes)),
+    mttr_minutes: t.incidents.mttrMinutes === undefined ? '' : String(roundMinutes(t.incidents.mttrMinutes)),
+    error_budget_minutes: String(roundMinutes(t.errorBudget.budgetMinutes)),
+    error_budget_consumed_minutes: String(t.errorBudget.consumedMinutes),
+    error_budget_remaining: String(roundBudget(t.errorBudget.remaining)),
+    maintenance_minutes_excluded: String(t.maintenanceMinutesExcluded),
+    unknown_minutes: String(t.unknownMinutes),
+    counted_minutes: String(t.countedMinutes),
+    connect_p50_ms: num(roundLatency(t.latency.connectMs.p50)),
+    connect_p95_ms: num(roundLatency(t.latency.connectMs.p95)),
+    connect_p99_ms: num(roundLatency(t.latency.connectMs.p99)),
+    control_p50_ms: num(roundLatency(t.latency.controlMs.p50)),
+    control_p95_ms: num(roundLatency(t.latency.controlMs.p95)),
+    control_p99_ms: num(roundLatency(t.latency.controlMs.p99)),
+    region_availability_percent: t.regionAvailability.map((r) => `${r.region}=${formatAvailability(r.availability, '')}`).join(';'),
+    failure_classes: Object.entries(t.failureClasses)
+      .map(([cls, n]) => `${cls}=${n}`)
+      .join(';'),
+  };
+  return CSV_COLUMNS.map((column) => values[column]);
+}
+
+export function renderCsv(report: SlaReport): string {
+  const lines = [CSV_COLUMNS.join(','), ...report.targets.map((t) => row(t).map(csvField).join(','))];
+  return lines.join(CRLF) + CRLF;
+}

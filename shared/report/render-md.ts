@@ -1,0 +1,104 @@
+// `--format md`: the report as Markdown (GitHub-flavoured tables), for a wiki page or a ticket. Text from
+// the config (owner, tags) is escaped so it cannot break a table or inject HTML into the rendered page.
+import type { SlaReport, TargetReport } from '../sla/report.js';
+import { AVAILABILITY_NOTE, formatAvailability, formatAvailabilityPercent, formatBudgetPercent, formatDuration, formatInstant, formatPercentiles } from './format.js';
+
+/** Escapes text for a Markdown table cell or paragraph: table pipes, emphasis, links, inline HTML. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(/[\\`*_[\]|#]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(align.map((a) => (a === 'r' ? '---:' : '---'))), ...rows.map(line)];
+}
+
+const tagsText = (tags: Record<string, string>): string =>
+  Object.entries(tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+
+function summary(report: SlaReport): string[] {
+  return table(
+    ['Target', 'SLO %', 'Availability %', 'Downtime', 'Incidents', 'Longest', 'MTTR', 'Budget left', 'Maintenance excluded', 'Unknown', 'Connect p50/p95/p99 ms', 'Control p50/p95/p99 ms'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    report.targets.map((t) => [
+      escapeMarkdown(t.target),
+      String(t.slo),
+      formatAvailability(t.availability),
+      formatDuration(t.downtimeMinutes),
+      String(t.incidents.count),
+      t.incidents.count > 0 ? formatDuration(t.incidents.longestMinutes) : '-',
+      formatDuration(t.incidents.mttrMinutes, '-'),
+      formatBudgetPercent(t.errorBudget.remaining),
+      formatDuration(t.maintenanceMinutesExcluded),
+      formatDuration(t.unknownMinutes),
+      formatPercentiles(t.latency.connectMs),
+      formatPercentiles(t.latency.controlMs),
+    ]),
+  );
+}
+
+function targetSection(t: TargetReport): string[] {
+  const out: string[] = ['', `## ${escapeMarkdown(t.target)}`, ''];
+  const facts = [
+    `SLO ${t.slo}%`,
+    `availability ${formatAvailabilityPercent(t.availability)}`,
+    `${t.regions.length} region${t.regions.length === 1 ? '' : 's'}, quorum ${t.quorum}`,
+    `${t.intervalMinutes}-minute intervals`,
+    `error budget ${t.errorBudget.budgetMinutes.toFixed(1)} min, consumed ${t.errorBudget.consumedMinutes} min (${formatBudgetPercent(t.errorBudget.remaining)} left)`,
+  ];
+  if (t.owner !== undefined) facts.push(`owner ${escapeMarkdown(t.owner)}`);
+  const tags = tagsText(t.tags);
+  if (tags !== '') facts.push(`tags ${escapeMarkdown(tags)}`);
+  out.push(`${facts.join('; ')}.`, '');
+  out.push(
+    ...table(
+      ['Region', 'Raw availability %', 'Intervals', 'Failed'],
+      ['l', 'r', 'r', 'r'],
+      t.regionAvailability.map((r) => [escapeMarkdown(r.region), formatAvailability(r.availability), String(r.intervals), String(r.failedIntervals)]),
+    ),
+  );
+  out.push('', '### Incidents', '');
+  if (t.incidents.list.length === 0) {
+    out.push('None.');
+  } else {
+    out.push(
+      ...table(
+        ['Start', 'End', 'Duration', 'Down', 'Regions', 'Cause', 'Note'],
+        ['l', 'l', 'r', 'r', 'l', 'l', 'l'],
+        t.incidents.list.map((incident) => [
+          formatInstant(incident.startMs),
+          formatInstant(incident.endMs),
+          formatDuration(incident.durationMinutes),
+          formatDuration(incident.downMinutes),
+          incident.failingRegions.map(escapeMarkdown).join(', '),
+          incident.dominantFailureClass === undefined ? '-' : `\`${incident.dominantFailureClass}\``,
+          [incident.startedBefore ? 'started before the period' : '', incident.ongoing ? 'ongoing at the end' : ''].filter((s) => s !== '').join('; ') || '-',
+        ]),
+      ),
+    );
+  }
+  out.push('', '### Failure classes', '');
+  const classes = Object.entries(t.failureClasses);
+  if (classes.length === 0) out.push('No failed probes.');
+  else out.push(...table(['Class', 'Failed probes'], ['l', 'r'], classes.map(([cls, n]) => [`\`${cls}\``, String(n)])));
+  return out;
+}
+
+export function renderMarkdown(report: SlaReport): string {
+  const lines = [
+    `# SLA report ${formatInstant(report.fromMs)} – ${formatInstant(report.toMs)}`,
+    '',
+    AVAILABILITY_NOTE,
+    '',
+    ...summary(report),
+    ...report.targets.flatMap(targetSection),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,293 @@
+// The renderers of the SLA report: exact JSON keys and rounding, RFC 4180 CSV, Markdown tables, and HTML
+// that escapes config text and loads nothing. The browser-level checks of the charts are in
+// test/integration/report-html.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { AwsRegion } from '../../shared/config/regions.js';
+import type { ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
+import type { ProbeRecord } from '../../shared/sla/probe-record.js';
+import { buildReport, type SlaReport } from '../../shared/sla/report.js';
+import {
+  CSV_COLUMNS,
+  csvField,
+  escapeHtml,
+  formatAvailability,
+  formatDuration,
+  renderCsv,
+  renderHtml,
+  renderJson,
+  renderMarkdown,
+  renderReport,
+  roundAvailability,
+  type JsonReport,
+} from '../../shared/report/index.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const D0 = Date.UTC(2025, 0, 1);
+const EU = 'eu-west-1';
+const US = 'us-east-1';
+const AP = 'ap-southeast-1';
+
+function makeTarget(overrides: Partial<ResolvedTarget> = {}): ResolvedTarget {
+  return {
+    name: 'gw',
+    host: 'gw.example',
+    port: 1723,
+    regions: [EU, US, AP] as AwsRegion[],
+    interval: '1m',
+    intervalMinutes: 1,
+    checks: { echo: true, call: false },
+    timeout: 5000,
+    attempts: 1,
+    tags: {},
+    owner: undefined,
+    runbookBaseUrl: 'https://runbooks.example/',
+    slo: { availability: 99.9, window: '30d', windowDays: 30 },
+    latency: undefined,
+    quorum: 2,
+    down: { for: 3 },
+    maintenance: [],
+    ...overrides,
+  };
+}
+
+function makeConfig(targets: ResolvedTarget[]): ResolvedConfig {
+  return {
+    version: 1,
+    namespace: 'PptpMonitor',
+    homeRegion: EU as AwsRegion,
+    runbookBaseUrl: 'https://runbooks.example/',
+    dashboardBaseUrl: undefined,
+    targets,
+    maintenance: [],
+    alerts: { page: undefined, ticket: undefined },
+    regions: [EU, US, AP] as AwsRegion[],
+  };
+}
+
+function history(target: ResolvedTarget, fail: (start: number, region: string) => boolean): ProbeRecord[] {
+  const records: ProbeRecord[] = [];
+  for (let start = D0; start < D0 + DAY; start += target.intervalMinutes * MIN) {
+    for (const region of target.regions) {
+      records.push(
+        fail(start, region)
+          ? { target: target.name, region, intervalStart: start, ok: false, failureClass: 'connect_refused' }
+          : { target: target.name, region, intervalStart: start, ok: true, connectMs: 20, controlMs: 40 },
+      );
+    }
+  }
+  return records;
+}
+
+/**
+ * gw: eu and us refuse 05:00-05:30 → 97.917%, 30 min down, budget 1.44 min (-1983.3%).
+ * branch: five-minute, owner and tags with characters every format has to escape, never failing.
+ * silent: no records at all.
+ */
+function sampleReport(): SlaReport {
+  const gw = makeTarget({ owner: 'ops | net' });
+  const branch = makeTarget({ name: 'branch', interval: '5m', intervalMinutes: 5, owner: 'Network, "EMEA"', tags: { site: '"Köln" & <HQ>', tier: 'gold' } });
+  const silent = makeTarget({ name: 'silent' });
+  const records = new Map<string, ProbeRecord[]>([
+    ['gw', history(gw, (start, region) => region !== AP && start >= D0 + 5 * HOUR && start < D0 + 5 * HOUR + 30 * MIN)],
+    ['branch', history(branch, () => false)],
+  ]);
+  return buildReport(makeConfig([gw, branch, silent]), records, { fromMs: D0, toMs: D0 + DAY });
+}
+
+describe('format helpers', () => {
+  it('never rounds an availability below 100 up to 100', () => {
+    expect(roundAvailability(99.99996)).toBe(99.999);
+    expect(roundAvailability(97.916666)).toBe(97.917);
+    expect(formatAvailability(100)).toBe('100.000');
+    expect(formatAvailability(undefined)).toBe('n/a');
+  });
+
+  it('writes durations for people', () => {
+    expect(formatDuration(0)).toBe('0m');
+    expect(formatDuration(125)).toBe('2h 05m');
+    expect(formatDuration(1510)).toBe('1d 1h 10m');
+  });
+});
+
+describe('renderJson', () => {
+  it('has the keys the issue fixes, rounded, with null for what was not measured', () => {
+    const json = JSON.parse(renderJson(sampleReport())) as JsonReport;
+
+    expect(json.from).toBe('2025-01-01T00:00:00.000Z');
+    expect(json.to).toBe('2025-01-02T00:00:00.000Z');
+    const [gw, branch, silent] = json.targets;
+    for (const t of json.targets) {
+      expect(Object.keys(t)).toEqual(
+        expect.arrayContaining(['target', 'slo', 'availability', 'downtimeMinutes', 'incidents', 'errorBudgetRemaining', 'latency', 'failureClasses', 'regions']),
+      );
+      expect(Object.keys(t.latency)).toEqual(['connectMs', 'controlMs']);
+      expect(Object.keys(t.latency.connectMs)).toEqual(expect.arrayContaining(['p50', 'p95', 'p99']));
+    }
+    expect(gw).toMatchObject({
+      target: 'gw',
+      slo: 99.9,
+      availability: 97.917,
+      downtimeMinutes: 30,
+      incidents: 1,
+      // 1 - 30 / 1.44
+      errorBudgetRemaining: -19.8333,
+      latency: { connectMs: { p50: 20, p95: 20, p99: 20 }, controlMs: { p50: 40, p95: 40, p99: 40 } },
+      failureClasses: { connect_refused: 60 },
+      regions: [
+        { region: EU, availability: 97.917 },
+        { region: US, availability: 97.917 },
+        { region: AP, availability: 100 },
+      ],
+    });
+    expect(gw!.incidentDetails.list).toEqual([
+      {
+        start: '2025-01-01T05:00:00.000Z',
+        end: '2025-01-01T05:30:00.000Z',
+        durationMinutes: 30,
+        downMinutes: 30,
+        startedBefore: false,
+        ongoing: false,
+        failingRegions: [EU, US],
+        dominantFailureClass: 'connect_refused',
+      },
+    ]);
+    expect(branch).toMatchObject({ availability: 100, errorBudgetRemaining: 1, failureClasses: {}, owner: 'Network, "EMEA"' });
+    expect(silent).toMatchObject({
+      availability: null,
+      incidents: 0,
+      errorBudgetRemaining: 1,
+      unknownMinutes: 1440,
+      latency: { connectMs: { p50: null, p95: null, p99: null, samples: 0 } },
+      regions: [
+        { region: EU, availability: null },
+        { region: US, availability: null },
+        { region: AP, availability: null },
+      ],
+    });
+  });
+});
+
+describe('renderCsv', () => {
+  /** A minimal RFC 4180 reader, to prove the writer's output reads back. */
+  function parseCsv(text: string): string[][] {
+    const rows: string[][] = [];
+    let row: string[] = [];
+    let field = '';
+    let quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else if (c === '"') quoted = false;
+        else field += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') {
+        row.push(field);
+        field = '';
+      } else if (c === '\r' && text[i + 1] === '\n') {
+        row.push(field);
+        rows.push(row);
+        row = [];
+        field = '';
+        i++;
+      } else field += c;
+    }
+    return rows;
+  }
+
+  it('quotes fields as RFC 4180 says', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+  });
+
+  it('writes a header and one CRLF-terminated row per target that read back exactly', () => {
+    const csv = renderCsv(sampleReport());
+
+    expect(csv.endsWith('\r\n')).toBe(true);
+    expect(csv).toContain('"Network, ""EMEA"""');
+    const rows = parseCsv(csv);
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    for (const row of rows) expect(row).toHaveLength(CSV_COLUMNS.length);
+    const record = (row: string[]): Record<string, string> => Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, row[i]!]));
+    expect(record(rows[1]!)).toMatchObject({
+      target: 'gw',
+      availability_percent: '97.917',
+      downtime_minutes: '30',
+      incidents: '1',
+      error_budget_minutes: '1.4',
+      error_budget_remaining: '-19.8333',
+      region_availability_percent: 'eu-west-1=97.917;us-east-1=97.917;ap-southeast-1=100.000',
+      failure_classes: 'connect_refused=60',
+    });
+    expect(record(rows[2]!)).toMatchObject({ target: 'branch', owner: 'Network, "EMEA"', tags: 'site="Köln" & <HQ>;tier=gold' });
+    expect(record(rows[3]!)).toMatchObject({ target: 'silent', availability_percent: '', mttr_minutes: '', connect_p50_ms: '' });
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('writes a summary table and one section per target, with config text escaped', () => {
+    const md = renderMarkdown(sampleReport());
+
+    expect(md.startsWith('# SLA report 2025-01-01 00:00 UTC – 2025-01-02 00:00 UTC\n')).toBe(true);
+    expect(md).toContain(
+      '| Target | SLO % | Availability % | Downtime | Incidents | Longest | MTTR | Budget left | Maintenance excluded | Unknown | Connect p50/p95/p99 ms | Control p50/p95/p99 ms |',
+    );
+    expect(md).toContain('| gw | 99.9 | 97.917 | 30m | 1 | 30m | 30m | -1983.3% | 0m | 0m | 20 / 20 / 20 | 40 / 40 / 40 |');
+    expect(md).toContain('| silent | 99.9 | n/a | 0m | 0 | - | - | 100.0% | 0m | 1d 0h 00m | - / - / - | - / - / - |');
+    expect(md).toContain('owner ops \\| net');
+    expect(md).toContain('SLO 99.9%; availability n/a; 3 regions, quorum 2;');
+    expect(md).toContain('tags site="Köln" &amp; &lt;HQ&gt;, tier=gold');
+    expect(md).toContain('| 2025-01-01 05:00 UTC | 2025-01-01 05:30 UTC | 30m | 30m | eu-west-1, us-east-1 | `connect_refused` | - |');
+    expect(md).toContain('| ap-southeast-1 | 100.000 | 1440 | 0 |');
+  });
+});
+
+describe('renderHtml', () => {
+  it('is self-contained: no script, no URL, nothing to fetch', () => {
+    const html = renderHtml(sampleReport());
+
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/https?:|\/\/[a-z]/i);
+    expect(html).not.toMatch(/\bsrc=|url\(|@import|<link/i);
+    expect(html).not.toMatch(/\bon[a-z]+=/i);
+  });
+
+  it('escapes every text from the config', () => {
+    const report = sampleReport();
+    // Names are validated by the config loader; the renderer must not rely on it.
+    report.targets[0]!.target = '<img src=x onerror=alert(1)>';
+
+    const html = renderHtml(report);
+
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('data-target="&lt;img src=x onerror=alert(1)&gt;"');
+    expect(html).toContain('site=&quot;Köln&quot; &amp; &lt;HQ&gt;');
+    expect(html).toContain('owner Network, &quot;EMEA&quot;');
+    expect(escapeHtml(`'"&<>`)).toBe('&#39;&quot;&amp;&lt;&gt;');
+  });
+
+  it('draws one heat-strip cell per bucket for the quorum row and each region', () => {
+    const html = renderHtml(sampleReport());
+
+    const strips = html.match(/<svg class="heat-strip"[^>]*>/g) ?? [];
+    expect(strips).toHaveLength(3);
+    expect(strips[0]).toContain('data-buckets="24"');
+    // 3 targets × (quorum + 3 regions) × 24 hourly buckets.
+    expect(html.match(/<rect class="cell"/g)).toHaveLength(3 * 4 * 24);
+    expect(html).toContain('<tr data-target="gw" data-availability="97.917" data-slo="99.9" data-downtime-minutes="30" data-incidents="1" data-error-budget-remaining="-19.8333">');
+  });
+
+  it('is what renderReport returns for html', () => {
+    const report = sampleReport();
+    expect(renderReport(report, 'html')).toBe(renderHtml(report));
+    expect(renderReport(report, 'json')).toBe(renderJson(report));
+  });
+});
