@@ -10,6 +10,7 @@ import { createZip } from './zip.js';
 export const LAMBDA_ENTRIES = {
   probe: 'functions/probe.ts',
   evaluate: 'functions/evaluate.ts',
+  report: 'functions/report.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 

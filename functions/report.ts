@@ -1,0 +1,27 @@
+// Lambda entry of the monthly SLA report (home region, 1st of the month). Wiring only.
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createJsonLogger } from '../shared/log/logger.js';
+import { logErrors } from './middleware/log-errors.js';
+import { loadPackagedConfig } from './packaged-config.js';
+import { createReportHandler, type ReportEvent } from './report-handler.js';
+
+const region = process.env['AWS_REGION'];
+const topicArn = process.env['REPORT_TOPIC_ARN'];
+if (!region || !topicArn) throw new Error('AWS_REGION and REPORT_TOPIC_ARN must be set: the report stack sets them');
+const log = createJsonLogger({ service: 'pptp-monitor-report' });
+
+const report = createReportHandler({
+  config: loadPackagedConfig(),
+  cloudwatch: new CloudWatchClient({ region, maxAttempts: 5 }),
+  sns: new SNSClient({ region, maxAttempts: 1 }),
+  topicArn,
+  log,
+  now: Date.now,
+});
+
+export const handler = middy<ReportEvent, Awaited<ReturnType<typeof report>>, Error, Context>({ timeoutEarlyInMillis: 0 })
+  .use(logErrors(log))
+  .handler((event, context) => report(event, context));
