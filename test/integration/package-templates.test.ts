@@ -61,7 +61,11 @@ describe('npm run package', () => {
       }
       const rules = ofType(t, 'AWS::Events::Rule');
       expect(rules.length).toBeGreaterThanOrEqual(1);
-      for (const [, rule] of rules) expect(rule.Properties['ScheduleExpression']).toBe('rate(1 minute)');
+      const schedules = rules.map(([id, rule]) => [id.replace(/EventsRuleSchedule\d+$/, ''), rule.Properties['ScheduleExpression']]);
+      // Probes and the evaluator every minute; the report on the 1st of the month, in the home region only.
+      const expected = region === 'eu-central-1' ? ['Evaluate', 'Probe', 'Report'] : ['Probe'];
+      expect([...new Set(schedules.map(([fn]) => fn))].sort()).toEqual(expected);
+      for (const [fn, expression] of schedules) expect(expression).toBe(fn === 'Report' ? 'cron(0 6 1 * ? *)' : 'rate(1 minute)');
     }
   });
 
