@@ -2,70 +2,25 @@
 // and checked through the DOM: the charts exist, have one cell or point per bucket, and carry the report's
 // numbers (hand-computed below); nothing is fetched and nothing is logged as an error. Without
 // /usr/bin/chromium the test is skipped with a message, except under CI=true, where it fails.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsRegion } from '../../shared/config/regions.js';
-import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { buildReport, type SlaReport } from '../../shared/sla/report.js';
 import { formatAvailability, heatColour, renderHtml } from '../../shared/report/index.js';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
+import { AP, D0, DAY, EU, HOUR, MIN, US, failed, history, makeConfig, makeTarget, once } from '../support/sla-fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
-const UNDER_CI = /^(true|1)$/i.test(process.env.CI ?? '');
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM && !UNDER_CI) {
-  console.warn(`report-html: ${CHROMIUM} is not installed, skipping the browser test (apt-get install chromium); under CI=true this fails instead`);
-}
+const SKIP_BROWSER = skipWithoutChromium('report-html', 'the browser test');
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
-/** Wednesday 1 January 2025, 00:00 UTC; the report covers three days from here. */
-const D0 = Date.UTC(2025, 0, 1);
+/** The report covers three days from D0 (Wednesday 1 January 2025, 00:00 UTC). */
 const at = (day: number, hh: number, mm = 0): number => D0 + day * DAY + hh * HOUR + mm * MIN;
-const EU = 'eu-west-1';
-const US = 'us-east-1';
-const AP = 'ap-southeast-1';
 
-function makeTarget(overrides: Partial<ResolvedTarget>): ResolvedTarget {
-  return {
-    name: 'gw',
-    host: 'gw.example',
-    port: 1723,
-    regions: [EU, US, AP] as AwsRegion[],
-    interval: '1m',
-    intervalMinutes: 1,
-    checks: { echo: true, call: false },
-    timeout: 5000,
-    attempts: 1,
-    tags: {},
-    owner: undefined,
-    runbookBaseUrl: 'https://runbooks.example/',
-    slo: { availability: 99.9, window: '30d', windowDays: 30 },
-    latency: undefined,
-    quorum: 2,
-    down: { for: 3 },
-    maintenance: [],
-    ...overrides,
-  };
-}
-
-const maintenance: MaintenanceWindow = {
-  kind: 'once',
-  start: new Date(at(0, 2)).toISOString(),
-  end: new Date(at(0, 3)).toISOString(),
-  startMs: at(0, 2),
-  endMs: at(0, 3),
-  countsAgainstSla: false,
-  description: 'firmware <update>',
-  scope: 'target',
-};
+const maintenance = once(at(0, 2), at(0, 3), false, 'firmware <update>');
 
 /**
  * hq-gw (1-minute, 3 regions, quorum 2), over 3 days = 72 hourly buckets:
@@ -77,37 +32,17 @@ const maintenance: MaintenanceWindow = {
  */
 const hq = makeTarget({ name: 'hq-gw', maintenance: [maintenance], tags: { site: 'HQ & "main"' } });
 const branch = makeTarget({ name: 'branch-gw', interval: '5m', intervalMinutes: 5, regions: [EU, US] as AwsRegion[] });
-const config: ResolvedConfig = {
-  version: 1,
-  namespace: 'PptpMonitor',
-  homeRegion: EU as AwsRegion,
-  runbookBaseUrl: 'https://runbooks.example/',
-  dashboardBaseUrl: undefined,
-  targets: [hq, branch],
-  maintenance: [],
-  alerts: { page: undefined, ticket: undefined },
-  regions: [AP, EU, US] as AwsRegion[],
-};
+const config = makeConfig([hq, branch]);
 const RANGE = { fromMs: D0, toMs: D0 + 3 * DAY };
 
 function records(): Map<string, ProbeRecord[]> {
-  const hqRecords: ProbeRecord[] = [];
-  for (let t = RANGE.fromMs; t < RANGE.toMs; t += MIN) {
-    const hour = new Date(t).getUTCHours();
-    for (const region of hq.regions) {
-      const apAlone = region === AP && t >= at(0, 5) && t < at(0, 6);
-      const outage = region !== AP && ((t >= at(0, 10) && t < at(0, 10, 30)) || (t >= at(2, 8) && t < at(2, 8, 20)));
-      hqRecords.push(
-        apAlone || outage
-          ? { target: 'hq-gw', region, intervalStart: t, ok: false, failureClass: apAlone ? 'connect_timeout' : 'connect_refused' }
-          : { target: 'hq-gw', region, intervalStart: t, ok: true, connectMs: 20, controlMs: 40 + hour },
-      );
-    }
-  }
-  const branchRecords: ProbeRecord[] = [];
-  for (let t = at(0, 6); t < RANGE.toMs; t += 5 * MIN) {
-    for (const region of branch.regions) branchRecords.push({ target: 'branch-gw', region, intervalStart: t, ok: true, connectMs: 30, controlMs: 60 });
-  }
+  const hqRecords = history(hq, RANGE.fromMs, RANGE.toMs, (t, region) => {
+    const apAlone = region === AP && t >= at(0, 5) && t < at(0, 6);
+    const outage = region !== AP && ((t >= at(0, 10) && t < at(0, 10, 30)) || (t >= at(2, 8) && t < at(2, 8, 20)));
+    if (apAlone || outage) return failed(apAlone ? 'connect_timeout' : 'connect_refused');
+    return { controlMs: 40 + new Date(t).getUTCHours() };
+  });
+  const branchRecords = history(branch, at(0, 6), RANGE.toMs, () => undefined, { ok: { connectMs: 30, controlMs: 60 } });
   return new Map([
     ['hq-gw', hqRecords],
     ['branch-gw', branchRecords],
@@ -126,7 +61,7 @@ async function seriesPoints(page: Page, selector: string): Promise<number[][]> {
   );
 }
 
-describe.skipIf(!HAVE_CHROMIUM && !UNDER_CI)('HTML report in Chromium', () => {
+describe.skipIf(SKIP_BROWSER)('HTML report in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let dir: string;
@@ -135,12 +70,11 @@ describe.skipIf(!HAVE_CHROMIUM && !UNDER_CI)('HTML report in Chromium', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI=true and ${CHROMIUM} is missing: install the Debian chromium package`);
+    browser = await launchChromium();
     report = buildReport(config, records(), RANGE);
     dir = await mkdtemp(join(tmpdir(), 'report-html-'));
     const file = join(dir, 'report.html');
     await writeFile(file, renderHtml(report));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());

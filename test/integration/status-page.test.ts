@@ -2,13 +2,11 @@
 // HTTP edges (404, 405, HEAD, Host check, keep-alive on close), and the page rendered by headless
 // Chromium. Without /usr/bin/chromium the browser tests are skipped with a message, except under
 // CI=true, where a missing browser fails the run instead of passing it silently.
-import { existsSync } from 'node:fs';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsRegion } from '../../shared/config/regions.js';
-import type { ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
+import type { ResolvedTarget } from '../../shared/config/types.js';
 import { LOCAL_LOOKBACK_MS } from '../../shared/monitor/local-monitor.js';
 import { LOCAL_REGION, localView } from '../../shared/monitor/local-view.js';
 import type { ProbeResult, Timings } from '../../shared/probe/types.js';
@@ -17,6 +15,8 @@ import { createProbeTally, recordResult } from '../../shared/status/prometheus.j
 import { STATUS_BUCKETS } from '../../shared/status/status-model.js';
 import { startStatusServer, type StatusServer } from '../../shared/status/status-server.js';
 import { statusSources } from '../../shared/status/status-sources.js';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
+import { EU_CENTRAL, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeConfig, makeLocalTarget } from '../support/sla-fixtures.js';
 
 interface ParsedFamily {
   name: string;
@@ -27,69 +27,23 @@ interface ParsedFamily {
 /** parse-prometheus-text-format is CommonJS without types: loaded through require, typed here. */
 const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => ParsedFamily[];
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
-const UNDER_CI = /^(true|1)$/i.test(process.env.CI ?? '');
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM && !UNDER_CI) {
-  console.warn(`status-page: ${CHROMIUM} is not installed, skipping the browser tests (apt-get install chromium); under CI=true this fails instead`);
-}
+const SKIP_BROWSER = skipWithoutChromium('status-page');
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-/** A fixed instant between two probe cycles: the page shows the same data whenever the test runs. */
-const NOW = Date.UTC(2025, 0, 15, 12, 0, 30);
-const NOW_MINUTE = Math.floor(NOW / MIN) * MIN;
 const RUNBOOKS = 'https://runbooks.example/pptp/';
 /** gw-down refuses connections for this long before NOW: enough for the down page (3 minutes). */
 const OUTAGE_MS = 15 * MIN;
 
-function makeTarget(name: string): ResolvedTarget {
-  return {
-    name,
-    host: '127.0.0.1',
-    port: 1723,
-    regions: ['eu-central-1'] as AwsRegion[],
-    interval: '1m',
-    intervalMinutes: 1,
-    checks: { echo: true, call: false },
-    timeout: 2000,
-    attempts: 1,
-    tags: {},
-    owner: 'netops',
-    runbookBaseUrl: RUNBOOKS,
-    slo: { availability: 99.9, window: '30d', windowDays: 30 },
-    latency: { controlP95Ms: 250 },
-    quorum: 1,
-    down: { for: 3 },
-    maintenance: [],
-  };
-}
+/** A one-region target on loopback, owned by netops, with a 250 ms control p95 objective. */
+const makeTarget = (name: string): ResolvedTarget =>
+  makeLocalTarget({ name, host: '127.0.0.1', timeout: 2000, owner: 'netops', runbookBaseUrl: RUNBOOKS, latency: { controlP95Ms: 250 } });
 
-const config: ResolvedConfig = {
-  version: 1,
-  namespace: 'PptpMonitor',
-  homeRegion: 'eu-central-1' as AwsRegion,
-  runbookBaseUrl: RUNBOOKS,
-  dashboardBaseUrl: undefined,
-  targets: [makeTarget('gw-ok'), makeTarget('gw-down')],
-  maintenance: [],
-  alerts: { page: undefined, ticket: undefined },
-  regions: ['eu-central-1'] as AwsRegion[],
-};
+const config = makeConfig([makeTarget('gw-ok'), makeTarget('gw-down')], { homeRegion: EU_CENTRAL, runbookBaseUrl: RUNBOOKS });
 
 /** 26 hours of local results: all ok, except gw-down refusing connections for the last OUTAGE_MS. */
 function history(target: ResolvedTarget): ProbeRecord[] {
-  const records: ProbeRecord[] = [];
-  for (let start = NOW_MINUTE - 26 * HOUR; start < NOW_MINUTE; start += MIN) {
-    const refused = target.name === 'gw-down' && start >= NOW_MINUTE - OUTAGE_MS;
-    records.push(
-      refused
-        ? { target: target.name, region: LOCAL_REGION, intervalStart: start, ok: false, failureClass: 'connect_refused' }
-        : { target: target.name, region: LOCAL_REGION, intervalStart: start, ok: true, connectMs: 2 + (start / MIN) % 3, controlMs: 30 + (start / MIN) % 20 },
-    );
-  }
-  return records;
+  return localHistory(target, NOW_MINUTE - 26 * HOUR, NOW_MINUTE, (start) =>
+    target.name === 'gw-down' && start >= NOW_MINUTE - OUTAGE_MS ? failed('connect_refused') : { connectMs: 2 + (start / MIN) % 3, controlMs: 30 + (start / MIN) % 20 },
+  );
 }
 
 const timings = (t: Partial<Timings>): Timings => ({ dnsMs: undefined, connectMs: undefined, controlMs: undefined, echoMs: undefined, callMs: undefined, totalMs: 0, ...t });
@@ -258,12 +212,11 @@ describe('status server', () => {
     }
   });
 
-  describe.skipIf(!HAVE_CHROMIUM && !UNDER_CI)('the page in headless Chromium', () => {
+  describe.skipIf(SKIP_BROWSER)('the page in headless Chromium', () => {
     let browser: Browser;
 
     beforeAll(async () => {
-      if (!HAVE_CHROMIUM) throw new Error(`CI=true and ${CHROMIUM} is missing: install the Debian chromium package; the status page tests must not be skipped in CI`);
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium('the status page tests must not be skipped in CI');
     }, 60_000);
     afterAll(async () => {
       await browser?.close();

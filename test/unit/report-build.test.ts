@@ -1,82 +1,14 @@
 // buildReport over constructed histories, every expectation computed by hand in the comment beside it.
 import { describe, expect, it } from 'vitest';
 import type { AwsRegion } from '../../shared/config/regions.js';
-import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
+import type { ResolvedTarget } from '../../shared/config/types.js';
 import { localView } from '../../shared/monitor/local-view.js';
-import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { buildReport, previousCalendarMonth, reportBucketMs, type ReportRange, type TargetReport } from '../../shared/sla/report.js';
+import { AP, D0, DAY, EU, HOUR, MIN, US, between, failed, history, makeConfig, makeTarget, once } from '../support/sla-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
-/** Wednesday 1 January 2025, 00:00 UTC. */
-const D0 = Date.UTC(2025, 0, 1);
 const at = (hh: number, mm = 0): number => D0 + hh * HOUR + mm * MIN;
-const EU = 'eu-west-1';
-const US = 'us-east-1';
-const AP = 'ap-southeast-1';
 const ONE_DAY: ReportRange = { fromMs: D0, toMs: D0 + DAY };
-
-function makeTarget(overrides: Partial<ResolvedTarget> = {}): ResolvedTarget {
-  return {
-    name: 'gw',
-    host: 'gw.example',
-    port: 1723,
-    regions: [EU, US, AP] as AwsRegion[],
-    interval: '1m',
-    intervalMinutes: 1,
-    checks: { echo: true, call: false },
-    timeout: 5000,
-    attempts: 1,
-    tags: {},
-    owner: undefined,
-    runbookBaseUrl: 'https://runbooks.example/',
-    slo: { availability: 99.9, window: '30d', windowDays: 30 },
-    latency: undefined,
-    quorum: 2,
-    down: { for: 3 },
-    maintenance: [],
-    ...overrides,
-  };
-}
-
-function makeConfig(targets: ResolvedTarget[]): ResolvedConfig {
-  return {
-    version: 1,
-    namespace: 'PptpMonitor',
-    homeRegion: EU as AwsRegion,
-    runbookBaseUrl: 'https://runbooks.example/',
-    dashboardBaseUrl: undefined,
-    targets,
-    maintenance: [],
-    alerts: { page: undefined, ticket: undefined },
-    regions: [...new Set(targets.flatMap((t) => t.regions))].sort(),
-  };
-}
-
-type Patch = Partial<Omit<ProbeRecord, 'target' | 'region' | 'intervalStart'>> | 'missing' | undefined;
-
-/** One record per region per interval in [fromMs, toMs): ok, connect 20 ms, control 40 ms unless `shape` says otherwise. */
-function history(target: ResolvedTarget, fromMs: number, toMs: number, shape: (start: number, region: string) => Patch = () => undefined): ProbeRecord[] {
-  const records: ProbeRecord[] = [];
-  for (let start = fromMs; start < toMs; start += target.intervalMinutes * MIN) {
-    for (const region of target.regions) {
-      const patch = shape(start, region);
-      if (patch === 'missing') continue;
-      records.push({ target: target.name, region, intervalStart: start, ok: true, connectMs: 20, controlMs: 40, ...patch });
-    }
-  }
-  return records;
-}
-
-const failed = (failureClass: FailureClass = 'connect_timeout'): Patch => ({ ok: false, failureClass, connectMs: undefined, controlMs: undefined });
-const between = (start: number, fromMs: number, toMs: number): boolean => start >= fromMs && start < toMs;
-
-function once(startMs: number, endMs: number, countsAgainstSla = false): MaintenanceWindow {
-  const iso = (ms: number): string => new Date(ms).toISOString();
-  return { kind: 'once', start: iso(startMs), end: iso(endMs), startMs, endMs, countsAgainstSla, description: 'firmware update', scope: 'target' };
-}
 
 function reportOne(target: ResolvedTarget, records: ProbeRecord[], range: ReportRange = ONE_DAY): TargetReport {
   const report = buildReport(makeConfig([target]), new Map([[target.name, records]]), range);

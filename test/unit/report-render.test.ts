@@ -2,7 +2,6 @@
 // that escapes config text and loads nothing. The browser-level checks of the charts are in
 // test/integration/report-html.test.ts.
 import { describe, expect, it } from 'vitest';
-import type { AwsRegion } from '../../shared/config/regions.js';
 import type { ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { buildReport, type SlaReport } from '../../shared/sla/report.js';
@@ -20,65 +19,14 @@ import {
   roundAvailability,
   type JsonReport,
 } from '../../shared/report/index.js';
+import { AP, D0, DAY, EU, HOUR, MIN, US, failed, history, makeConfig as makeSharedConfig, makeTarget } from '../support/sla-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
-const D0 = Date.UTC(2025, 0, 1);
-const EU = 'eu-west-1';
-const US = 'us-east-1';
-const AP = 'ap-southeast-1';
+/** The config of these targets, listing the regions in the order they are probed (EU, US, AP), not sorted. */
+const makeConfig = (targets: ResolvedTarget[]): ResolvedConfig => makeSharedConfig(targets, { regions: [EU, US, AP] });
 
-function makeTarget(overrides: Partial<ResolvedTarget> = {}): ResolvedTarget {
-  return {
-    name: 'gw',
-    host: 'gw.example',
-    port: 1723,
-    regions: [EU, US, AP] as AwsRegion[],
-    interval: '1m',
-    intervalMinutes: 1,
-    checks: { echo: true, call: false },
-    timeout: 5000,
-    attempts: 1,
-    tags: {},
-    owner: undefined,
-    runbookBaseUrl: 'https://runbooks.example/',
-    slo: { availability: 99.9, window: '30d', windowDays: 30 },
-    latency: undefined,
-    quorum: 2,
-    down: { for: 3 },
-    maintenance: [],
-    ...overrides,
-  };
-}
-
-function makeConfig(targets: ResolvedTarget[]): ResolvedConfig {
-  return {
-    version: 1,
-    namespace: 'PptpMonitor',
-    homeRegion: EU as AwsRegion,
-    runbookBaseUrl: 'https://runbooks.example/',
-    dashboardBaseUrl: undefined,
-    targets,
-    maintenance: [],
-    alerts: { page: undefined, ticket: undefined },
-    regions: [EU, US, AP] as AwsRegion[],
-  };
-}
-
-function history(target: ResolvedTarget, fail: (start: number, region: string) => boolean): ProbeRecord[] {
-  const records: ProbeRecord[] = [];
-  for (let start = D0; start < D0 + DAY; start += target.intervalMinutes * MIN) {
-    for (const region of target.regions) {
-      records.push(
-        fail(start, region)
-          ? { target: target.name, region, intervalStart: start, ok: false, failureClass: 'connect_refused' }
-          : { target: target.name, region, intervalStart: start, ok: true, connectMs: 20, controlMs: 40 },
-      );
-    }
-  }
-  return records;
-}
+/** One day from D0 of 1-minute results: refused where `fail` says so, ok otherwise. */
+const dayHistory = (target: ResolvedTarget, fail: (start: number, region: string) => boolean): ProbeRecord[] =>
+  history(target, D0, D0 + DAY, (start, region) => (fail(start, region) ? failed('connect_refused') : undefined));
 
 /**
  * gw: eu and us refuse 05:00-05:30 → 97.917%, 30 min down, budget 1.44 min (-1983.3%).
@@ -90,8 +38,8 @@ function sampleReport(): SlaReport {
   const branch = makeTarget({ name: 'branch', interval: '5m', intervalMinutes: 5, owner: 'Network, "EMEA"', tags: { site: '"Köln" & <HQ>', tier: 'gold' } });
   const silent = makeTarget({ name: 'silent' });
   const records = new Map<string, ProbeRecord[]>([
-    ['gw', history(gw, (start, region) => region !== AP && start >= D0 + 5 * HOUR && start < D0 + 5 * HOUR + 30 * MIN)],
-    ['branch', history(branch, () => false)],
+    ['gw', dayHistory(gw, (start, region) => region !== AP && start >= D0 + 5 * HOUR && start < D0 + 5 * HOUR + 30 * MIN)],
+    ['branch', dayHistory(branch, () => false)],
   ]);
   return buildReport(makeConfig([gw, branch, silent]), records, { fromMs: D0, toMs: D0 + DAY });
 }

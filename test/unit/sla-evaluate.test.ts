@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MaintenanceWindow, ResolvedTarget } from '../../shared/config/types.js';
-import type { AwsRegion } from '../../shared/config/regions.js';
+import type { ResolvedTarget } from '../../shared/config/types.js';
 import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import { evaluateTarget, targetStatus } from '../../shared/sla/evaluate.js';
 import { dominantFailureClass } from '../../shared/sla/incidents.js';
@@ -8,57 +7,15 @@ import { intervalStates, verdictOf } from '../../shared/sla/intervals.js';
 import type { Notification } from '../../shared/sla/notification.js';
 import { nearestRank } from '../../shared/sla/policies.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
+import { AP, DAY, EU, HOUR, MIN, US, between, failed, history as recordHistory, makeTarget, once, type Patch } from '../support/sla-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 /** Wednesday 15 January 2025, 12:00 UTC: every scenario is written relative to it. */
 const T0 = Date.UTC(2025, 0, 15, 12, 0);
-const EU = 'eu-west-1';
-const US = 'us-east-1';
-const AP = 'ap-southeast-1';
 const SERVER = { hostname: 'gw1', vendor: 'linux', firmwareRevision: 1 };
 
-function makeTarget(overrides: Partial<ResolvedTarget> = {}): ResolvedTarget {
-  return {
-    name: 'gw',
-    host: 'gw.example',
-    port: 1723,
-    regions: [EU, US, AP] as AwsRegion[],
-    interval: '1m',
-    intervalMinutes: 1,
-    checks: { echo: true, call: false },
-    timeout: 5000,
-    attempts: 1,
-    tags: {},
-    owner: undefined,
-    runbookBaseUrl: 'https://runbooks.example/',
-    slo: { availability: 99.9, window: '30d', windowDays: 30 },
-    latency: undefined,
-    quorum: 2,
-    down: { for: 3 },
-    maintenance: [],
-    ...overrides,
-  };
-}
-
-type Patch = Partial<Omit<ProbeRecord, 'target' | 'region' | 'intervalStart'>> | 'missing' | undefined;
-
-/** One record per region per interval in [fromMs, toMs): ok with a 40 ms control time unless `shape` says otherwise. */
-function history(target: ResolvedTarget, fromMs: number, toMs: number, shape: (start: number, region: string) => Patch = () => undefined): ProbeRecord[] {
-  const records: ProbeRecord[] = [];
-  for (let start = fromMs; start < toMs; start += target.intervalMinutes * MIN) {
-    for (const region of target.regions) {
-      const patch = shape(start, region);
-      if (patch === 'missing') continue;
-      records.push({ target: target.name, region, intervalStart: start, ok: true, controlMs: 40, ...patch });
-    }
-  }
-  return records;
-}
-
-const failed = (failureClass: FailureClass = 'connect_timeout'): Patch => ({ ok: false, failureClass, controlMs: undefined });
-const between = (start: number, fromMs: number, toMs: number): boolean => start >= fromMs && start < toMs;
+/** One record per region per interval in [fromMs, toMs): ok with a 40 ms control time (and no connect time) unless `shape` says otherwise. */
+const history = (target: ResolvedTarget, fromMs: number, toMs: number, shape?: (start: number, region: string) => Patch): ProbeRecord[] =>
+  recordHistory(target, fromMs, toMs, shape, { ok: { controlMs: 40 } });
 
 /** Notifications as short lines, e.g. 'down firing +3m from +0m', for readable expectations. */
 function lines(notifications: readonly Notification[]): string[] {
@@ -70,11 +27,6 @@ function lines(notifications: readonly Notification[]): string[] {
 function keyed(notifications: readonly Notification[]): string[] {
   const rel = (ms: number): string => `${ms - T0 >= 0 ? '+' : '-'}${Math.abs(ms - T0) / MIN}m`;
   return notifications.map((n) => `${n.status} ${rel(n.at)} ${n.dedupKey}`);
-}
-
-function once(startMs: number, endMs: number, countsAgainstSla = false): MaintenanceWindow {
-  const iso = (ms: number): string => new Date(ms).toISOString();
-  return { kind: 'once', start: iso(startMs), end: iso(endMs), startMs, endMs, countsAgainstSla, description: 'planned work', scope: 'target' };
 }
 
 describe('interval verdicts', () => {

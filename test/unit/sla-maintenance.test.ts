@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { CronWindow, MaintenanceWindow, OneOffWindow, WeeklyWindow, Weekday } from '../../shared/config/types.js';
 import { inMaintenance, maintenanceFlags, maintenanceMask } from '../../shared/sla/maintenance.js';
 import { ZoneOffsets } from '../../shared/sla/time.js';
+import { HOUR, MIN } from '../support/sla-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const utc = (iso: string): number => Date.parse(iso);
 
+/** From ISO strings, kept as written (sla-fixtures' once builds them from ms), as a config would give them. */
 function once(start: string, end: string, countsAgainstSla = false): OneOffWindow {
   return { kind: 'once', start, end, startMs: utc(start), endMs: utc(end), countsAgainstSla, description: undefined, scope: 'target' };
 }

@@ -1,73 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsRegion } from '../../shared/config/regions.js';
-import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
+import type { ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
 import { LOCAL_LOOKBACK_MS } from '../../shared/monitor/local-monitor.js';
-import { LOCAL_REGION, localView } from '../../shared/monitor/local-view.js';
-import type { FailureClass } from '../../shared/probe/failure-classes.js';
+import { localView } from '../../shared/monitor/local-view.js';
 import { targetStatus } from '../../shared/sla/evaluate.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { STATUS_BUCKETS, STATUS_BUCKET_MS, statusModel, type StatusModelOptions, type TargetModel } from '../../shared/status/status-model.js';
+import { DAY, EU_CENTRAL, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeConfig as makeSharedConfig, makeLocalTarget, once } from '../support/sla-fixtures.js';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
-/** Wednesday 15 January 2025, 12:00 UTC, plus 30 s: the page is looked at between two probe cycles. */
-const NOW = Date.UTC(2025, 0, 15, 12, 0, 30);
 const RUNBOOKS = 'https://runbooks.example/pptp/';
 
-function makeTarget(overrides: Partial<ResolvedTarget> = {}): ResolvedTarget {
-  return {
-    name: 'gw',
-    host: 'gw.example',
-    port: 1723,
-    regions: ['eu-central-1'] as AwsRegion[],
-    interval: '1m',
-    intervalMinutes: 1,
-    checks: { echo: true, call: false },
-    timeout: 5000,
-    attempts: 1,
-    tags: {},
-    owner: undefined,
-    runbookBaseUrl: RUNBOOKS,
-    slo: { availability: 99.9, window: '30d', windowDays: 30 },
-    latency: undefined,
-    quorum: 1,
-    down: { for: 3 },
-    maintenance: [],
-    ...overrides,
-  };
-}
-
-function makeConfig(targets: ResolvedTarget[]): ResolvedConfig {
-  return {
-    version: 1,
-    namespace: 'PptpMonitor',
-    homeRegion: 'eu-central-1' as AwsRegion,
-    runbookBaseUrl: RUNBOOKS,
-    dashboardBaseUrl: undefined,
-    targets,
-    maintenance: [],
-    alerts: { page: undefined, ticket: undefined },
-    regions: ['eu-central-1'] as AwsRegion[],
-  };
-}
-
-type Patch = Partial<Omit<ProbeRecord, 'target' | 'region' | 'intervalStart'>> | 'missing' | undefined;
-
-/** Local results ('local' region) every interval in [fromMs, toMs): ok with connect 4 ms and control 40 ms unless `shape` says otherwise. */
-function localHistory(target: ResolvedTarget, fromMs: number, toMs: number, shape: (start: number) => Patch = () => undefined): ProbeRecord[] {
-  const records: ProbeRecord[] = [];
-  for (let start = fromMs; start < toMs; start += target.intervalMinutes * MIN) {
-    const patch = shape(start);
-    if (patch === 'missing') continue;
-    records.push({ target: target.name, region: LOCAL_REGION, intervalStart: start, ok: true, connectMs: 4, controlMs: 40, ...patch });
-  }
-  return records;
-}
-
-const failed = (failureClass: FailureClass): Patch => ({ ok: false, failureClass, connectMs: undefined, controlMs: undefined });
-/** Minute of NOW, the start of the interval being probed right now (not complete, so never counted). */
-const NOW_MINUTE = Math.floor(NOW / MIN) * MIN;
+/** A one-region, quorum-1 target whose runbooks live under RUNBOOKS. */
+const makeTarget = (overrides: Partial<ResolvedTarget> = {}): ResolvedTarget => makeLocalTarget({ runbookBaseUrl: RUNBOOKS, ...overrides });
+const makeConfig = (targets: ResolvedTarget[]): ResolvedConfig => makeSharedConfig(targets, { homeRegion: EU_CENTRAL, runbookBaseUrl: RUNBOOKS, regions: [EU_CENTRAL] });
 const LOCAL: StatusModelOptions = { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } };
 
 function modelOf(target: ResolvedTarget, records: ProbeRecord[], options: StatusModelOptions = LOCAL, now = NOW): TargetModel {
@@ -200,16 +145,7 @@ describe('statusModel', () => {
   });
 
   it('shows maintenance while a window covers now, whatever the probes say', () => {
-    const window: MaintenanceWindow = {
-      kind: 'once',
-      start: new Date(NOW_MINUTE - 30 * MIN).toISOString(),
-      end: new Date(NOW_MINUTE + 30 * MIN).toISOString(),
-      startMs: NOW_MINUTE - 30 * MIN,
-      endMs: NOW_MINUTE + 30 * MIN,
-      countsAgainstSla: false,
-      description: 'firmware upgrade',
-      scope: 'target',
-    };
+    const window = once(NOW_MINUTE - 30 * MIN, NOW_MINUTE + 30 * MIN, false, 'firmware upgrade');
     const target = makeTarget({ maintenance: [window] });
     const records = localHistory(target, NOW_MINUTE - DAY, NOW_MINUTE, (start) => (start >= NOW_MINUTE - 20 * MIN ? failed('connect_refused') : undefined));
 

@@ -1,49 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { AwsRegion } from '../../shared/config/regions.js';
 import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
-import { LOCAL_REGION, localView } from '../../shared/monitor/local-view.js';
+import { localView } from '../../shared/monitor/local-view.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { escapeHtml, renderStatusPage } from '../../shared/status/render-status.js';
 import { STATUS_BUCKETS, statusModel, type StatusModel } from '../../shared/status/status-model.js';
+import { DAY, MIN, NOW, NOW_MINUTE, failed, localHistory, makeLocalTarget } from '../support/sla-fixtures.js';
 
-const MIN = 60_000;
-const DAY = 24 * 60 * MIN;
-const NOW = Date.UTC(2025, 0, 15, 12, 0, 30);
-const NOW_MINUTE = Math.floor(NOW / MIN) * MIN;
-
-function makeTarget(overrides: Partial<ResolvedTarget> = {}): ResolvedTarget {
-  return {
-    name: 'gw',
-    host: 'gw.example',
-    port: 1723,
-    regions: ['eu-central-1'] as AwsRegion[],
-    interval: '1m',
-    intervalMinutes: 1,
-    checks: { echo: true, call: false },
-    timeout: 5000,
-    attempts: 1,
-    tags: {},
-    owner: undefined,
-    runbookBaseUrl: 'https://runbooks.example/',
-    slo: { availability: 99.9, window: '30d', windowDays: 30 },
-    latency: { controlP95Ms: 250 },
-    quorum: 1,
-    down: { for: 3 },
-    maintenance: [],
-    ...overrides,
-  };
-}
+/** A one-region, quorum-1 target with a 250 ms control p95 objective. */
+const makeTarget = (overrides: Partial<ResolvedTarget> = {}): ResolvedTarget => makeLocalTarget({ latency: { controlP95Ms: 250 }, ...overrides });
 
 function modelFor(targets: ResolvedTarget[], failFromMs: number | undefined, runbookBaseUrl?: string): StatusModel {
   const config = { targets } as unknown as ResolvedConfig;
-  const history = (t: ResolvedTarget): ProbeRecord[] => {
-    const records: ProbeRecord[] = [];
-    for (let start = NOW_MINUTE - DAY; start < NOW_MINUTE; start += MIN) {
-      const fail = failFromMs !== undefined && start >= failFromMs;
-      records.push(fail ? { target: t.name, region: LOCAL_REGION, intervalStart: start, ok: false, failureClass: 'connect_refused' } : { target: t.name, region: LOCAL_REGION, intervalStart: start, ok: true, connectMs: 3, controlMs: 40 });
-    }
-    return records;
-  };
+  // The last day of local results, connect 3 ms and control 40 ms, refused from failFromMs on.
+  const history = (t: ResolvedTarget): ProbeRecord[] =>
+    localHistory(t, NOW_MINUTE - DAY, NOW_MINUTE, (start) => (failFromMs !== undefined && start >= failFromMs ? failed('connect_refused') : undefined), { connectMs: 3, controlMs: 40 });
   return statusModel(config, history, NOW, { view: localView, ...(runbookBaseUrl !== undefined ? { runbookBaseUrl } : {}) });
 }
 

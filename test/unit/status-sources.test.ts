@@ -1,33 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { AwsRegion } from '../../shared/config/regions.js';
-import type { ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
+import type { ResolvedConfig } from '../../shared/config/types.js';
 import { LOCAL_REGION, localView } from '../../shared/monitor/local-view.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { createProbeTally, recordResult } from '../../shared/status/prometheus.js';
 import { MODEL_CACHE_MS, statusSources } from '../../shared/status/status-sources.js';
+import { MIN, makeLocalTarget } from '../support/sla-fixtures.js';
 
-const MIN = 60_000;
+/** Five seconds into the minute 12:00 on 15 January 2025. */
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 5);
 
-const target: ResolvedTarget = {
-  name: 'gw',
-  host: 'gw.example',
-  port: 1723,
-  regions: ['eu-central-1'] as AwsRegion[],
-  interval: '1m',
-  intervalMinutes: 1,
-  checks: { echo: true, call: false },
-  timeout: 5000,
-  attempts: 1,
-  tags: {},
-  owner: undefined,
-  runbookBaseUrl: 'https://runbooks.example/',
-  slo: { availability: 99.9, window: '30d', windowDays: 30 },
-  latency: undefined,
-  quorum: 1,
-  down: { for: 3 },
-  maintenance: [],
-};
+const target = makeLocalTarget();
 const config = { targets: [target] } as unknown as ResolvedConfig;
 
 describe('statusSources', () => {
