@@ -71,8 +71,8 @@ export const FAILURE_CLASS_INFO: Readonly<Record<FailureClass, FailureClassInfo>
   connection_reset: {
     explanation: 'The TCP connection was reset after it was established, before the PPTP exchange finished.',
     likelyCauses: [
-      'Gateway hit its connection limit (pptpd "connections" / -C) and dropped the session',
       'pptpd control process crashed or was killed',
+      'A gateway (some routers) that accepts and then drops sessions it has no resources for',
       'A middlebox (IPS, NAT with a full state table) tearing down the session',
     ],
     runbook: runbook('connection_reset'),
@@ -81,7 +81,7 @@ export const FAILURE_CLASS_INFO: Readonly<Record<FailureClass, FailureClassInfo>
     explanation: 'The gateway closed the connection in an orderly way before the PPTP exchange finished.',
     likelyCauses: [
       'Client address not allowed by the gateway (tcp_wrappers, remoteip / allow-list)',
-      'Gateway at its connection limit and closing new sessions',
+      'A gateway that closes new sessions when it is out of ports or licences',
       'Gateway sent Stop-Control-Connection-Request: it is shutting down or refuses this peer',
     ],
     runbook: runbook('connection_closed'),
@@ -89,6 +89,7 @@ export const FAILURE_CLASS_INFO: Readonly<Record<FailureClass, FailureClassInfo>
   control_timeout: {
     explanation: 'TCP connected, but no Start-Control-Connection-Reply arrived in time.',
     likelyCauses: [
+      'pptpd at its connection limit ("connections" / -C): it stops accepting, so new connections wait in the TCP backlog unanswered',
       'pptpd hung or overloaded (process table, fork failures, memory)',
       'A port forward or load balancer that accepts TCP but has no healthy backend',
       'Something other than PPTP listening on port 1723 that waits for the client to speak',

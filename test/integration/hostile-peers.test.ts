@@ -219,7 +219,7 @@ describe('probePptp against hostile peers', () => {
     it('classifies a reset straight after accept as connection_reset, not a refusal', async () => {
       // The peer accepts and sends RST before libuv reports the client's connect, so connect() completes
       // with ECONNRESET. Nothing refused the SYN (that is ECONNREFUSED): the gateway accepted and dropped
-      // us, which is what a gateway at its connection limit or a crashing pptpd looks like.
+      // us, which is what a crashing pptpd or a resource-starved router looks like.
       // Prepare / Act
       const { result, peer } = await probeAgainst(resetOnAccept);
       // Assess

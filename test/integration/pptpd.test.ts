@@ -84,3 +84,36 @@ describe('pptp-monitor check against the real pptpd', () => {
     expect(run.stdout).not.toContain('\u001b['); // not a TTY: no colour
   });
 });
+
+describe('pptpd at its connection limit', () => {
+  let pptpd: PptpdInstance | undefined;
+  let skipReason: string | undefined;
+
+  beforeAll(async () => {
+    skipReason = await requirePptpd();
+    if (skipReason) return;
+    // -C 1: one connection at a time.
+    pptpd = await startPptpd('pptpd-limit', ['-C', '1']);
+  });
+
+  afterAll(async () => {
+    await pptpd?.stop();
+  });
+
+  it('reports control_timeout, not a reset: pptpd stops accepting and the handshake waits in the backlog', async (ctx) => {
+    if (!pptpd) return ctx.skip(skipReason);
+    // Prepare: one client holds the only connection (inside the namespace, like the probe).
+    const holder = pptpd.netns.spawn(process.execPath, ['-e', "require('net').connect(1723, '127.0.0.1', () => console.log('held')); setTimeout(() => {}, 20000)"]);
+    await new Promise<void>((resolve) => holder.stdout?.once('data', () => resolve()));
+    try {
+      // Act
+      const run = await runCli(['check', '127.0.0.1', '--timeout', '1500', '--json'], { netns: pptpd.netns });
+      // Assess
+      const [result] = JSON.parse(run.stdout) as ProbeResultJson[];
+      expect(result!.failure).toMatchObject({ class: 'control_timeout', phase: 'control' });
+      expect(result!.timings.connectMs).toBeGreaterThan(0);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});
