@@ -2,7 +2,8 @@
 // shared/config/packaged.ts for why it is the resolved JSON and not monitor.yml).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PackagedConfigError, unpackConfig } from '../shared/config/packaged.js';
+import { PackagedConfigError, unpackConfig, unpackProbeConfig } from '../shared/config/packaged.js';
+import type { ProbeConfig } from '../shared/config/probe-config.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
 
 /** Overrides where the packaged config is read from (tests, local runs). */
@@ -11,6 +12,16 @@ export const CONFIG_PATH_ENV = 'PPTP_MONITOR_PACKAGED_CONFIG';
 export const PACKAGED_CONFIG_FILE = 'config.json';
 
 export function loadPackagedConfig(env: NodeJS.ProcessEnv = process.env, moduleUrl: string = import.meta.url): ResolvedConfig {
+  const [text, path] = readPackaged(env, moduleUrl);
+  return unpackConfig(text, path);
+}
+
+export function loadPackagedProbeConfig(env: NodeJS.ProcessEnv = process.env, moduleUrl: string = import.meta.url): ProbeConfig {
+  const [text, path] = readPackaged(env, moduleUrl);
+  return unpackProbeConfig(text, path);
+}
+
+function readPackaged(env: NodeJS.ProcessEnv, moduleUrl: string): [string, string] {
   const path = env[CONFIG_PATH_ENV] ?? fileURLToPath(new URL(`./${PACKAGED_CONFIG_FILE}`, moduleUrl));
   let text: string;
   try {
@@ -18,5 +29,5 @@ export function loadPackagedConfig(env: NodeJS.ProcessEnv = process.env, moduleU
   } catch (err) {
     throw new PackagedConfigError(`cannot read the packaged config ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return unpackConfig(text, path);
+  return [text, path];
 }

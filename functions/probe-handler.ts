@@ -3,7 +3,7 @@
 // invocation's deadline, publish to the home region. All logic lives in shared/.
 import type { Context } from 'aws-lambda';
 import { probeOptionsFor } from '../shared/config/targets.js';
-import type { ResolvedConfig } from '../shared/config/types.js';
+import type { ProbeConfig } from '../shared/config/probe-config.js';
 import type { Logger } from '../shared/log/logger.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { runProbeCycle, type CycleReport, type CycleTarget } from '../shared/monitor/probe-cycle.js';
@@ -16,8 +16,8 @@ export const FINAL_LOG_MARGIN_MS = 1000;
 export interface ProbeHandlerConfig {
   /** The region this function runs in (AWS_REGION): the ProbeRegion dimension. */
   region: string;
-  /** The monitor.yml packaged with the artifact, validated. */
-  config: ResolvedConfig;
+  /** The probe's part of monitor.yml, packaged with the artifact and checked at init. */
+  config: ProbeConfig;
   publisher: MetricPublisher;
   /** Per invocation, because the abort signal is per invocation. */
   probeDeps(signal: AbortSignal): ProbeDeps;
@@ -47,7 +47,7 @@ export function intervalStartOf(event: ProbeEvent, fallbackNowMs: number): numbe
  * the plan is recomputed here from the same packaged config, and a disagreement (a schedule left over
  * from an older deployment) is an error rather than a silently unprobed or twice-probed target.
  */
-export function shardTargets(config: ResolvedConfig, region: string, event: ProbeEvent): Array<CycleTarget & { intervalMinutes: 1 | 5 }> {
+export function shardTargets(config: ProbeConfig, region: string, event: ProbeEvent): Array<CycleTarget & { intervalMinutes: 1 | 5 }> {
   const shards = regionShards(config, region);
   const shard = event.shard ?? 0;
   const declared = event.shards ?? 1;

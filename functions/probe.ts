@@ -8,14 +8,14 @@ import { createMetricPublisher } from '../shared/metrics/cloudwatch-publisher.js
 import type { CycleReport } from '../shared/monitor/probe-cycle.js';
 import { nodeProbeDeps } from '../shared/probe/node-deps.js';
 import { logErrors } from './middleware/log-errors.js';
-import { loadPackagedConfig } from './packaged-config.js';
+import { loadPackagedProbeConfig } from './packaged-config.js';
 import { createProbeHandler, type ProbeEvent } from './probe-handler.js';
 
 const region = process.env['AWS_REGION'];
 if (!region) throw new Error('AWS_REGION is not set: the probe function must know which region it probes from');
 const logLevel = process.env['LOG_LEVEL'];
 const log = createJsonLogger({ service: 'pptp-monitor-probe', level: isLogLevel(logLevel) ? logLevel : 'INFO' });
-const config = loadPackagedConfig();
+const config = loadPackagedProbeConfig();
 
 const probe = createProbeHandler({
   region,

@@ -2,7 +2,8 @@
 // The AWS SDK is bundled rather than taken from the runtime, so the deployed code runs exactly the
 // client version the tests ran.
 import { build } from 'esbuild';
-import { packConfig } from '../shared/config/packaged.js';
+import { packConfig, packProbeConfig } from '../shared/config/packaged.js';
+import { probeConfigOf } from '../shared/config/probe-config.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { createZip } from './zip.js';
 
@@ -46,10 +47,13 @@ export async function bundleLambda(entry: string): Promise<Buffer> {
 }
 
 export async function buildLambdaArtifacts(config: ResolvedConfig): Promise<LambdaArtifact[]> {
-  const configFile = Buffer.from(packConfig(config), 'utf8');
+  // The probe runs in every probe region and only needs its projection; the home-region functions get all.
+  const fullConfig = Buffer.from(packConfig(config), 'utf8');
+  const probeConfig = Buffer.from(packProbeConfig(probeConfigOf(config)), 'utf8');
   return Promise.all(
     (Object.keys(LAMBDA_ENTRIES) as LambdaName[]).map(async (name) => {
       const bundle = await bundleLambda(LAMBDA_ENTRIES[name]);
+      const configFile = name === 'probe' ? probeConfig : fullConfig;
       return {
         name,
         bundleBytes: bundle.length,

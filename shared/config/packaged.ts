@@ -7,9 +7,13 @@
 // That keeps the parser out of the bundle while a corrupt, truncated or hand-edited artifact still stops
 // the function at init instead of probing the wrong targets.
 import { createHash } from 'node:crypto';
+import type { ProbeConfig } from './probe-config.js';
 import type { ResolvedConfig } from './types.js';
 
+/** The whole resolved config (evaluator, report). */
 export const PACKAGED_CONFIG_FORMAT = 'pptp-monitor/resolved-config@1';
+/** The probe's projection of it (probeConfigOf): a different format, so neither loads in place of the other. */
+export const PACKAGED_PROBE_CONFIG_FORMAT = 'pptp-monitor/probe-config@1';
 
 export class PackagedConfigError extends Error {
   override name = 'PackagedConfigError';
@@ -19,8 +23,16 @@ const digest = (configJson: string): string => createHash('sha256').update(confi
 
 /** The artifact file's text: deterministic for the same config. */
 export function packConfig(config: ResolvedConfig): string {
+  return pack(PACKAGED_CONFIG_FORMAT, config);
+}
+
+export function packProbeConfig(config: ProbeConfig): string {
+  return pack(PACKAGED_PROBE_CONFIG_FORMAT, config);
+}
+
+function pack(format: string, config: object): string {
   const configJson = JSON.stringify(config);
-  return `${JSON.stringify({ format: PACKAGED_CONFIG_FORMAT, sha256: digest(configJson) })}\n${configJson}\n`;
+  return `${JSON.stringify({ format, sha256: digest(configJson) })}\n${configJson}\n`;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -45,6 +57,14 @@ function shapeProblem(config: Record<string, unknown>): string | undefined {
 }
 
 export function unpackConfig(text: string, source: string): ResolvedConfig {
+  return unpack(text, source, PACKAGED_CONFIG_FORMAT) as unknown as ResolvedConfig;
+}
+
+export function unpackProbeConfig(text: string, source: string): ProbeConfig {
+  return unpack(text, source, PACKAGED_PROBE_CONFIG_FORMAT) as unknown as ProbeConfig;
+}
+
+function unpack(text: string, source: string, format: string): Record<string, unknown> {
   const newline = text.indexOf('\n');
   const headerText = newline < 0 ? text : text.slice(0, newline);
   const configJson = newline < 0 ? '' : text.slice(newline + 1).replace(/\n$/, '');
@@ -54,8 +74,8 @@ export function unpackConfig(text: string, source: string): ResolvedConfig {
   } catch {
     header = undefined;
   }
-  if (!isRecord(header) || header['format'] !== PACKAGED_CONFIG_FORMAT) {
-    throw new PackagedConfigError(`${source}: not a packaged config (the first line must name the format ${PACKAGED_CONFIG_FORMAT}); run npm run package`);
+  if (!isRecord(header) || header['format'] !== format) {
+    throw new PackagedConfigError(`${source}: not a packaged config (the first line must name the format ${format}); run npm run package`);
   }
   if (typeof header['sha256'] !== 'string' || digest(configJson) !== header['sha256']) {
     throw new PackagedConfigError(`${source}: sha256 does not match the config: the artifact was edited or corrupted; run npm run package`);
@@ -69,5 +89,5 @@ export function unpackConfig(text: string, source: string): ResolvedConfig {
   if (!isRecord(config)) throw new PackagedConfigError(`${source}: config: must be a mapping`);
   const problem = shapeProblem(config);
   if (problem) throw new PackagedConfigError(`${source}: ${problem}`);
-  return config as unknown as ResolvedConfig;
+  return config;
 }

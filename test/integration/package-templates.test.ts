@@ -104,14 +104,23 @@ describe('npm run package', () => {
     }
   });
 
-  it('ships the packaged config in the artifact, readable by a standard unzip', () => {
+  it('ships the packaged config in each artifact, readable by a standard unzip; the probe regions get only the probe part', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmt-zip-'));
     try {
-      execFileSync('python3', ['-m', 'zipfile', '-e', join(ROOT, packaged.artifacts['probe']?.path ?? ''), dir]);
-      expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
-      const [header, body] = readFileSync(join(dir, 'config.json'), 'utf8').split('\n');
-      expect(JSON.parse(header ?? '')).toMatchObject({ format: 'pptp-monitor/resolved-config@1' });
-      expect((JSON.parse(body ?? '') as { targets: Array<{ name: string }> }).targets.map((t) => t.name)).toEqual(['hq-gw', 'branch-paris', 'dc-backup']);
+      const unpack = (name: string): { header: Record<string, unknown>; body: string } => {
+        execFileSync('python3', ['-m', 'zipfile', '-e', join(ROOT, packaged.artifacts[name]?.path ?? ''), join(dir, name)]);
+        expect(existsSync(join(dir, name, 'index.mjs'))).toBe(true);
+        const [header, body] = readFileSync(join(dir, name, 'config.json'), 'utf8').split('\n');
+        return { header: JSON.parse(header ?? '') as Record<string, unknown>, body: body ?? '' };
+      };
+      const probe = unpack('probe');
+      expect(probe.header).toMatchObject({ format: 'pptp-monitor/probe-config@1' });
+      expect((JSON.parse(probe.body) as { targets: Array<{ name: string }> }).targets.map((t) => t.name)).toEqual(['hq-gw', 'branch-paris', 'dc-backup']);
+      // Owners, tags, SLOs and maintenance stay in the home region.
+      expect(probe.body).not.toMatch(/netops-hq@example\.com|"tags"|"maintenance"|"slo"/);
+      const evaluate = unpack('evaluate');
+      expect(evaluate.header).toMatchObject({ format: 'pptp-monitor/resolved-config@1' });
+      expect(evaluate.body).toContain('netops-hq@example.com');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { packConfig, unpackConfig } from '../../shared/config/packaged.js';
+import { packConfig, packProbeConfig, unpackConfig, unpackProbeConfig } from '../../shared/config/packaged.js';
+import { probeConfigOf } from '../../shared/config/probe-config.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 
 function config(): ResolvedConfig {
@@ -30,5 +31,19 @@ describe('packaged config', () => {
     const body = JSON.stringify({ ...config(), targets: [{ name: 'x', host: 'y', port: 1723, timeout: 5000, attempts: 1, intervalMinutes: 2, regions: ['eu-west-1'], checks: {} }] });
     const forged = `${JSON.stringify({ format: 'pptp-monitor/resolved-config@1', sha256: createHash('sha256').update(body).digest('hex') })}\n${body}\n`;
     expect(() => unpackConfig(forged, 'c.json')).toThrow('c.json: config.targets[0].intervalMinutes: must be 1 or 5');
+  });
+
+  it('packs the probe projection under its own format, which the full loader refuses (and the reverse)', () => {
+    const probeText = packProbeConfig(probeConfigOf(config()));
+    expect(unpackProbeConfig(probeText, 'p.json')).toEqual({
+      version: 1,
+      namespace: 'PPTPMonitor',
+      homeRegion: 'eu-central-1',
+      runbookBaseUrl: 'docs/runbooks/',
+      regions: ['eu-west-1'],
+      targets: [{ name: 'hq-gw', host: 'vpn.example.com', port: 1723, regions: ['eu-west-1'], interval: '1m', intervalMinutes: 1, checks: { echo: true, call: false }, timeout: 5000, attempts: 1 }],
+    });
+    expect(() => unpackConfig(probeText, 'p.json')).toThrow('p.json: not a packaged config (the first line must name the format pptp-monitor/resolved-config@1)');
+    expect(() => unpackProbeConfig(packConfig(config()), 'c.json')).toThrow('c.json: not a packaged config (the first line must name the format pptp-monitor/probe-config@1)');
   });
 });

@@ -1,0 +1,36 @@
+// What the probe function needs of the config, and nothing more: the probe regions never see owners,
+// tags, SLOs or maintenance windows (less to leak from an artifact in every region), and a cold start
+// parses about a third of the bytes (1,000 targets: ~100 KiB instead of ~316 KiB).
+import type { ResolvedConfig, ResolvedTarget } from './types.js';
+
+export type ProbeTargetConfig = Pick<ResolvedTarget, 'name' | 'host' | 'port' | 'regions' | 'interval' | 'intervalMinutes' | 'checks' | 'timeout' | 'attempts'>;
+
+export interface ProbeConfig {
+  version: 1;
+  namespace: string;
+  homeRegion: ResolvedConfig['homeRegion'];
+  runbookBaseUrl: string;
+  regions: ResolvedConfig['regions'];
+  targets: ProbeTargetConfig[];
+}
+
+export function probeConfigOf(config: ResolvedConfig): ProbeConfig {
+  return {
+    version: 1,
+    namespace: config.namespace,
+    homeRegion: config.homeRegion,
+    runbookBaseUrl: config.runbookBaseUrl,
+    regions: config.regions,
+    targets: config.targets.map((t) => ({
+      name: t.name,
+      host: t.host,
+      port: t.port,
+      regions: t.regions,
+      interval: t.interval,
+      intervalMinutes: t.intervalMinutes,
+      checks: t.checks,
+      timeout: t.timeout,
+      attempts: t.attempts,
+    })),
+  };
+}
