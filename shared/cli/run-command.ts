@@ -123,13 +123,16 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     onNotifications: deliver,
   });
   let http: StatusServer | undefined;
+  let evaluatedThrough = 0;
   try {
     const loadedHistory = await monitor.load(now());
     if (args.httpPort !== undefined) {
       // The same view and lookback as the evaluator above, so the page never disagrees with the alerts.
       http = await startStatusServer({
         port: args.httpPort,
-        ...statusSources({ config, tally, now, history: (t) => monitor.history(t.name), model: { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } } }),
+        // Evaluated where the alerts were: through the end of the last probed interval, whose results are
+        // final once its cycle ran (otherwise the page lags a minute, and shows NO DATA after a restart).
+        ...statusSources({ config, tally, now: () => Math.max(now(), evaluatedThrough), history: (t) => monitor.history(t.name), model: { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } } }),
       });
       io.out(`status page on ${http.url} (Prometheus metrics at ${http.url}metrics)`);
     }
@@ -141,6 +144,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     let minute = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
     while (!io.signal.aborted) {
       await monitor.cycle(minute);
+      evaluatedThrough = minute + MINUTE_MS;
       cycles++;
       if (args.cycles !== undefined && cycles >= args.cycles) break;
       minute = Math.floor(now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;

@@ -1,7 +1,7 @@
 // How the probe Lambda is sized and how a region's targets are split across its scheduled invocations.
 // Shared by the deploy step (which creates one schedule per shard) and the handler (which recomputes the
 // same plan from the same packaged config to find its shard), so the two can never disagree silently.
-import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
+import type { ResolvedTarget } from '../config/types.js';
 import { targetsForRegion } from '../config/targets.js';
 import { planShards, targetsPerInvocation, type ShardLimits } from './shards.js';
 
@@ -29,7 +29,7 @@ export const PROBE_SHARD_LIMITS: ShardLimits = {
  * The shards of one region, in config order. Every target of the region is in exactly one shard, sized
  * so that even with every target silent until its timeout all of them finish inside the budget.
  */
-export function regionShards(config: ResolvedConfig, region: string, limits: ShardLimits = PROBE_SHARD_LIMITS): ResolvedTarget[][] {
+export function regionShards<T extends Pick<ResolvedTarget, 'regions' | 'timeout'>>(config: { targets: readonly T[] }, region: string, limits: ShardLimits = PROBE_SHARD_LIMITS): T[][] {
   const targets = targetsForRegion(config, region);
   if (targets.length === 0) return [];
   const longest = Math.max(...targets.map((t) => t.timeout));
