@@ -12,6 +12,7 @@ import { readHistory } from '../shared/metrics/cloudwatch-history.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { readWatermark, writeWatermark } from '../shared/metrics/watermark.js';
 import { LATENCY_STEP_MS, planEvaluation, type EvaluationPlan } from '../shared/monitor/evaluation-window.js';
+import { evaluatorShards } from '../shared/monitor/evaluator-shards.js';
 import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { Notification } from '../shared/sla/notification.js';
 
@@ -61,29 +62,49 @@ export function notificationsFor(target: ResolvedTarget, records: Parameters<typ
   return [...others, ...latency].sort((a, b) => a.at - b.at);
 }
 
-export function createEvaluateHandler(wiring: EvaluateWiring): (event: { time?: string }, context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>) => Promise<EvaluateReport> {
+/** The schedule's event: `time` from EventBridge, `shard`/`shards` from the rule's input transformer. */
+export interface EvaluateEvent {
+  time?: string;
+  shard?: number;
+  shards?: number;
+}
+
+/** This invocation's targets: its shard of the plan the deploy made from the same packaged config. */
+export function evaluatorShardOf(config: ResolvedConfig, event: EvaluateEvent): { shard: number; config: ResolvedConfig } {
+  const plan = evaluatorShards(config);
+  const shard = event.shard ?? 0;
+  const declared = event.shards ?? 1;
+  if (!Number.isInteger(shard) || !Number.isInteger(declared) || shard < 0 || shard >= declared) {
+    throw new Error(`event: shard must be an integer in 0..shards-1, got shard=${String(event.shard)} shards=${String(event.shards)}`);
+  }
+  if (declared !== plan.length) throw new Error(`event: the schedule says ${declared} evaluator shard(s) but the packaged config plans ${plan.length}: redeploy the home region`);
+  return { shard, config: { ...config, targets: plan[shard] ?? [] } };
+}
+
+export function createEvaluateHandler(wiring: EvaluateWiring): (event: EvaluateEvent, context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>) => Promise<EvaluateReport> {
   return async (event, context) => {
     const nowMs = wiring.now();
     const scheduled = typeof event.time === 'string' && Number.isFinite(Date.parse(event.time)) ? Date.parse(event.time) : nowMs;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), Math.max(0, context.getRemainingTimeInMillis() - 2000));
-    const log = wiring.log.with({ requestId: context.awsRequestId });
+    const { shard, config } = evaluatorShardOf(wiring.config, event);
+    const log = wiring.log.with({ requestId: context.awsRequestId, shard });
     try {
-      const watermark = await readWatermark(wiring.cloudwatch, wiring.config.namespace, nowMs, abort.signal);
+      const watermark = await readWatermark(wiring.cloudwatch, config.namespace, shard, nowMs, abort.signal);
       const plan = planEvaluation(scheduled, watermark);
-      const base = { plan, targets: wiring.config.targets.length, records: 0, metricsRequested: 1, getMetricDataCalls: 1, notifications: [], publish: { sent: 0, retried: 0, failed: [] }, watermarkMoved: false };
+      const base = { plan, targets: config.targets.length, records: 0, metricsRequested: 1, getMetricDataCalls: 1, notifications: [], publish: { sent: 0, retried: 0, failed: [] }, watermarkMoved: false };
       if (plan.fromExclusive >= plan.t) {
         log.info('evaluation skipped: already evaluated', { t: new Date(plan.t).toISOString(), watermark: watermark && new Date(watermark).toISOString() });
         return base;
       }
-      const history = await readHistory(wiring.cloudwatch, wiring.config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency }, abort.signal);
+      const history = await readHistory(wiring.cloudwatch, config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency }, abort.signal);
       // A region whose whole probe function stopped is paged once by its "probes stopped reporting"
       // alarm; its no_data incidents, one per target, would repeat that page for every target.
       const deadRegions = new Set([...history.lastHeartbeat].filter(([, last]) => last === undefined || last < plan.t - DEAD_REGION_AFTER_MS).map(([region]) => region));
       const notifications: Notification[] = [];
       let records = 0;
       let coveredByAlarm = 0;
-      for (const target of wiring.config.targets) {
+      for (const target of config.targets) {
         const list = history.records.get(target.name) ?? [];
         records += list.length;
         for (const n of notificationsFor(target, list, plan)) {
@@ -91,9 +112,9 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: { time?: 
           else notifications.push(n);
         }
       }
-      const byName = new Map(wiring.config.targets.map((t) => [t.name, t]));
-      const publish = await wiring.alerts.publish(notifications, (n) => renderContextFor(wiring.config, byName.get(n.target)), abort.signal);
-      const watermarkMoved = publish.failed.length === 0 && (await writeWatermark(wiring.metrics, plan.t, abort.signal));
+      const byName = new Map(config.targets.map((t) => [t.name, t]));
+      const publish = await wiring.alerts.publish(notifications, (n) => renderContextFor(config, byName.get(n.target)), abort.signal);
+      const watermarkMoved = publish.failed.length === 0 && (await writeWatermark(wiring.metrics, shard, plan.t, abort.signal));
       const report: EvaluateReport = {
         ...base,
         records,

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { createAlertPublisher } from '../shared/alerts/sns-publisher.js';
 import { createJsonLogger, isLogLevel } from '../shared/log/logger.js';
 import { createMetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
-import { createEvaluateHandler, type EvaluateReport } from './evaluate-handler.js';
+import { createEvaluateHandler, type EvaluateEvent, type EvaluateReport } from './evaluate-handler.js';
 import { logErrors } from './middleware/log-errors.js';
 import { loadPackagedConfig } from './packaged-config.js';
 
@@ -31,6 +31,6 @@ const evaluate = createEvaluateHandler({
   now: Date.now,
 });
 
-export const handler = middy<{ time?: string }, EvaluateReport, Error, Context>({ timeoutEarlyInMillis: 0 })
+export const handler = middy<EvaluateEvent, EvaluateReport, Error, Context>({ timeoutEarlyInMillis: 0 })
   .use(logErrors(log))
   .handler((event, context) => evaluate(event, context));

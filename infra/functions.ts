@@ -1,6 +1,7 @@
 // The Lambda functions, in osls's `functions:` syntax. The probe function gets one schedule per shard of
 // its region, from the same plan the handler recomputes from the packaged config.
 import type { ResolvedConfig } from '../shared/config/types.js';
+import { evaluatorShards } from '../shared/monitor/evaluator-shards.js';
 import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../shared/monitor/probe-lambda-sizing.js';
 import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } from './cfn.js';
 import type { Naming } from './names.js';
@@ -63,7 +64,8 @@ export function probeFunction(config: ResolvedConfig, region: string, names: Nam
   };
 }
 
-export function evaluateFunction(names: Naming, artifact: string, topics: { page: CfnString; ticket: CfnString }): ServerlessFunction {
+export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact: string, topics: { page: CfnString; ticket: CfnString }): ServerlessFunction {
+  const shards = evaluatorShards(config).length;
   return {
     name: names.functionName('evaluate'),
     description: 'PPTP monitor evaluator: SLOs, quorum and alerts from the probe metrics, every minute',
@@ -73,7 +75,8 @@ export function evaluateFunction(names: Naming, artifact: string, topics: { page
     timeout: EVALUATOR_LAMBDA_TIMEOUT_S,
     role: EVALUATOR_ROLE_ID,
     environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
-    events: [{ schedule: { rate: [EVERY_MINUTE] } }],
+    // One schedule per shard of targets (see shared/monitor/evaluator-shards.ts), carrying the time too.
+    events: Array.from({ length: shards }, (_, shard): ScheduleEvent => ({ schedule: { rate: [EVERY_MINUTE], inputTransformer: probeScheduleInput(shard, shards) } })),
   };
 }
 

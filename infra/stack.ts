@@ -58,7 +58,7 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
     Object.assign(resources, probesStoppedAlarms(config, { prefix: names.prefix, pageTopicArn: topics.arns.page }));
     const boards = dashboards(config, names.prefix);
     Object.assign(resources, boards);
-    if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(names, options.artifacts.evaluate, topics.arns);
+    if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(config, names, options.artifacts.evaluate, topics.arns);
     if (options.artifacts.report !== undefined) {
       functions['report'] = reportFunction(names, options.artifacts.report, topics.arns.ticket);
       resources[REPORT_ROLE_ID] = reportRole({ roleName: names.roleName('report'), topicArn: topics.arns.ticket, logGroupArn: names.logGroupArn('report') });

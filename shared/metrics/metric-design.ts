@@ -18,13 +18,13 @@ export const MetricName = {
   /** Probes completed by one invocation, {ProbeRegion}: the heartbeat that the "probes stopped
    * reporting" alarm watches. One metric per region, not per target; sent in the cycle's own request. */
   ProbesRun: 'ProbesRun',
-  /** The evaluator's watermark: one point, no dimensions, timestamped with the last evaluation instant
-   * whose notifications were all published. Its only state; one metric per deployment. */
+  /** The evaluator's watermark, {Shard}: one point per run, timestamped with the last evaluation instant
+   * whose notifications were all published. Its only state; one metric per evaluator shard. */
   EvaluatedUntil: 'EvaluatedUntil',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
-export const Dimension = { Target: 'Target', ProbeRegion: 'ProbeRegion', FailureClass: 'FailureClass' } as const;
+export const Dimension = { Target: 'Target', ProbeRegion: 'ProbeRegion', FailureClass: 'FailureClass', Shard: 'Shard' } as const;
 
 export type MetricUnit = 'Count' | 'Milliseconds';
 
