@@ -121,6 +121,10 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
       recordResult(tally, result, { target: target.name, region: LOCAL_REGION });
     },
     onNotifications: deliver,
+    onStoreError: (lines, err) => {
+      io.err(`cannot write results to ${store.dir}/ (${(err as Error).message}); they follow, one JSON line each:`);
+      for (const line of lines) io.err(JSON.stringify(line));
+    },
   });
   let http: StatusServer | undefined;
   let evaluatedThrough = 0;

@@ -10,7 +10,7 @@ import { evaluateTarget } from '../sla/evaluate.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import type { LocalStore } from '../store/local-store.js';
-import { resultLine } from '../store/result-line.js';
+import { resultLine, type ResultLine } from '../store/result-line.js';
 import { isDue } from './probe-lambda-sizing.js';
 import { LOCAL_REGION, localView } from './local-view.js';
 
@@ -31,6 +31,8 @@ export interface LocalMonitorDeps {
   onResult(result: ProbeResult, target: ResolvedTarget, intervalStart: number): void;
   /** The notifications of one evaluation. */
   onNotifications(notifications: Notification[]): Promise<void>;
+  /** The store refused a cycle's results; they are kept in memory and passed here in full. */
+  onStoreError(lines: readonly ResultLine[], err: unknown): void;
 }
 
 export interface LocalMonitor {
@@ -81,7 +83,13 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
         deps.timers,
       );
       const lines = results.map((r) => resultLine(r, { region: LOCAL_REGION, intervalStart }));
-      await deps.store.append(lines);
+      try {
+        await deps.store.append(lines);
+      } catch (err) {
+        // A full disk or a read-only data directory must not stop the monitoring: the results are still
+        // evaluated from memory, and handed over whole so they can be recovered from the log.
+        deps.onStoreError(lines, err);
+      }
       remember(
         results.map((r, i) => {
           const record: ProbeRecord = { target: due[i]?.name ?? r.target, region: LOCAL_REGION, intervalStart, ok: r.ok };

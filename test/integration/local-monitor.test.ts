@@ -12,7 +12,7 @@ import { nodeClock, nodeProbeDeps, nodeTimers } from '../../shared/probe/node-de
 import { probePptp } from '../../shared/probe/index.js';
 import type { Notification } from '../../shared/sla/notification.js';
 import { startSimulator, type Simulator } from '../../shared/simulator/index.js';
-import { createLocalStore } from '../../shared/store/local-store.js';
+import { createLocalStore, type LocalStore } from '../../shared/store/local-store.js';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const minute = (k: number): number => T0 + k * 60_000;
@@ -34,11 +34,12 @@ describe('local monitor against the simulator', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function monitor(sink: Notification[]): ReturnType<typeof createLocalMonitor> {
+  function monitor(sink: Notification[], store: LocalStore = createLocalStore(dir), storeErrors: string[] = []): ReturnType<typeof createLocalMonitor> {
     const deps = nodeProbeDeps();
     return createLocalMonitor(config, {
       probe: (t, o) => probePptp(t, o, deps),
-      store: createLocalStore(dir),
+      store,
+      onStoreError: (lines, err) => void storeErrors.push(`${(err as Error).message}: ${lines.map((l) => l.target).join(',')}`),
       clock: nodeClock,
       timers: nodeTimers,
       onResult: () => undefined,
@@ -80,5 +81,20 @@ describe('local monitor against the simulator', () => {
     expect(await restarted.load(minute(19))).toEqual({ records: 19, skipped: 0 });
     await restarted.cycle(minute(19));
     expect(sent).toEqual([]);
+  }, 60_000);
+
+  it('keeps monitoring from memory when the store cannot be written, handing the results over whole', async () => {
+    // Prepare: a store whose disk is full.
+    const full: LocalStore = { dir: '/full', append: async () => Promise.reject(new Error('ENOSPC: no space left on device')), read: async () => ({ records: [], skipped: [] }) };
+    const sent: Notification[] = [];
+    const errors: string[] = [];
+    const m = monitor(sent, full, errors);
+    await simulator.setFault('refuse');
+    // Act
+    for (let k = 100; k < 104; k++) await m.cycle(minute(k));
+    await simulator.setFault('none');
+    // Assess: every cycle's results reached the error hook, and the outage still paged from memory.
+    expect(errors).toEqual(Array.from({ length: 4 }, () => 'ENOSPC: no space left on device: sim-gw'));
+    expect(sent.filter((n) => n.status === 'firing').map((n) => [n.policy, n.dominantFailureClass])).toEqual([['down', 'connect_refused']]);
   }, 60_000);
 });
