@@ -6,9 +6,9 @@ import type { Context } from 'aws-lambda';
 import { isRetryableSnsError } from '../shared/alerts/sns-publisher.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
 import type { Logger } from '../shared/log/logger.js';
-import { recordsFromCloudWatch } from '../shared/monitor/report-sources.js';
+import { reportFromCloudWatch } from '../shared/monitor/report-sources.js';
 import { reportSummary } from '../shared/report/report-summary.js';
-import { buildReport, previousCalendarMonth, type ReportRange } from '../shared/sla/report.js';
+import { previousCalendarMonth, type ReportRange } from '../shared/sla/report.js';
 
 /** Tries of the SNS publish; backoff doubles from the base. */
 export const REPORT_PUBLISH_ATTEMPTS = 4;
@@ -47,15 +47,15 @@ export function createReportHandler(wiring: ReportWiring): (event: ReportEvent, 
   return async (event, context) => {
     const log = wiring.log.with({ requestId: context.awsRequestId });
     const range = rangeOf(event, wiring.now());
-    const source = await recordsFromCloudWatch(wiring.cloudwatch, wiring.config, range, wiring.now());
-    const report = buildReport(wiring.config, source.records, range);
+    const source = await reportFromCloudWatch(wiring.cloudwatch, wiring.config, range, wiring.now());
+    const report = source.report;
     const summary = reportSummary(report, `pptp-monitor report --source cloudwatch --from ${new Date(range.fromMs).toISOString()} --to ${new Date(range.toMs).toISOString()} --format html`);
     let lastError: unknown;
     for (let attempt = 1; attempt <= REPORT_PUBLISH_ATTEMPTS; attempt++) {
       try {
         await wiring.sns.send(new PublishCommand({ TopicArn: wiring.topicArn, Subject: summary.subject, Message: summary.message, MessageStructure: 'json', MessageAttributes: summary.messageAttributes }));
         log.info('report published', { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), targets: report.targets.length, belowSlo: summary.belowSlo, metricsRequested: source.metricsRequested });
-        return { targets: report.targets.length, belowSlo: summary.belowSlo, metricsRequested: source.metricsRequested ?? 0 };
+        return { targets: report.targets.length, belowSlo: summary.belowSlo, metricsRequested: source.metricsRequested };
       } catch (err) {
         lastError = err;
         if (!isRetryableSnsError(err) || attempt === REPORT_PUBLISH_ATTEMPTS) break;

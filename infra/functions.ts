@@ -6,8 +6,18 @@ import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '..
 import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } from './cfn.js';
 import type { Naming } from './names.js';
 
-/** Evaluator memory: it only does arithmetic on GetMetricData results, so the smallest sensible size. */
-export const EVALUATOR_LAMBDA_MEMORY_MB = 256;
+/**
+ * Evaluator memory, sized to its largest shard: a full shard (100 targets, 8 days of 3-region minutes)
+ * holds ~370 MiB of history (bench:sla), about 4 MiB per target, plus the runtime and the SDK. 256 MB
+ * + 8 MB per target, at most 1 GB; Lambda's CPU share grows with it too.
+ */
+export const EVALUATOR_LAMBDA_BASE_MEMORY_MB = 256;
+export const EVALUATOR_LAMBDA_MEMORY_PER_TARGET_MB = 8;
+export const EVALUATOR_LAMBDA_MAX_MEMORY_MB = 1024;
+
+export function evaluatorMemoryMb(largestShardTargets: number): number {
+  return Math.min(EVALUATOR_LAMBDA_MAX_MEMORY_MB, EVALUATOR_LAMBDA_BASE_MEMORY_MB + EVALUATOR_LAMBDA_MEMORY_PER_TARGET_MB * largestShardTargets);
+}
 /** Evaluator timeout: like the probes, done before the next 1-minute run starts. */
 export const EVALUATOR_LAMBDA_TIMEOUT_S = 50;
 
@@ -65,13 +75,14 @@ export function probeFunction(config: ResolvedConfig, region: string, names: Nam
 }
 
 export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact: string, topics: { page: CfnString; ticket: CfnString }): ServerlessFunction {
-  const shards = evaluatorShards(config).length;
+  const plan = evaluatorShards(config);
+  const shards = plan.length;
   return {
     name: names.functionName('evaluate'),
     description: 'PPTP monitor evaluator: SLOs, quorum and alerts from the probe metrics, every minute',
     handler: HANDLER,
     package: { artifact },
-    memorySize: EVALUATOR_LAMBDA_MEMORY_MB,
+    memorySize: evaluatorMemoryMb(Math.max(0, ...plan.map((shard) => shard.length))),
     timeout: EVALUATOR_LAMBDA_TIMEOUT_S,
     role: EVALUATOR_ROLE_ID,
     environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },

@@ -3,9 +3,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { writeFile } from 'node:fs/promises';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { recordsFromCloudWatch, recordsFromHistoryFile, recordsFromStore, type ReportRecords } from '../monitor/report-sources.js';
+import { recordsFromHistoryFile, recordsFromStore, reportFromCloudWatch, type ReportRecords } from '../monitor/report-sources.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { buildReport, previousCalendarMonth } from '../sla/report.js';
+import { buildReport, previousCalendarMonth, type SlaReport } from '../sla/report.js';
 import { UsageError } from './usage-error.js';
 
 export interface ReportArgs {
@@ -96,19 +96,22 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
     return 2;
   }
   const range = args.from !== undefined && args.to !== undefined ? { fromMs: args.from, toMs: args.to } : previousCalendarMonth(io.now());
-  let source: ReportRecords;
+  let report: SlaReport;
   try {
-    if (args.history) source = await recordsFromHistoryFile(args.history, range);
-    else if (args.source === 'cloudwatch') source = await recordsFromCloudWatch(new CloudWatchClient({ region: loaded.config.homeRegion }), loaded.config, range, io.now());
-    else source = await recordsFromStore(args.data, range);
+    if (args.source === 'cloudwatch' && !args.history) {
+      const read = await reportFromCloudWatch(new CloudWatchClient({ region: loaded.config.homeRegion }), loaded.config, range, io.now());
+      io.err(`cloudwatch: ${read.metricsRequested} metrics requested${read.usedFiveMinuteData ? ' (5-minute aggregates before the last 14 days)' : ''}`);
+      report = read.report;
+    } else {
+      const source: ReportRecords = args.history ? await recordsFromHistoryFile(args.history, range) : await recordsFromStore(args.data, range);
+      for (const line of source.skipped.slice(0, 10)) io.err(`skipped: ${line}`);
+      if (source.skipped.length > 10) io.err(`... and ${source.skipped.length - 10} more unreadable line(s)`);
+      report = buildReport(loaded.config, source.records, range, source.view ? { view: source.view } : {});
+    }
   } catch (err) {
     io.err(`report: cannot read the results: ${(err as Error).message}`);
     return 1;
   }
-  for (const line of source.skipped.slice(0, 10)) io.err(`skipped: ${line}`);
-  if (source.skipped.length > 10) io.err(`... and ${source.skipped.length - 10} more unreadable line(s)`);
-  if (source.metricsRequested !== undefined) io.err(`cloudwatch: ${source.metricsRequested} metrics requested${source.usedFiveMinuteData ? ' (5-minute aggregates before the last 14 days)' : ''}`);
-  const report = buildReport(loaded.config, source.records, range, source.view ? { view: source.view } : {});
   const text = renderReport(report, args.format);
   if (args.out) {
     await writeFile(args.out, text);

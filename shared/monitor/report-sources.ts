@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import { readHistory } from '../metrics/cloudwatch-history.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { REPORT_LOOKBACK_MS, type ReportRange } from '../sla/report.js';
+import { REPORT_LOOKBACK_MS, reportBucketMs, reportTarget, type ReportRange, type SlaReport, type TargetReport } from '../sla/report.js';
 import { createLocalStore, parseResultLines, sortRecords } from '../store/local-store.js';
 import { LOCAL_REGION, localView } from './local-view.js';
 
@@ -61,4 +61,32 @@ export async function recordsFromCloudWatch(client: Pick<CloudWatchClient, 'send
   const records = new Map<string, ProbeRecord[]>();
   for (const part of parts) for (const [target, list] of part.records) records.set(target, [...(records.get(target) ?? []), ...list]);
   return { records, skipped: [], metricsRequested: parts.reduce((n, p) => n + p.metricsRequested, 0), usedFiveMinuteData: split > from };
+}
+
+/** Targets read from CloudWatch and reported at a time: a month of 3-region minutes is ~134k records per target. */
+export const CLOUDWATCH_REPORT_BATCH_TARGETS = 10;
+
+/**
+ * The report straight from CloudWatch, a batch of targets at a time, so memory stays bounded by the batch
+ * (about 200 MB) rather than growing with the fleet (100 targets held at once took 2.3 GB in bench:sla).
+ */
+export async function reportFromCloudWatch(
+  client: Pick<CloudWatchClient, 'send'>,
+  config: ResolvedConfig,
+  range: ReportRange,
+  nowMs: number,
+): Promise<{ report: SlaReport; metricsRequested: number; usedFiveMinuteData: boolean }> {
+  if (!(range.toMs > range.fromMs)) throw new RangeError('report range must have from < to');
+  const bucketMs = reportBucketMs(range.toMs - range.fromMs);
+  const targets: TargetReport[] = [];
+  let metricsRequested = 0;
+  let usedFiveMinuteData = false;
+  for (let i = 0; i < config.targets.length; i += CLOUDWATCH_REPORT_BATCH_TARGETS) {
+    const batch = config.targets.slice(i, i + CLOUDWATCH_REPORT_BATCH_TARGETS);
+    const read = await recordsFromCloudWatch(client, { ...config, targets: batch }, range, nowMs);
+    metricsRequested += read.metricsRequested ?? 0;
+    usedFiveMinuteData ||= read.usedFiveMinuteData === true;
+    for (const target of batch) targets.push(reportTarget(target, read.records.get(target.name) ?? [], range, bucketMs));
+  }
+  return { report: { fromMs: range.fromMs, toMs: range.toMs, bucketMs, targets }, metricsRequested, usedFiveMinuteData };
 }

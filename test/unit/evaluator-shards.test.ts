@@ -21,6 +21,8 @@ describe('evaluator shards', () => {
     // Assess
     const events = stack.functions['evaluate']?.events ?? [];
     expect(EVALUATOR_TARGETS_PER_SHARD).toBe(100);
+    // Sized to the largest shard (84 targets): 256 MB + 8 MB per target.
+    expect(stack.functions['evaluate']?.memorySize).toBe(256 + 8 * 84);
     expect(events.map((e) => e.schedule.inputTransformer?.inputTemplate)).toEqual([
       '{"time": "<time>", "shard": 0, "shards": 3}',
       '{"time": "<time>", "shard": 1, "shards": 3}',

@@ -193,11 +193,12 @@ describe('buildStack', () => {
     expect(stack.functions['evaluate']).toMatchObject({
       handler: 'index.handler',
       package: { artifact: '.build/prod/evaluate.zip' },
-      memorySize: 256,
+      // 256 MB + 8 MB for each target of its (only) shard.
+      memorySize: 256 + 8 * config(SMALL).targets.length,
       timeout: 50,
       role: 'EvaluatorRole',
       environment: { PAGE_TOPIC_ARN: { Ref: 'PageTopic' }, TICKET_TOPIC_ARN: { Ref: 'TicketTopic' } },
-      events: [{ schedule: { rate: ['rate(1 minute)'] } }],
+      events: [{ schedule: { rate: ['rate(1 minute)'], inputTransformer: { inputPathsMap: { time: '$.time' }, inputTemplate: '{"time": "<time>", "shard": 0, "shards": 1}' } } }],
     });
     expect(stack.functions['evaluate']?.environment).not.toHaveProperty('NODE_OPTIONS');
     expect(resourceOf(stack, 'PageTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'pptp-monitor-prod-page' });
