@@ -8,11 +8,12 @@ import type { AlertPublisher, AlertPublishReport } from '../shared/alerts/sns-pu
 import type { RenderContext } from '../shared/alerts/render.js';
 import type { ResolvedConfig, ResolvedTarget } from '../shared/config/types.js';
 import type { Logger } from '../shared/log/logger.js';
-import { readHistory } from '../shared/metrics/cloudwatch-history.js';
+import { heartbeatKey, readHistory } from '../shared/metrics/cloudwatch-history.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { readWatermark, writeWatermark } from '../shared/metrics/watermark.js';
 import { LATENCY_STEP_MS, planEvaluation, type EvaluationPlan } from '../shared/monitor/evaluation-window.js';
 import { evaluatorShards } from '../shared/monitor/evaluator-shards.js';
+import { probeShardMap } from '../shared/monitor/probe-lambda-sizing.js';
 import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { Notification } from '../shared/sla/notification.js';
 
@@ -97,10 +98,16 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: EvaluateE
         log.info('evaluation skipped: already evaluated', { t: new Date(plan.t).toISOString(), watermark: watermark && new Date(watermark).toISOString() });
         return base;
       }
-      const history = await readHistory(wiring.cloudwatch, config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency }, abort.signal);
-      // A region whose whole probe function stopped is paged once by its "probes stopped reporting"
-      // alarm; its no_data incidents, one per target, would repeat that page for every target.
-      const deadRegions = new Set([...history.lastHeartbeat].filter(([, last]) => last === undefined || last < plan.t - DEAD_REGION_AFTER_MS).map(([region]) => region));
+      // Heartbeats are per probe shard, planned from the whole config, not from this evaluator shard's part.
+      const probeShards = probeShardMap(wiring.config);
+      const history = await readHistory(wiring.cloudwatch, config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency, probeShards }, abort.signal);
+      // A probe shard that stopped is paged once by its "probes stopped reporting" alarm; its no_data
+      // incidents, one per target it probes, would repeat that page for every one of them.
+      const deadShards = new Set([...history.lastHeartbeat].filter(([, last]) => last === undefined || last < plan.t - DEAD_REGION_AFTER_MS).map(([key]) => key));
+      const deadFor = (target: string, region: string): boolean => {
+        const shard = probeShards.shardOf(target, region);
+        return shard !== undefined && deadShards.has(heartbeatKey(region, shard));
+      };
       const notifications: Notification[] = [];
       let records = 0;
       let coveredByAlarm = 0;
@@ -108,7 +115,7 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: EvaluateE
         const list = history.records.get(target.name) ?? [];
         records += list.length;
         for (const n of notificationsFor(target, list, plan)) {
-          if (n.policy === 'no_data' && n.regions.affected.length > 0 && n.regions.affected.every((r) => deadRegions.has(r))) coveredByAlarm++;
+          if (n.policy === 'no_data' && n.regions.affected.length > 0 && n.regions.affected.every((r) => deadFor(n.target, r))) coveredByAlarm++;
           else notifications.push(n);
         }
       }
@@ -132,7 +139,7 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: EvaluateE
         metricsRequested: report.metricsRequested,
         getMetricDataCalls: report.getMetricDataCalls,
         records,
-        deadRegions: [...deadRegions],
+        deadProbeShards: [...deadShards],
         noDataCoveredByAlarm: coveredByAlarm,
         notifications: report.notifications,
         sent: publish.sent,

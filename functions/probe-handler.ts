@@ -84,6 +84,7 @@ export function createProbeHandler(wiring: ProbeHandlerConfig): ProbeHandler {
         due,
         {
           region: wiring.region,
+          shard: event.shard ?? 0,
           intervalStart,
           deadlineAt: probeDeps.clock.now() + budgetMs,
           concurrency: INVOCATION_CONCURRENCY,

@@ -3,7 +3,7 @@
 //
 // Every evaluation requests:
 //   * `ProbeFailed` Sum per target (1 metric per target): how many regions failed in each interval;
-//   * `ProbesRun` SampleCount per probe region (1 per region, shared by all targets): which regions ran;
+//   * `ProbesRun` SampleCount per probe shard (usually 1 per region, shared by all targets): which ran;
 //   * `ControlTime` Average per target and region, only for targets with a latency policy and only when
 //     the caller asks (the evaluator does on every fifth minute, where the latency policy is evaluated);
 //   * `ProbeFailures` Sum per target, region and failure class, only for targets that failed somewhere
@@ -16,6 +16,7 @@ import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
+import { probeShardMap, type ProbeShardMap } from '../monitor/probe-lambda-sizing.js';
 import { Dimension, MetricName } from './metric-design.js';
 
 /** CloudWatch's limits for one GetMetricData call. */
@@ -39,11 +40,13 @@ export interface HistoryRequest {
    * an approximation (see rebuild): exact for outages that hit the quorum of regions at the same time.
    */
   periodS?: 60 | 300;
+  /** The probe shards of the *whole* config (the heartbeat is per shard); by default planned from `config`. */
+  probeShards?: ProbeShardMap;
 }
 
 export interface HistoryResult {
   records: Map<string, ProbeRecord[]>;
-  /** Per probe region, the last interval its heartbeat (ProbesRun) covers, if any in the range. */
+  /** Per probe shard (`heartbeatKey(region, shard)`), the last interval its heartbeat covers, if any. */
   lastHeartbeat: Map<string, number | undefined>;
   /** Metrics requested (what GetMetricData bills), and calls made. */
   metricsRequested: number;
@@ -168,10 +171,15 @@ export async function readHistory(
       }
     }
   }
+  const shards = request.probeShards ?? probeShardMap(config);
   for (const region of config.regions) {
-    const perRegion = new Set<number>();
-    ran.set(region, perRegion);
-    phase1.push(stat(MetricName.ProbesRun, { [Dimension.ProbeRegion]: region }, 'SampleCount', fromMs, (pts) => pts.forEach(([at, v]) => v > 0 && perRegion.add(at))));
+    for (let shard = 0; shard < shards.shardCount(region); shard++) {
+      const perShard = new Set<number>();
+      ran.set(heartbeatKey(region, shard), perShard);
+      phase1.push(
+        stat(MetricName.ProbesRun, { [Dimension.ProbeRegion]: region, [Dimension.Shard]: String(shard) }, 'SampleCount', fromMs, (pts) => pts.forEach(([at, v]) => v > 0 && perShard.add(at))),
+      );
+    }
   }
   await run(phase1, fromMs);
 
@@ -197,7 +205,7 @@ export async function readHistory(
 
   const records = new Map<string, ProbeRecord[]>();
   for (const t of config.targets) {
-    const series = { failedCounts: failed.get(t.name), ran, control, connect, detail, key };
+    const series = { failedCounts: failed.get(t.name), ran, control, connect, detail, key, shards };
     records.set(t.name, periodS === PERIOD_S ? rebuild(t, fromMs, toMs, series) : rebuildBuckets(t, fromMs, toMs, bucketMs, series));
   }
   const lastHeartbeat = new Map<string, number | undefined>();
@@ -205,13 +213,24 @@ export async function readHistory(
   return { records, lastHeartbeat, metricsRequested, calls };
 }
 
+/** The key of one probe shard's heartbeat. */
+export const heartbeatKey = (region: string, shard: number): string => `${region}#${shard}`;
+
 interface Series {
   failedCounts: Map<number, number> | undefined;
+  /** Heartbeats by heartbeatKey. */
   ran: Map<string, Set<number>>;
+  shards: ProbeShardMap;
   control: Map<string, Map<number, number>>;
   connect: Map<string, Map<number, number>>;
   detail: Map<string, Map<number, FailureClass>>;
   key: (...parts: string[]) => string;
+}
+
+/** Whether the shard that probes `target` from `region` sent its heartbeat for `at`. */
+function ranAt(s: Series, target: string, region: string, at: number): boolean {
+  const shard = s.shards.shardOf(target, region);
+  return shard !== undefined && s.ran.get(heartbeatKey(region, shard))?.has(at) === true;
 }
 
 function withTimes(record: ProbeRecord, s: Series, region: string, at: number): ProbeRecord {
@@ -230,7 +249,7 @@ function rebuild(t: ResolvedTarget, fromMs: number, toMs: number, s: Series): Pr
     const count = s.failedCounts?.get(at);
     // No ProbeFailed point: no region reported this target in this interval.
     if (count === undefined) continue;
-    const reporting = regions.filter((r) => s.ran.get(r)?.has(at));
+    const reporting = regions.filter((r) => ranAt(s, t.name, r, at));
     const known = new Map<string, FailureClass>();
     for (const r of reporting) {
       const cls = s.detail.get(s.key(t.name, r))?.get(at);
@@ -269,7 +288,7 @@ function rebuildBuckets(t: ResolvedTarget, fromMs: number, toMs: number, bucketM
   for (let bucket = fromMs; bucket < toMs; bucket += bucketMs) {
     const count = s.failedCounts?.get(bucket);
     if (count === undefined) continue;
-    const reporting = regions.filter((r) => s.ran.get(r)?.has(bucket));
+    const reporting = regions.filter((r) => ranAt(s, t.name, r, bucket));
     if (reporting.length === 0) continue;
     const classOf = (r: string): FailureClass | undefined => s.detail.get(s.key(t.name, r))?.get(bucket);
     // Regions with known failures first, so the synthesised failing regions are the real ones where known.

@@ -15,8 +15,9 @@ export const MetricName = {
   ControlTime: 'ControlTime',
   /** 1 per failed probe, {Target, ProbeRegion, FailureClass}: published only when a probe fails. */
   ProbeFailures: 'ProbeFailures',
-  /** Probes completed by one invocation, {ProbeRegion}: the heartbeat that the "probes stopped
-   * reporting" alarm watches. One metric per region, not per target; sent in the cycle's own request. */
+  /** Probes completed by one invocation, {ProbeRegion, Shard}: the heartbeat that the "probes stopped
+   * reporting" alarms watch and the evaluator reads to know who reported. One metric per probe shard
+   * (one per region unless a region has more than ~900 targets), sent in the cycle's own request. */
   ProbesRun: 'ProbesRun',
   /** The evaluator's watermark, {Shard}: one point per run, timestamped with the last evaluation instant
    * whose notifications were all published. Its only state; one metric per evaluator shard. */

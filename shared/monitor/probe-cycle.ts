@@ -16,6 +16,8 @@ export interface CycleTarget {
 
 export interface CycleOptions {
   region: string;
+  /** The probe shard this invocation runs (0 when a region has one): the heartbeat's Shard dimension. */
+  shard: number;
   /** Start of the probe interval (ms since the epoch): every region timestamps its points with it. */
   intervalStart: number;
   /** Monotonic (deps.clock) time by which every probe must have returned. */
@@ -95,7 +97,7 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
   );
   const probed = targets.length - skipped.length;
   if (targets.length > 0) {
-    points.push({ metricName: MetricName.ProbesRun, dimensions: { [Dimension.ProbeRegion]: options.region }, timestamp: options.intervalStart, value: probed, unit: 'Count' });
+    points.push({ metricName: MetricName.ProbesRun, dimensions: { [Dimension.ProbeRegion]: options.region, [Dimension.Shard]: String(options.shard) }, timestamp: options.intervalStart, value: probed, unit: 'Count' });
   }
   const publish = await deps.publisher.publish(points);
   return { probed, ok, failures, skipped, points: points.length, publish };

@@ -41,3 +41,23 @@ export function isDue(target: Pick<ResolvedTarget, 'intervalMinutes'>, intervalS
   const minute = Math.floor(intervalStartMs / 60_000);
   return minute % target.intervalMinutes === 0;
 }
+
+/** Which probe shard probes each target from each region: what the heartbeats are keyed by. */
+export interface ProbeShardMap {
+  /** Shards per probe region. */
+  shardCount(region: string): number;
+  /** The shard that probes `target` from `region`, if the target is probed there. */
+  shardOf(target: string, region: string): number | undefined;
+}
+
+/** From the whole config: a subset of its targets would plan different shards. */
+export function probeShardMap<T extends Pick<ResolvedTarget, 'name' | 'regions' | 'timeout'>>(config: { targets: readonly T[]; regions: readonly string[] }): ProbeShardMap {
+  const counts = new Map<string, number>();
+  const of = new Map<string, number>();
+  for (const region of config.regions) {
+    const shards = regionShards(config, region);
+    counts.set(region, shards.length);
+    shards.forEach((shard, k) => shard.forEach((t) => of.set(`${t.name}\u0000${region}`, k)));
+  }
+  return { shardCount: (region) => counts.get(region) ?? 0, shardOf: (target, region) => of.get(`${target}\u0000${region}`) };
+}

@@ -8,6 +8,7 @@ import type { ProbeRecord } from '../sla/probe-record.js';
 import { REPORT_LOOKBACK_MS, reportBucketMs, reportTarget, type ReportRange, type SlaReport, type TargetReport } from '../sla/report.js';
 import { createLocalStore, parseResultLines, sortRecords } from '../store/local-store.js';
 import { LOCAL_REGION, localView } from './local-view.js';
+import { probeShardMap } from './probe-lambda-sizing.js';
 
 /** CloudWatch keeps 1-minute points for 15 days; a day of margin so a read never falls off the edge. */
 export const CLOUDWATCH_MINUTE_DATA_MS = 14 * 86_400_000;
@@ -52,12 +53,20 @@ export async function recordsFromHistoryFile(path: string, range: ReportRange): 
  * Records rebuilt from CloudWatch in the home region: 1-minute points for the last 14 days, 5-minute
  * aggregates before that (see readHistory for the approximation that needs).
  */
-export async function recordsFromCloudWatch(client: Pick<CloudWatchClient, 'send'>, config: ResolvedConfig, range: ReportRange, nowMs: number): Promise<ReportRecords> {
+export async function recordsFromCloudWatch(
+  client: Pick<CloudWatchClient, 'send'>,
+  config: ResolvedConfig,
+  range: ReportRange,
+  nowMs: number,
+  /** The whole config when `config` holds a batch of its targets (the heartbeats are per probe shard of the whole). */
+  fullConfig?: ResolvedConfig,
+): Promise<ReportRecords> {
   const from = range.fromMs - REPORT_LOOKBACK_MS;
   const split = Math.min(range.toMs, Math.max(from, Math.ceil((nowMs - CLOUDWATCH_MINUTE_DATA_MS) / 300_000) * 300_000));
   const parts = [];
-  if (split > from) parts.push(await readHistory(client, config, { fromMs: from, toMs: split, latency: false, full: true, periodS: 300 }));
-  if (range.toMs > split) parts.push(await readHistory(client, config, { fromMs: split, toMs: range.toMs, latency: false, full: true }));
+  const probeShards = probeShardMap(fullConfig ?? config);
+  if (split > from) parts.push(await readHistory(client, config, { fromMs: from, toMs: split, latency: false, full: true, periodS: 300, probeShards }));
+  if (range.toMs > split) parts.push(await readHistory(client, config, { fromMs: split, toMs: range.toMs, latency: false, full: true, probeShards }));
   const records = new Map<string, ProbeRecord[]>();
   for (const part of parts) for (const [target, list] of part.records) records.set(target, [...(records.get(target) ?? []), ...list]);
   return { records, skipped: [], metricsRequested: parts.reduce((n, p) => n + p.metricsRequested, 0), usedFiveMinuteData: split > from };
@@ -83,7 +92,7 @@ export async function reportFromCloudWatch(
   let usedFiveMinuteData = false;
   for (let i = 0; i < config.targets.length; i += CLOUDWATCH_REPORT_BATCH_TARGETS) {
     const batch = config.targets.slice(i, i + CLOUDWATCH_REPORT_BATCH_TARGETS);
-    const read = await recordsFromCloudWatch(client, { ...config, targets: batch }, range, nowMs);
+    const read = await recordsFromCloudWatch(client, { ...config, targets: batch }, range, nowMs, config);
     metricsRequested += read.metricsRequested ?? 0;
     usedFiveMinuteData ||= read.usedFiveMinuteData === true;
     for (const target of batch) targets.push(reportTarget(target, read.records.get(target.name) ?? [], range, bucketMs));

@@ -79,7 +79,7 @@ describe('probe artifact in a namespace with the real pptpd', () => {
         'ConnectTime Target=poptop,ProbeRegion=eu-west-1 >0 Milliseconds',
         'ControlTime Target=poptop,ProbeRegion=eu-west-1 >0 Milliseconds',
         'ProbeFailures Target=nothing-listens,ProbeRegion=eu-west-1,FailureClass=connect_refused 1 Count',
-        'ProbesRun ProbeRegion=eu-west-1 >0 Count',
+        'ProbesRun ProbeRegion=eu-west-1,Shard=0 >0 Count',
       ].sort(),
     );
     expect(out.datums.every((d) => Date.parse(d.timestamp) === minute)).toBe(true);

@@ -60,7 +60,7 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
             : { ok: true, timings: { ...NO_TIMINGS, connectMs: 20, controlMs: 40, totalMs: 70 } };
           points.push(...datumsForResult(result, { target, region, intervalStart: at }));
         }
-        points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region }, timestamp: at, value: 2, unit: 'Count' });
+        points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region, Shard: '0' }, timestamp: at, value: 2, unit: 'Count' });
       }
     }
     const publisher = createMetricPublisher({ namespace: config.namespace, region: 'eu-central-1', client: client() });
@@ -113,7 +113,7 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
     // Assess
     expect(report.notifications).toEqual([{ target: 'hq-gw', policy: 'down', severity: 'page', status: 'firing', dedupKey: expect.stringMatching(/^hq-gw\/down\/.+Z$/) }]);
     expect(report.watermarkMoved).toBe(true);
-    // 2 ProbeFailed + 3 ProbesRun + the watermark, + 13 classes × 3 regions of failure detail for each of the 2 targets that failed in the last hour.
+    // 2 ProbeFailed + 3 ProbesRun (one probe shard per region) + the watermark, + 13 classes × 3 regions of failure detail for each of the 2 targets that failed in the last hour.
     expect(report.metricsRequested).toBe(1 + 2 + 3 + 2 * 13 * 3);
     const [delivery] = await sns.waitForDeliveries('pager', 1);
     expect(delivery?.envelope?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
@@ -151,7 +151,7 @@ describe('evaluator: a region whose probe function stopped', () => {
         for (const region of REGIONS) {
           if (region === 'us-east-1' && at >= t - 3 * MINUTE_MS) continue;
           for (const target of ['a-gw', 'b-gw']) points.push(...datumsForResult({ ok: true, timings: { ...NO_TIMINGS, connectMs: 1, controlMs: 2, totalMs: 3 } }, { target, region, intervalStart: at }));
-          points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region }, timestamp: at, value: 2, unit: 'Count' });
+          points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region, Shard: '0' }, timestamp: at, value: 2, unit: 'Count' });
         }
       }
       const cwClient = (): CloudWatchClient => new CloudWatchClient({ endpoint: cw.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
@@ -170,7 +170,7 @@ describe('evaluator: a region whose probe function stopped', () => {
       expect(report.notifications).toEqual([]);
       expect(sns.requests.filter((r) => r.action === 'Publish')).toEqual([]);
       const done = logged.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['message'] === 'evaluation done');
-      expect(done).toMatchObject({ deadRegions: ['us-east-1'], noDataCoveredByAlarm: 2 });
+      expect(done).toMatchObject({ deadProbeShards: ['us-east-1#0'], noDataCoveredByAlarm: 2 });
     } finally {
       await cw.close();
       await sns.close();

@@ -86,6 +86,7 @@ describe('probe handler → CloudWatch fake', () => {
     expect(byMetric('ProbeFailed')).toEqual({ 'hq-gw': 0, 'branch-silent': 1, 'branch-closing': 1, 'partner-denied': 1, 'dead-gw': 1 });
     expect(Object.keys(byMetric('ProbeFailures')).sort()).toEqual(['connect_refused', 'connection_closed', 'control_rejected', 'control_timeout']);
     expect(byMetric('ProbesRun')).toEqual({ 'ap-southeast-2': 5 });
+    expect(fake.datums.find((d) => d.metricName === 'ProbesRun')?.dimensions).toEqual({ ProbeRegion: 'ap-southeast-2', Shard: '0' });
     const connect = fake.datums.filter((d) => d.metricName === 'ConnectTime');
     expect(connect.map((d) => d.dimensions['Target']).sort()).toEqual(['branch-closing', 'branch-silent', 'hq-gw', 'partner-denied']);
     expect(connect.every((d) => d.unit === 'Milliseconds' && d.dimensions['ProbeRegion'] === 'ap-southeast-2' && d.value > 0)).toBe(true);

@@ -41,7 +41,7 @@ describe('report function: CloudWatch → report → SNS', () => {
             : { ok: true, timings: { ...NO_TIMINGS, connectMs: 10, controlMs: 20, totalMs: 40 } };
           points.push(...datumsForResult(result, { target, region, intervalStart: at }));
         }
-        points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region }, timestamp: at, value: 2, unit: 'Count' });
+        points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region, Shard: '0' }, timestamp: at, value: 2, unit: 'Count' });
       }
     }
     await createMetricPublisher({ namespace: 'PPTPMonitor', region: 'eu-central-1', client: client() }).publish(points);

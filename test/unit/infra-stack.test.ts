@@ -140,6 +140,26 @@ describe('buildStack', () => {
     });
   });
 
+  it('watches every probe shard of a region with its own probes-stopped alarm', () => {
+    // Prepare
+    const big = config(bigYaml());
+    const shards = regionShards(big, 'eu-west-1').length;
+    // Act
+    const alarms = alarmsOf(buildStack(big, options('eu-central-1')));
+    // Assess: one dead shard among live ones must still page, so one alarm per shard.
+    expect(shards).toBeGreaterThanOrEqual(2);
+    expect(alarms.map((a) => [a.id, a.Dimensions])).toEqual(
+      Array.from({ length: shards }, (_, k) => [
+        k === 0 ? 'ProbesStoppedEuWest1Alarm' : `ProbesStoppedEuWest1Shard${k}Alarm`,
+        [
+          { Name: 'ProbeRegion', Value: 'eu-west-1' },
+          { Name: 'Shard', Value: String(k) },
+        ],
+      ]),
+    );
+    expect(alarms[1]?.AlarmDescription).toContain(`Probe shard 2 of ${shards} in eu-west-1 has reported`);
+  });
+
   it('gives every schedule an input carrying the scheduled time along with its shard', () => {
     // Prepare
     const big = config(bigYaml());
@@ -230,14 +250,14 @@ describe('buildStack', () => {
     });
   });
 
-  it('has one probes-stopped alarm per probe region, on 1-minute periods where a 1-minute target is probed', () => {
+  it('has one probes-stopped alarm per probe shard, on 1-minute periods where a 1-minute target is probed', () => {
     // Act
     const alarms = alarmsOf(buildStack(config(SMALL), options('eu-central-1')));
     // Assess
     expect(alarms.map((a) => [a.id, a.Dimensions, a.Period])).toEqual([
-      ['ProbesStoppedEuCentral1Alarm', [{ Name: 'ProbeRegion', Value: 'eu-central-1' }], 60],
-      ['ProbesStoppedEuWest1Alarm', [{ Name: 'ProbeRegion', Value: 'eu-west-1' }], 60],
-      ['ProbesStoppedUsEast1Alarm', [{ Name: 'ProbeRegion', Value: 'us-east-1' }], 300],
+      ['ProbesStoppedEuCentral1Alarm', [{ Name: 'ProbeRegion', Value: 'eu-central-1' }, { Name: 'Shard', Value: '0' }], 60],
+      ['ProbesStoppedEuWest1Alarm', [{ Name: 'ProbeRegion', Value: 'eu-west-1' }, { Name: 'Shard', Value: '0' }], 60],
+      ['ProbesStoppedUsEast1Alarm', [{ Name: 'ProbeRegion', Value: 'us-east-1' }, { Name: 'Shard', Value: '0' }], 300],
     ]);
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({

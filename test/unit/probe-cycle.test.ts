@@ -44,14 +44,14 @@ describe('runProbeCycle', () => {
     // Act
     const report = await runProbeCycle(
       [target('a'), target('b')],
-      { region: 'eu-west-1', intervalStart: 60_000, deadlineAt: clock.now() + 50_000, concurrency: 4, startIntervalMs: 0 },
+      { region: 'eu-west-1', shard: 1, intervalStart: 60_000, deadlineAt: clock.now() + 50_000, concurrency: 4, startIntervalMs: 0 },
       { probe, clock, timers: clock.timersApi, publisher, log: createJsonLogger({ service: 'test', write: (l) => lines.push(l) }) },
     );
     // Assess
     expect(report).toMatchObject({ probed: 2, ok: 1, failures: { control_timeout: 1 }, skipped: [], points: 7 });
     // The region's heartbeat rides in the same request: the number of probes this cycle completed.
     expect(publisher.sent.filter((d) => d.metricName === 'ProbesRun')).toEqual([
-      { metricName: 'ProbesRun', dimensions: { ProbeRegion: 'eu-west-1' }, timestamp: 60_000, value: 2, unit: 'Count' },
+      { metricName: 'ProbesRun', dimensions: { ProbeRegion: 'eu-west-1', Shard: '1' }, timestamp: 60_000, value: 2, unit: 'Count' },
     ]);
     expect(seen).toEqual([
       { host: 'a.example', timeoutMs: 5000 },
@@ -82,7 +82,7 @@ describe('runProbeCycle', () => {
     };
     const report = await runProbeCycle(
       [target('a'), target('b'), target('c')],
-      { region: 'r', intervalStart: 0, deadlineAt: clock.now() + 7000, concurrency: 1, startIntervalMs: 0 },
+      { region: 'r', shard: 0, intervalStart: 0, deadlineAt: clock.now() + 7000, concurrency: 1, startIntervalMs: 0 },
       { probe, clock, timers: clock.timersApi, publisher: capturePublisher(), log: createJsonLogger({ service: 'test', write: () => undefined }) },
     );
     expect(timeouts).toEqual([5000, 2000]);
