@@ -126,6 +126,29 @@ describe('npm run package', () => {
     }
   });
 
+  it('builds artifacts that initialise as Lambda would load them: packaged config accepted, handler exported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmt-init-'));
+    try {
+      for (const name of ['probe', 'evaluate', 'report']) {
+        execFileSync('python3', ['-m', 'zipfile', '-e', join(ROOT, packaged.artifacts[name]?.path ?? ''), join(dir, name)]);
+        const out = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('./index.mjs'); process.stdout.write(typeof m.handler);"], {
+          cwd: join(dir, name),
+          env: {
+            ...process.env,
+            AWS_REGION: 'eu-central-1',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            PAGE_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:p',
+            TICKET_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:t',
+            REPORT_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:t',
+          },
+        }).toString();
+        expect(out, name).toBe('function');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an invalid config with exit 2, naming the field, and leaves no stage behind', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmt-bad-'));
     const bad = join(dir, 'monitor.yml');
