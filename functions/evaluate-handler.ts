@@ -5,7 +5,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import type { AlertPublisher, AlertPublishReport } from '../shared/alerts/sns-publisher.js';
-import type { RenderContext } from '../shared/alerts/render.js';
+import { renderContextFor } from '../shared/alerts/render-context.js';
 import type { ResolvedConfig, ResolvedTarget } from '../shared/config/types.js';
 import type { Logger } from '../shared/log/logger.js';
 import { heartbeatKey, readHistory } from '../shared/metrics/cloudwatch-history.js';
@@ -13,14 +13,15 @@ import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js'
 import { readWatermark, writeWatermark } from '../shared/metrics/watermark.js';
 import { LATENCY_STEP_MS, planEvaluation, type EvaluationPlan } from '../shared/monitor/evaluation-window.js';
 import { evaluatorShards } from '../shared/monitor/evaluator-shards.js';
+import { pickShard, scheduledMinute, type ScheduleEvent } from '../shared/monitor/schedule-event.js';
 import { probeShardMap } from '../shared/monitor/probe-lambda-sizing.js';
 import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { Notification } from '../shared/sla/notification.js';
 
 /** History read per run: the SLA core's minimum lookback (3-day window + 24 h renotify) plus the 3-day window before it. */
 export const HISTORY_MS = 8 * 86_400_000;
-/** A region whose heartbeat has been missing for this long (the alarm's 3 periods, as long as no_data waits) is the probes-stopped alarm's to report. */
-export const DEAD_REGION_AFTER_MS = 3 * 60_000;
+/** A probe shard whose heartbeat has been missing this long (the alarm's 3 periods, as long as no_data waits) is its alarm's to report. */
+export const DEAD_PROBE_SHARD_AFTER_MS = 3 * 60_000;
 /** Minimum lookback the SLA core walks; the history above covers it. */
 export const LOOKBACK_MS = 4 * 86_400_000;
 
@@ -45,13 +46,6 @@ export interface EvaluateReport {
   watermarkMoved: boolean;
 }
 
-export function renderContextFor(config: ResolvedConfig, target: ResolvedTarget | undefined): RenderContext {
-  const ctx: RenderContext = { runbookBaseUrl: target?.runbookBaseUrl ?? config.runbookBaseUrl };
-  if (config.dashboardBaseUrl) ctx.dashboardUrl = config.dashboardBaseUrl;
-  if (target) ctx.target = { owner: target.owner, tags: target.tags };
-  return ctx;
-}
-
 /** Notifications of one target for a plan: latency only at its own instants (see evaluation-window.ts). */
 export function notificationsFor(target: ResolvedTarget, records: Parameters<typeof evaluateTarget>[1], plan: EvaluationPlan): Notification[] {
   const others = evaluateTarget(target, records, { fromExclusive: plan.fromExclusive, toInclusive: plan.t }, { lookbackMs: LOOKBACK_MS }).filter((n) => n.policy !== 'latency');
@@ -63,32 +57,24 @@ export function notificationsFor(target: ResolvedTarget, records: Parameters<typ
   return [...others, ...latency].sort((a, b) => a.at - b.at);
 }
 
-/** The schedule's event: `time` from EventBridge, `shard`/`shards` from the rule's input transformer. */
-export interface EvaluateEvent {
-  time?: string;
-  shard?: number;
-  shards?: number;
-}
+export type EvaluateEvent = ScheduleEvent;
 
 /** This invocation's targets: its shard of the plan the deploy made from the same packaged config. */
-export function evaluatorShardOf(config: ResolvedConfig, event: EvaluateEvent): { shard: number; config: ResolvedConfig } {
-  const plan = evaluatorShards(config);
-  const shard = event.shard ?? 0;
-  const declared = event.shards ?? 1;
-  if (!Number.isInteger(shard) || !Number.isInteger(declared) || shard < 0 || shard >= declared) {
-    throw new Error(`event: shard must be an integer in 0..shards-1, got shard=${String(event.shard)} shards=${String(event.shards)}`);
-  }
-  if (declared !== plan.length) throw new Error(`event: the schedule says ${declared} evaluator shard(s) but the packaged config plans ${plan.length}: redeploy the home region`);
+export function evaluatorShardOf(config: ResolvedConfig, event: EvaluateEvent, plan: ResolvedTarget[][] = evaluatorShards(config)): { shard: number; config: ResolvedConfig } {
+  const shard = pickShard(event, plan.length, { what: 'evaluator shard(s)', redeploy: 'the home region' });
   return { shard, config: { ...config, targets: plan[shard] ?? [] } };
 }
 
 export function createEvaluateHandler(wiring: EvaluateWiring): (event: EvaluateEvent, context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>) => Promise<EvaluateReport> {
+  // Fixed for the container: the evaluator shards and, for the heartbeats, the probe shards of the whole config.
+  const plan = evaluatorShards(wiring.config);
+  const probeShards = probeShardMap(wiring.config);
   return async (event, context) => {
     const nowMs = wiring.now();
-    const scheduled = typeof event.time === 'string' && Number.isFinite(Date.parse(event.time)) ? Date.parse(event.time) : nowMs;
+    const scheduled = scheduledMinute(event, nowMs);
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), Math.max(0, context.getRemainingTimeInMillis() - 2000));
-    const { shard, config } = evaluatorShardOf(wiring.config, event);
+    const { shard, config } = evaluatorShardOf(wiring.config, event, plan);
     const log = wiring.log.with({ requestId: context.awsRequestId, shard });
     try {
       const watermark = await readWatermark(wiring.cloudwatch, config.namespace, shard, nowMs, abort.signal);
@@ -98,12 +84,10 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: EvaluateE
         log.info('evaluation skipped: already evaluated', { t: new Date(plan.t).toISOString(), watermark: watermark && new Date(watermark).toISOString() });
         return base;
       }
-      // Heartbeats are per probe shard, planned from the whole config, not from this evaluator shard's part.
-      const probeShards = probeShardMap(wiring.config);
       const history = await readHistory(wiring.cloudwatch, config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency, probeShards }, abort.signal);
       // A probe shard that stopped is paged once by its "probes stopped reporting" alarm; its no_data
       // incidents, one per target it probes, would repeat that page for every one of them.
-      const deadShards = new Set([...history.lastHeartbeat].filter(([, last]) => last === undefined || last < plan.t - DEAD_REGION_AFTER_MS).map(([key]) => key));
+      const deadShards = new Set([...history.lastHeartbeat].filter(([, last]) => last === undefined || last < plan.t - DEAD_PROBE_SHARD_AFTER_MS).map(([key]) => key));
       const deadFor = (target: string, region: string): boolean => {
         const shard = probeShards.shardOf(target, region);
         return shard !== undefined && deadShards.has(heartbeatKey(region, shard));

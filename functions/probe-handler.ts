@@ -8,6 +8,7 @@ import type { Logger } from '../shared/log/logger.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { runProbeCycle, type CycleReport, type CycleTarget } from '../shared/monitor/probe-cycle.js';
 import { INVOCATION_CONCURRENCY, isDue, PUBLISH_MARGIN_MS, regionShards, START_INTERVAL_MS } from '../shared/monitor/probe-lambda-sizing.js';
+import { pickShard, scheduledMinute, ScheduleEventError, type ScheduleEvent } from '../shared/monitor/schedule-event.js';
 import { probePptp, type ProbeDeps } from '../shared/probe/index.js';
 
 /** Kept back at the very end so the EMF fallback of a publish still cut short gets written, in ms. */
@@ -24,50 +25,37 @@ export interface ProbeHandlerConfig {
   log: Logger;
 }
 
-/** The EventBridge schedule's event: `time` from EventBridge, `shard`/`shards` from the rule's input. */
-export interface ProbeEvent {
-  time?: string;
-  shard?: number;
-  shards?: number;
-}
-
-export class ProbeEventError extends Error {
-  override name = 'ProbeEventError';
-}
+export type ProbeEvent = ScheduleEvent;
 
 /** The interval a scheduled run belongs to: its scheduled minute, so every region agrees on it. */
-export function intervalStartOf(event: ProbeEvent, fallbackNowMs: number): number {
-  const scheduled = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
-  const at = Number.isFinite(scheduled) ? scheduled : fallbackNowMs;
-  return Math.floor(at / 60_000) * 60_000;
+export const intervalStartOf = scheduledMinute;
+
+type ShardTarget = CycleTarget & { intervalMinutes: 1 | 5 };
+
+function cycleTargetsOf(config: ProbeConfig, region: string): ShardTarget[][] {
+  return regionShards(config, region).map((shard) => shard.map((t) => ({ name: t.name, host: t.host, port: t.port, options: probeOptionsFor(t), intervalMinutes: t.intervalMinutes })));
 }
 
 /**
- * The targets this invocation probes. The schedule's input names a shard of a plan made at deploy time;
- * the plan is recomputed here from the same packaged config, and a disagreement (a schedule left over
- * from an older deployment) is an error rather than a silently unprobed or twice-probed target.
+ * The targets this invocation probes: its shard of the plan made at deploy time, recomputed from the same
+ * packaged config (`planned`, computed once per container by the handler).
  */
-export function shardTargets(config: ProbeConfig, region: string, event: ProbeEvent): Array<CycleTarget & { intervalMinutes: 1 | 5 }> {
-  const shards = regionShards(config, region);
-  const shard = event.shard ?? 0;
-  const declared = event.shards ?? 1;
-  if (!Number.isInteger(shard) || !Number.isInteger(declared) || shard < 0 || shard >= declared) {
-    throw new ProbeEventError(`event: shard must be an integer in 0..shards-1, got shard=${String(event.shard)} shards=${String(event.shards)}`);
-  }
-  if (shards.length === 0) throw new ProbeEventError(`region ${region}: the packaged config probes no target from this region`);
-  if (declared !== shards.length) {
-    throw new ProbeEventError(`event: the schedule says ${declared} shard(s) but the packaged config plans ${shards.length} for ${region}: redeploy this region`);
-  }
-  return (shards[shard] ?? []).map((t) => ({ name: t.name, host: t.host, port: t.port, options: probeOptionsFor(t), intervalMinutes: t.intervalMinutes }));
+export function shardTargets(config: ProbeConfig, region: string, event: ProbeEvent, planned: ShardTarget[][] = cycleTargetsOf(config, region)): ShardTarget[] {
+  if (planned.length === 0) throw new ScheduleEventError(`region ${region}: the packaged config probes no target from this region`);
+  return planned[pickShard(event, planned.length, { what: 'shard(s)', where: ` for ${region}`, redeploy: 'this region' })] ?? [];
 }
 
 export type ProbeHandler = (event: ProbeEvent, context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>) => Promise<CycleReport>;
 
 export function createProbeHandler(wiring: ProbeHandlerConfig): ProbeHandler {
+  // The config and region are fixed for the container: plan the shards once, on the first invocation
+  // (not at import, which every cold start waits for), not every minute.
+  let planned: ShardTarget[][] | undefined;
   return async (event, context) => {
+    planned ??= cycleTargetsOf(wiring.config, wiring.region);
     const remainingMs = context.getRemainingTimeInMillis();
     const intervalStart = intervalStartOf(event, Date.now());
-    const shard = shardTargets(wiring.config, wiring.region, event);
+    const shard = shardTargets(wiring.config, wiring.region, event, planned);
     const due = shard.filter((t) => isDue(t, intervalStart));
     const log = wiring.log.with({ requestId: context.awsRequestId, region: wiring.region, shard: event.shard ?? 0, interval: new Date(intervalStart).toISOString() });
 

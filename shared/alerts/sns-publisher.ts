@@ -7,11 +7,13 @@
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 // Reused rather than copied so a retry fix lands in both edges. The cost: this module imports the CloudWatch
 // publisher's file (and its SDK client import) — a shared/aws-retry module would remove that coupling.
-import { DEFAULT_RETRY_POLICY, isRetryable, type PublisherLog, type RetryPolicy } from '../metrics/cloudwatch-publisher.js';
+import { DEFAULT_RETRY_POLICY, describeAwsError, isRetryable, withRetries, type RetryPolicy } from '../aws/retry.js';
+import type { PublisherLog } from '../metrics/cloudwatch-publisher.js';
 import type { Notification, NotificationStatus, Severity } from '../sla/notification.js';
 import { boundedKey, renderAlert, type RenderContext, type RenderedAlert } from './render.js';
 
-export type { PublisherLog, RetryPolicy } from '../metrics/cloudwatch-publisher.js';
+export type { RetryPolicy } from '../aws/retry.js';
+export type { PublisherLog } from '../metrics/cloudwatch-publisher.js';
 
 export interface AlertPublisherOptions {
   /** Topic ARNs by severity; they may be the same topic (subscribers then filter on the `severity` attribute). */
@@ -61,30 +63,9 @@ export function isRetryableSnsError(err: unknown): boolean {
   return isRetryable(err) || SNS_RETRYABLE_NAMES.has((err as { name?: string }).name ?? '');
 }
 
-// Not imported from the CloudWatch publisher: it does not export its default sleep.
-const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
-function describeError(err: unknown): string {
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  return `${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
-}
-
 export function createAlertPublisher(options: AlertPublisherOptions): AlertPublisher {
   const client = options.client ?? new SNSClient({ region: options.region, maxAttempts: 1 });
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
   const log = options.log ?? { write: (line: string) => process.stdout.write(`${line}\n`) };
   const topicFor = (severity: Severity): string => options.topics[severity];
 
@@ -95,7 +76,7 @@ export function createAlertPublisher(options: AlertPublisherOptions): AlertPubli
       alert = renderAlert(n, context(n));
     } catch (err) {
       // A rendering bug must not lose the page either: log the notification itself, which has everything.
-      const error = describeError(err);
+      const error = describeAwsError(err);
       log.write(JSON.stringify({ level: 'ERROR', message: 'Alert could not be rendered; the notification follows', dedupKey: n.dedupKey, topicArn, error, notification: n }));
       report.failed.push({ dedupKey: n.dedupKey, status: n.status, error });
       return;
@@ -107,25 +88,23 @@ export function createAlertPublisher(options: AlertPublisherOptions): AlertPubli
       MessageStructure: 'json',
       MessageAttributes: { ...alert.messageAttributes },
     };
-    let lastError: unknown;
-    let retried = false;
-    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      try {
-        await client.send(new PublishCommand(input), signal ? { abortSignal: signal } : {});
-        report.sent++;
-        if (retried) report.retried++;
-        return;
-      } catch (err) {
-        lastError = err;
-        if (!isRetryableSnsError(err) || attempt === retry.attempts || signal?.aborted) break;
-        const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-        const delay = random() * cap; // full jitter: spreads the retries of concurrent evaluators apart
-        log.write(JSON.stringify({ level: 'WARN', message: 'SNS Publish failed, retrying', dedupKey: boundedKey(n.dedupKey), attempt, delayMs: Math.round(delay), error: describeError(err) }));
-        retried = true;
-        await sleep(delay, signal);
-      }
+    const outcome = await withRetries(() => client.send(new PublishCommand(input), signal ? { abortSignal: signal } : {}), {
+      policy: retry,
+      retryable: isRetryableSnsError,
+      ...(options.sleep && { sleep: options.sleep }),
+      ...(options.random && { random: options.random }),
+      ...(signal && { signal }),
+      onRetry: (attempt, delay, err) =>
+        log.write(JSON.stringify({ level: 'WARN', message: 'SNS Publish failed, retrying', dedupKey: boundedKey(n.dedupKey), attempt, delayMs: Math.round(delay), error: describeAwsError(err) })),
+    });
+    const retried = outcome.attempts > 1;
+    if (outcome.ok) {
+      report.sent++;
+      if (retried) report.retried++;
+      return;
     }
-    const error = describeError(lastError);
+    const lastError = outcome.error;
+    const error = describeAwsError(lastError);
     if (retried) report.retried++;
     log.write(
       JSON.stringify({

@@ -1,6 +1,8 @@
 // Local mode's optional webhook: POSTs each alert's `https` body (the on-call-tool JSON) to a URL, with
 // retries; a delivery that still fails is reported to the caller with the whole body, never dropped.
 
+import { abortableSleep } from '../aws/retry.js';
+
 /** Tries per delivery, the first included; backoff doubles from the base. */
 export const WEBHOOK_ATTEMPTS = 3;
 export const WEBHOOK_BACKOFF_BASE_MS = 500;
@@ -9,7 +11,7 @@ export const WEBHOOK_TIMEOUT_MS = 5000;
 
 export type WebhookOutcome = { ok: true; status: number } | { ok: false; error: string };
 
-export async function postWebhook(url: string, body: string, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<WebhookOutcome> {
+export async function postWebhook(url: string, body: string, sleep: (ms: number) => Promise<void> = abortableSleep): Promise<WebhookOutcome> {
   let last = 'not attempted';
   for (let attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
     try {

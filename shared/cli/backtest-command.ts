@@ -3,10 +3,11 @@
 // (b,c] gives exactly what (a,c] gives, a property its tests check), so one pass over the whole range is
 // the minute-by-minute replay, without re-walking the lookback 43,200 times for a month.
 import { readFile } from 'node:fs/promises';
+import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { formatConfigError, loadConfig, type ResolvedTarget } from '../config/index.js';
 import { LOCAL_LOOKBACK_MS } from '../monitor/local-monitor.js';
-import { LOCAL_REGION, localView } from '../monitor/local-view.js';
+import { isLocalHistory, localView } from '../monitor/local-view.js';
 import { evaluateTarget } from '../sla/evaluate.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
@@ -66,7 +67,7 @@ export interface BacktestIo {
 
 /** A target's records decide its view: results recorded locally are evaluated with the local view. */
 function evaluationTarget(target: ResolvedTarget, records: readonly ProbeRecord[]): ResolvedTarget {
-  return records.length > 0 && records.every((r) => r.region === LOCAL_REGION) ? localView(target) : target;
+  return isLocalHistory(records) ? localView(target) : target;
 }
 
 export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<number> {
@@ -104,7 +105,7 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
     const own = records.filter((r) => r.target === target.name);
     const view = evaluationTarget(target, own);
     for (const n of evaluateTarget(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to }, { lookbackMs: LOCAL_LOOKBACK_MS })) {
-      const rendered = renderAlert(n, { runbookBaseUrl: target.runbookBaseUrl });
+      const rendered = renderAlert(n, renderContextFor(loaded.config, target));
       notifications.push({ n, subject: rendered.subject, runbookUrl: rendered.runbookUrl });
     }
   }

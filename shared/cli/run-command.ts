@@ -1,6 +1,7 @@
 // `pptp-monitor run`: the local monitor, the embedded default that needs no AWS account. Wiring only:
 // config, local store, real sockets, console and webhook output, an optional embedded simulator, and a
 // clean stop on Ctrl-C (the cycle in progress finishes, so no result is half-written).
+import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { postWebhook } from '../alerts/webhook.js';
 import { formatConfigError, loadConfig } from '../config/index.js';
@@ -99,8 +100,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
   const byName = new Map(config.targets.map((t) => [t.name, t]));
   const deliver = async (notifications: Notification[]): Promise<void> => {
     for (const n of notifications) {
-      const target = byName.get(n.target);
-      const rendered = renderAlert(n, { runbookBaseUrl: target?.runbookBaseUrl ?? config.runbookBaseUrl, ...(config.dashboardBaseUrl ? { dashboardUrl: config.dashboardBaseUrl } : {}), ...(target ? { target: { owner: target.owner, tags: target.tags } } : {}) });
+      const rendered = renderAlert(n, renderContextFor(config, byName.get(n.target)));
       const bodies = JSON.parse(rendered.message) as { default: string; https: string };
       io.out(`\n=== ${rendered.subject} ===\n${bodies.default}\n`);
       if (args.webhook) {

@@ -10,7 +10,7 @@ import { evaluateTarget } from '../sla/evaluate.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import type { LocalStore } from '../store/local-store.js';
-import { resultLine, type ResultLine } from '../store/result-line.js';
+import { recordOfLine, resultLine, type ResultLine } from '../store/result-line.js';
 import { isDue } from './probe-lambda-sizing.js';
 import { LOCAL_REGION, localView } from './local-view.js';
 
@@ -90,17 +90,8 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
         // evaluated from memory, and handed over whole so they can be recovered from the log.
         deps.onStoreError(lines, err);
       }
-      remember(
-        results.map((r, i) => {
-          const record: ProbeRecord = { target: due[i]?.name ?? r.target, region: LOCAL_REGION, intervalStart, ok: r.ok };
-          if (r.failure) record.failureClass = r.failure.class;
-          if (r.timings.connectMs !== undefined) record.connectMs = r.timings.connectMs;
-          if (r.timings.controlMs !== undefined) record.controlMs = r.timings.controlMs;
-          if (r.server) record.server = { hostname: r.server.hostname, vendor: r.server.vendor, firmwareRevision: r.server.firmwareRevision };
-          return record;
-        }),
-        intervalStart,
-      );
+      // From the stored lines, so the history in memory is exactly what a restart reads back.
+      remember(lines.map(recordOfLine), intervalStart);
       // This interval is complete now, so the evaluation may run up to its end.
       const t = intervalStart + 60_000;
       const notifications: Notification[] = [];

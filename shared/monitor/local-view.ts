@@ -4,6 +4,7 @@
 // multi-region quorum that one vantage point cannot give.
 import type { AwsRegion } from '../config/regions.js';
 import type { ResolvedTarget } from '../config/types.js';
+import type { ProbeRecord } from '../sla/probe-record.js';
 
 /** The region name local results are recorded under. */
 export const LOCAL_REGION = 'local';
@@ -11,4 +12,9 @@ export const LOCAL_REGION = 'local';
 export function localView(target: ResolvedTarget): ResolvedTarget {
   // 'local' is not an AWS region; the SLA core only compares region names, so the cast is safe here.
   return { ...target, regions: [LOCAL_REGION as AwsRegion], quorum: 1 };
+}
+
+/** Whether a history was recorded by the local monitor (every result from 'local'): it gets the local view. */
+export function isLocalHistory(records: readonly Pick<ProbeRecord, 'region'>[]): boolean {
+  return records.length > 0 && records.every((r) => r.region === LOCAL_REGION);
 }

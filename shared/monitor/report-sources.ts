@@ -7,8 +7,8 @@ import { readHistory } from '../metrics/cloudwatch-history.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { REPORT_LOOKBACK_MS, reportBucketMs, reportTarget, type ReportRange, type SlaReport, type TargetReport } from '../sla/report.js';
 import { createLocalStore, parseResultLines, sortRecords } from '../store/local-store.js';
-import { LOCAL_REGION, localView } from './local-view.js';
-import { probeShardMap } from './probe-lambda-sizing.js';
+import { isLocalHistory, localView } from './local-view.js';
+import { probeShardMap, type ProbeShardMap } from './probe-lambda-sizing.js';
 
 /** CloudWatch keeps 1-minute points for 15 days; a day of margin so a read never falls off the edge. */
 export const CLOUDWATCH_MINUTE_DATA_MS = 14 * 86_400_000;
@@ -35,7 +35,7 @@ function group(records: readonly ProbeRecord[]): Map<string, ProbeRecord[]> {
 
 /** Records from the local store or a history file: local results get the local view, others the configured regions. */
 function fromRecords(records: ProbeRecord[], skipped: string[]): ReportRecords {
-  const local = records.length > 0 && records.every((r) => r.region === LOCAL_REGION);
+  const local = isLocalHistory(records);
   return { records: group(sortRecords(records)), skipped, ...(local ? { view: localView } : {}) };
 }
 
@@ -58,13 +58,12 @@ export async function recordsFromCloudWatch(
   config: ResolvedConfig,
   range: ReportRange,
   nowMs: number,
-  /** The whole config when `config` holds a batch of its targets (the heartbeats are per probe shard of the whole). */
-  fullConfig?: ResolvedConfig,
+  /** The probe shards of the whole config when `config` holds a batch of its targets (heartbeats are per probe shard). */
+  probeShards: ProbeShardMap = probeShardMap(config),
 ): Promise<ReportRecords> {
   const from = range.fromMs - REPORT_LOOKBACK_MS;
   const split = Math.min(range.toMs, Math.max(from, Math.ceil((nowMs - CLOUDWATCH_MINUTE_DATA_MS) / 300_000) * 300_000));
   const parts = [];
-  const probeShards = probeShardMap(fullConfig ?? config);
   if (split > from) parts.push(await readHistory(client, config, { fromMs: from, toMs: split, latency: false, full: true, periodS: 300, probeShards }));
   if (range.toMs > split) parts.push(await readHistory(client, config, { fromMs: split, toMs: range.toMs, latency: false, full: true, probeShards }));
   const records = new Map<string, ProbeRecord[]>();
@@ -90,9 +89,10 @@ export async function reportFromCloudWatch(
   const targets: TargetReport[] = [];
   let metricsRequested = 0;
   let usedFiveMinuteData = false;
+  const probeShards = probeShardMap(config);
   for (let i = 0; i < config.targets.length; i += CLOUDWATCH_REPORT_BATCH_TARGETS) {
     const batch = config.targets.slice(i, i + CLOUDWATCH_REPORT_BATCH_TARGETS);
-    const read = await recordsFromCloudWatch(client, { ...config, targets: batch }, range, nowMs, config);
+    const read = await recordsFromCloudWatch(client, { ...config, targets: batch }, range, nowMs, probeShards);
     metricsRequested += read.metricsRequested ?? 0;
     usedFiveMinuteData ||= read.usedFiveMinuteData === true;
     for (const target of batch) targets.push(reportTarget(target, read.records.get(target.name) ?? [], range, bucketMs));

@@ -2,6 +2,8 @@
 // the CLI validates first, so reaching one is a bug in the caller) from the world refusing it a port
 // (SimulatorListenError: worth a one-line message to the operator).
 
+import { formatHostPort, listenFailure } from '../net/listen-failure.js';
+
 export class SimulatorError extends Error {
   override readonly name: string = 'SimulatorError';
 }
@@ -18,14 +20,11 @@ export class SimulatorListenError extends SimulatorError {
   readonly code: string | undefined;
 
   constructor(host: string, port: number, cause: unknown) {
-    const code = (cause as { code?: unknown } | null)?.code;
-    const why = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
+    const { code, why } = listenFailure(cause);
     super(`cannot listen on ${formatHostPort(host, port)}: ${why}`, { cause });
-    this.code = typeof code === 'string' ? code : undefined;
+    this.code = code;
   }
 }
 
-/** host:port, with IPv6 literals bracketed so the port is not read as part of the address. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+/** Re-exported: the simulator's callers import it from here. */
+export { formatHostPort };

@@ -1,6 +1,8 @@
 // What the status server throws. A StatusServerOptionError is a mistake in how it was asked to run (the
 // CLI should say it and exit 2); a StatusServerListenError is the world refusing the port (EADDRINUSE, ...).
 
+import { formatHostPort, listenFailure } from '../net/listen-failure.js';
+
 export class StatusServerError extends Error {
   override readonly name: string = 'StatusServerError';
 }
@@ -17,9 +19,8 @@ export class StatusServerListenError extends StatusServerError {
   readonly code: string | undefined;
 
   constructor(host: string, port: number, cause: unknown) {
-    const code = (cause as { code?: unknown } | null)?.code;
-    const why = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
-    super(`status server cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${why}`, { cause });
-    this.code = typeof code === 'string' ? code : undefined;
+    const { code, why } = listenFailure(cause);
+    super(`status server cannot listen on ${formatHostPort(host, port)}: ${why}`, { cause });
+    this.code = code;
   }
 }

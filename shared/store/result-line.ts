@@ -1,7 +1,7 @@
 // One probe result as one JSON line of the local store (and of a backtest history file). Written by the
 // local monitor, read back at start-up and by backtest: every line is validated on the way in, because
 // a history file may be hand-edited, truncated by a crash, or come from somewhere else.
-import { isFailureClass } from '../probe/failure-classes.js';
+import { isFailureClass, type FailureClass } from '../probe/failure-classes.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 
@@ -15,7 +15,7 @@ export interface ResultLine {
   target: string;
   region: string;
   ok: boolean;
-  failureClass?: string;
+  failureClass?: FailureClass;
   failure?: string;
   attempts: number;
   connectMs?: number;
@@ -52,6 +52,16 @@ export function resultLine(result: ProbeResult, ctx: { region: string; intervalS
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** The record a line written by resultLine stands for: what the evaluator sees, in memory or after a restart. */
+export function recordOfLine(line: ResultLine): ProbeRecord {
+  const record: ProbeRecord = { target: line.target, region: line.region, intervalStart: Date.parse(line.interval), ok: line.ok };
+  if (line.failureClass !== undefined) record.failureClass = line.failureClass;
+  if (line.connectMs !== undefined) record.connectMs = line.connectMs;
+  if (line.controlMs !== undefined) record.controlMs = line.controlMs;
+  if (line.server) record.server = line.server;
+  return record;
+}
 
 /** A line's ProbeRecord, or the reason it is not one. */
 export function parseResultLine(text: string): { ok: true; record: ProbeRecord } | { ok: false; problem: string } {

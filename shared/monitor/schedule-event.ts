@@ -1,0 +1,37 @@
+// The event our EventBridge schedules send (probe and evaluator): `time` from EventBridge, `shard` and
+// `shards` from the rule's input transformer. Both handlers read it the same way: the scheduled minute,
+// and their shard of a plan recomputed from the packaged config, refusing a schedule that disagrees (one
+// left over from an older deployment) rather than silently skipping or doubling targets.
+
+export interface ScheduleEvent {
+  time?: string;
+  shard?: number;
+  shards?: number;
+}
+
+export class ScheduleEventError extends Error {
+  override name = 'ScheduleEventError';
+}
+
+/** The scheduled minute (ms), so every region agrees on the interval; `fallbackNowMs` when the event has no time. */
+export function scheduledMinute(event: ScheduleEvent, fallbackNowMs: number): number {
+  const scheduled = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
+  const at = Number.isFinite(scheduled) ? scheduled : fallbackNowMs;
+  return Math.floor(at / 60_000) * 60_000;
+}
+
+/**
+ * This invocation's shard index in `plannedShards`. `what` names the shards in the mismatch message
+ * ('shard(s) ... for eu-west-1', 'evaluator shard(s)') and `redeploy` says which stack to redeploy.
+ */
+export function pickShard(event: ScheduleEvent, plannedShards: number, wording: { what: string; where?: string; redeploy: string }): number {
+  const shard = event.shard ?? 0;
+  const declared = event.shards ?? 1;
+  if (!Number.isInteger(shard) || !Number.isInteger(declared) || shard < 0 || shard >= declared) {
+    throw new ScheduleEventError(`event: shard must be an integer in 0..shards-1, got shard=${String(event.shard)} shards=${String(event.shards)}`);
+  }
+  if (declared !== plannedShards) {
+    throw new ScheduleEventError(`event: the schedule says ${declared} ${wording.what} but the packaged config plans ${plannedShards}${wording.where ?? ''}: redeploy ${wording.redeploy}`);
+  }
+  return shard;
+}
