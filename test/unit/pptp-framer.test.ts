@@ -16,6 +16,7 @@ import {
   type EncodableMessage,
   type PptpDecodeErrorCode,
 } from '../../shared/pptp/index.js';
+import { mulberry32 } from '../support/prng.js';
 
 // ---- helpers ----
 
@@ -86,17 +87,6 @@ function expectFramerError(err: unknown, code: PptpDecodeErrorCode): void {
   expect((err as PptpDecodeError).code).toBe(code);
 }
 
-/** Deterministic PRNG (mulberry32) so that the random-input tests are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- tests ----
 

@@ -19,20 +19,10 @@ import {
   type EncodableMessage,
   type PptpDecodeErrorCode,
 } from '../../shared/pptp/index.js';
+import { mulberry32 } from '../support/prng.js';
 
 // ---- deterministic randomness ----
 
-/** mulberry32: tiny, fast, good enough for fuzzing, and reproducible from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

@@ -8,6 +8,7 @@ import type { Notification } from '../../shared/sla/notification.js';
 import { nearestRank } from '../../shared/sla/policies.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { AP, DAY, EU, HOUR, MIN, US, between, failed, history as recordHistory, makeTarget, once, type Patch } from '../support/sla-fixtures.js';
+import { mulberry32 } from '../support/prng.js';
 
 /** Wednesday 15 January 2025, 12:00 UTC: every scenario is written relative to it. */
 const T0 = Date.UTC(2025, 0, 15, 12, 0);
@@ -628,17 +629,6 @@ describe('targetStatus', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32) so the random history is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Nine days of one-minute history. Days 0-5 are calm (single-region flakes only, which never make an

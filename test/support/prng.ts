@@ -1,0 +1,12 @@
+// A deterministic PRNG (mulberry32) for the tests that feed random inputs: tiny, fast, good enough for
+// fuzzing, and the same sequence from the same seed on every run.
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
