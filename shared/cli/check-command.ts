@@ -17,11 +17,20 @@ export interface CheckIo {
 export async function runCheck(args: CheckArgs, io: CheckIo): Promise<number> {
   const deps = nodeProbeDeps(io.signal);
   const palette = io.isTty && !process.env['NO_COLOR'] ? ANSI : PLAIN;
+  // Rows are printed in argument order, as soon as every target before them has its result: a user
+  // reading `check a b c` (or diffing two runs) expects row n to be target n, while a refused port
+  // answers long before a slow gateway does.
+  const done: (ProbeResult | undefined)[] = new Array<ProbeResult | undefined>(args.targets.length);
+  let printed = 0;
   const results: ProbeResult[] = await runPaced(
     args.targets,
-    async (target) => {
+    async (target, index) => {
       const result = await probePptp(target, args.probe, deps);
-      if (!args.json) io.write(`${formatResult(result, palette)}\n`);
+      done[index] = result;
+      for (let next = done[printed]; next !== undefined; next = done[printed]) {
+        if (!args.json) io.write(`${formatResult(next, palette)}\n`);
+        printed++;
+      }
       return result;
     },
     { concurrency: args.concurrency, startIntervalMs: CHECK_START_INTERVAL_MS },

@@ -10,8 +10,23 @@ import { parseSimulateArgs, SIMULATE_USAGE } from './simulate-args.js';
 import { runSimulate } from './simulate-command.js';
 import { UsageError } from './usage-error.js';
 import { runValidate, VALIDATE_USAGE } from './validate-command.js';
+// esbuild inlines the file into dist/cli.js, so `--version` is the version the bundle was built from.
+import packageJson from '../../package.json' with { type: 'json' };
+
+const COMMAND_USAGE = {
+  check: CHECK_USAGE,
+  validate: VALIDATE_USAGE,
+  run: RUN_USAGE,
+  simulate: SIMULATE_USAGE,
+  backtest: BACKTEST_USAGE,
+  report: REPORT_USAGE,
+} as const;
+type Command = keyof typeof COMMAND_USAGE;
+const COMMANDS = Object.keys(COMMAND_USAGE) as Command[];
+const isCommand = (name: string | undefined): name is Command => name !== undefined && Object.hasOwn(COMMAND_USAGE, name);
 
 const USAGE = `usage: pptp-monitor <command> [options]
+       pptp-monitor <command> --help | --help | --version
 
 commands:
   check <target...>   probe PPTP gateways once and print the result
@@ -21,17 +36,22 @@ commands:
   backtest            replay a history of results through the evaluator and print what it would have sent
   report              the SLA report of a range (default: last month) as md, csv, html or json
 
-${CHECK_USAGE}
+${COMMANDS.map((command) => COMMAND_USAGE[command]).join('\n\n')}`;
 
-${VALIDATE_USAGE}
+/**
+ * What follows a usage error: the synopsis of the command that was called and where its options are
+ * described, not the usage of every command, which would bury the one line that says what is wrong.
+ */
+function usageHint(command: string | undefined): string {
+  if (!isCommand(command)) {
+    return `usage: pptp-monitor <command> [options]\ncommands: ${COMMANDS.join(', ')}\nrun 'pptp-monitor --help' for every command and option`;
+  }
+  const synopsis = COMMAND_USAGE[command].split('\n')[0];
+  return `${synopsis}\nrun 'pptp-monitor ${command} --help' for the options`;
+}
 
-${RUN_USAGE}
-
-${SIMULATE_USAGE}
-
-${BACKTEST_USAGE}
-
-${REPORT_USAGE}`;
+/** `--help` or `-h` anywhere after the command asks for its usage, whatever else is on the line. */
+const asksForHelp = (args: readonly string[]): boolean => args.some((arg) => arg === '--help' || arg === '-h');
 
 /** Runs a long-lived command with Ctrl-C as its stop signal; a second Ctrl-C exits at once. */
 async function withSigint<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -56,6 +76,12 @@ const lineErr = (line: string): void => void process.stderr.write(`${line}\n`);
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // Handled before any parser runs, so that `check --help` is not read as a target or an option and
+    // every command answers it the same way (stdout, exit 0).
+    if (isCommand(command) && asksForHelp(rest)) {
+      process.stdout.write(`${COMMAND_USAGE[command]}\n`);
+      return 0;
+    }
     switch (command) {
       case 'check': {
         const controller = new AbortController();
@@ -90,8 +116,21 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runBacktest(parseBacktestArgs(rest), { out: lineOut, err: lineErr });
       case '--help':
       case '-h':
-      case 'help':
-        process.stdout.write(`${USAGE}\n`);
+      case 'help': {
+        const [topic, ...extra] = rest;
+        if (topic === undefined) {
+          process.stdout.write(`${USAGE}\n`);
+          return 0;
+        }
+        if (!isCommand(topic)) throw new UsageError(`unknown command '${topic}'`);
+        if (extra.length > 0) throw new UsageError(`help takes one command, got '${rest.join(' ')}'`);
+        process.stdout.write(`${COMMAND_USAGE[topic]}\n`);
+        return 0;
+      }
+      case '--version':
+      case '-V':
+        if (rest.length > 0) throw new UsageError(`${command} takes no arguments, got '${rest.join(' ')}'`);
+        process.stdout.write(`${packageJson.version}\n`);
         return 0;
       case undefined:
         throw new UsageError('missing command');
@@ -100,7 +139,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`pptp-monitor: ${err.message}\n\n${USAGE}\n`);
+      process.stderr.write(`pptp-monitor: ${err.message}\n${usageHint(command)}\n`);
       return 2;
     }
     throw err;

@@ -1,4 +1,7 @@
-/** A mistake in how the command was called: printed with the usage hint, exit status 2. */
+/**
+ * A mistake in how the command was called: printed as one line, followed by the synopsis of the command
+ * and where its options are described (main.ts), exit status 2.
+ */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
