@@ -267,7 +267,12 @@ function renderText(n: Notification, ctx: RenderContext, subject: string, runboo
   lines.push(`Status:    ${statusWord}, severity ${n.severity}`);
   if (ctx.target?.host !== undefined) lines.push(`Host:      ${clip(ctx.target.host)}`);
   lines.push(`Since:     ${iso(n.startsAt)} (for ${longDuration((n.status === 'resolved' ? (n.endsAt ?? n.at) : n.at) - n.startsAt)})`);
-  if (n.status === 'resolved') lines.push(`Resolved:  ${iso(n.endsAt ?? n.at)}`);
+  if (n.status === 'resolved') {
+    // endsAt is when the problem ended; `at` is when enough healthy data confirmed it: both are true, and
+    // the incident's length is the first one's, as the SLA report counts it.
+    const end = n.endsAt ?? n.at;
+    lines.push(`Resolved:  ${iso(end)}${n.at > end ? ` (recovery confirmed ${longDuration(n.at - end)} later)` : ''}`);
+  }
   lines.push(`Evaluated: ${iso(n.at)}`);
   lines.push(`Regions:   ${n.regions.affected.length} of ${n.regions.all.length} affected${capNote(n.regions.affected.length)}`);
   for (const region of n.regions.all.slice(0, MAX_LIST_LINES)) {
@@ -279,8 +284,11 @@ function renderText(n: Notification, ctx: RenderContext, subject: string, runboo
   if (n.downIntervals !== undefined) lines.push(`Down for:  ${n.downIntervals} consecutive intervals`);
 
   const classes = classesByCount(n);
-  lines.push('');
-  if (classes.length === 0) lines.push('Failure classes: none recorded');
+  // A latency incident's evidence is its control times (below); failures belong to other incidents.
+  if (n.policy !== 'latency') lines.push('');
+  if (n.policy === 'latency') {
+    // nothing: see the latency table
+  } else if (classes.length === 0) lines.push('Failure classes: none recorded');
   else {
     lines.push(`Failure classes seen (failed probes)${capNote(classes.length)}:`);
     for (const [cls, count] of classes.slice(0, MAX_LIST_LINES)) {

@@ -215,7 +215,7 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
       owner: value(f.owner),
       runbookBaseUrl: withSlash(value(f.runbookBaseUrl) ?? runbookBaseUrl),
       slo: { availability: slo.availability, window: slo.window, windowDays: Number(slo.window.slice(0, -1)) },
-      latency: latency === undefined ? undefined : { controlP95Ms: latency.controlP95Ms },
+      latency: latency === undefined ? undefined : { controlP95Ms: latency.controlP95Ms, ...(latency.for !== undefined ? { forMinutes: latency.for } : {}) },
       quorum: value(f.quorum) ?? defaultQuorum(regions.length),
       down: { ...CONFIG_DEFAULTS.down, ...value(f.down) },
       maintenance: [...globalWindows, ...(value(f.maintenance) ?? []).map((w) => resolveWindow(w, 'target'))],

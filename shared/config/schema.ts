@@ -40,6 +40,7 @@ export const LIMITS = {
   tagKeyChars: 128,
   tagValueChars: 256,
   downFor: { min: 1, max: 60 },
+  latencyForMinutes: { min: 1, max: 1440 },
   durationMinutes: { min: 1, max: 7 * 24 * 60 },
   sloWindowDays: { min: 1, max: 90 },
 } as const;
@@ -315,8 +316,10 @@ const latencySchema = z.strictObject(
     controlP95Ms: z
       .number({ error: says('must be a positive number of ms') })
       .refine((n) => n > 0, { error: says('must be a positive number of ms') }),
+    // Minutes the p95 must stay above before the ticket opens (default 15, see shared/sla/policies.ts).
+    for: wholeNumber(LIMITS.latencyForMinutes.min, LIMITS.latencyForMinutes.max, 'minutes').optional(),
   },
-  { error: says('must be a mapping with controlP95Ms') },
+  { error: says('must be a mapping with controlP95Ms and for') },
 );
 
 const checksSchema = z.strictObject({ echo: bool.optional(), call: bool.optional() }, { error: says('must be a mapping with echo and call') });

@@ -58,7 +58,12 @@ export interface ResolvedTarget {
   /** https URL of the directory holding the runbooks; always ends with '/'. */
   runbookBaseUrl: string;
   slo: { /** percent, 0 < x < 100 */ availability: number; window: string; windowDays: number };
-  latency: { controlP95Ms: number } | undefined;
+  /**
+   * The latency objective: the rolling 5-minute p95 of control time must stay above `controlP95Ms` for
+   * `forMinutes` (the `for` of monitor.yml, default 15) before the ticket opens. `forMinutes` is absent
+   * only in hand-built targets (tests), which then get the default.
+   */
+  latency: { controlP95Ms: number; forMinutes?: number } | undefined;
   /** Regions that must see the target down before it counts as down. */
   quorum: number;
   down: { /** consecutive failed intervals before a region reports the target down */ for: number };

@@ -50,6 +50,12 @@ export interface EvaluateOptions {
    * instant. Default: every minute, like the other policies.
    */
   latencyStepMs?: number;
+  /**
+   * The moment the caller decides, for a runner that evaluates an interval as soon as its results are in,
+   * before the interval's end (the local monitor): a notification's `at` is then never later than this,
+   * so no time in it lies in the future. Default: the evaluation instant itself.
+   */
+  nowMs?: number;
 }
 
 interface Walk {
@@ -62,7 +68,7 @@ interface Walk {
 
 /** Options are checked, not trusted: a zero renotify period would silently stop every reminder. */
 function checkOptions(options: EvaluateOptions | undefined): void {
-  const known = ['lookbackMs', 'renotify', 'latencyStepMs'];
+  const known = ['lookbackMs', 'renotify', 'latencyStepMs', 'nowMs'];
   for (const key of Object.keys(options ?? {})) {
     if (!known.includes(key)) throw new TypeError(`evaluateTarget: unknown option '${key}' (known: ${known.join(', ')})`);
   }
@@ -70,6 +76,8 @@ function checkOptions(options: EvaluateOptions | undefined): void {
   if (latencyStepMs !== undefined && !(Number.isInteger(latencyStepMs) && latencyStepMs > 0 && latencyStepMs % MINUTE_MS === 0)) {
     throw new RangeError(`evaluateTarget: latencyStepMs must be a positive whole number of minutes in ms, got ${latencyStepMs}`);
   }
+  const nowMs = options?.nowMs;
+  if (nowMs !== undefined && !Number.isFinite(nowMs)) throw new RangeError(`evaluateTarget: nowMs must be a finite number of ms, got ${nowMs}`);
   const lookbackMs = options?.lookbackMs;
   if (lookbackMs !== undefined && !(Number.isFinite(lookbackMs) && lookbackMs > 0)) {
     throw new RangeError(`evaluateTarget: lookbackMs must be a positive number of ms, got ${lookbackMs}`);
@@ -139,7 +147,7 @@ function walk(target: ResolvedTarget, records: readonly ProbeRecord[], window: E
         silenced.set(tracker, transition.startsAt);
         continue;
       }
-      if (collect && t >= firstT) notifications.push(buildNotification(timeline, tracker, transition));
+      if (collect && t >= firstT) notifications.push(buildNotification(timeline, tracker, transition, options?.nowMs));
     }
   }
   return { timeline, trackers, notifications, silenced };
@@ -157,25 +165,29 @@ function dedupKey(target: string, key: PolicyKey, startsAt: number): string {
   return `${target}/${key}/${new Date(startsAt).toISOString()}`;
 }
 
-function buildNotification(timeline: IntervalTimeline, tracker: IncidentTracker, transition: IncidentTransition): Notification {
+function buildNotification(timeline: IntervalTimeline, tracker: IncidentTracker, transition: IncidentTransition, nowMs: number | undefined): Notification {
   const target = timeline.target;
   const machine = tracker.machine;
   const t = transition.at;
   const last = timeline.lastCompleteAt(t);
   const first = Math.max(0, Math.ceil((transition.startsAt - timeline.startMs) / timeline.stepMs));
+  // The incident's own span: a resolved incident's evidence stops where the problem ended.
+  const spanLast = transition.endsAt === undefined ? last : Math.min(last, Math.ceil((transition.endsAt - timeline.startMs) / timeline.stepMs) - 1);
 
   // Failed probes during the incident. For down and error_budget only those in down intervals count: a
-  // single flaky region over a 3-day burn window must not pick the runbook. Latency and no_data are not
-  // about failures, so every failed probe in the span counts there.
+  // single flaky region over a 3-day burn window must not pick the runbook. no_data is not about failures,
+  // so every failed probe in the span counts there. latency names only its own evidence (control time per
+  // location): failures in its span belong to other incidents, and their classes must not pick its runbook.
   const onlyDownIntervals = machine.policy === 'down' || machine.policy === 'error_budget';
   const failureClasses: Partial<Record<FailureClass, number>> = {};
   const failingRegions = new Set<string>();
   let longestRun = 0;
   let run = 0;
-  for (let i = first; i <= last; i++) {
+  for (let i = first; i <= spanLast; i++) {
     const verdict = timeline.verdict(i);
     run = verdict === 'down' && !timeline.inMaintenance(i) ? run + 1 : 0;
     longestRun = Math.max(longestRun, run);
+    if (machine.policy === 'latency') continue;
     if (onlyDownIntervals && verdict !== 'down') continue;
     for (const record of timeline.recordsOf(i)) {
       if (record.ok) continue;
@@ -193,8 +205,8 @@ function buildNotification(timeline: IntervalTimeline, tracker: IncidentTracker,
     target: target.name,
     policy: machine.policy,
     startsAt: transition.startsAt,
-    ...(transition.status === 'resolved' ? { endsAt: t } : {}),
-    at: t,
+    ...(transition.endsAt !== undefined ? { endsAt: transition.endsAt } : {}),
+    at: nowMs !== undefined ? Math.max(transition.endsAt ?? transition.startsAt, Math.min(t, nowMs)) : t,
     dedupKey: dedupKey(target.name, machine.key, transition.startsAt),
     regions: { all: [...target.regions], affected },
     failureClasses,
@@ -208,7 +220,10 @@ function buildNotification(timeline: IntervalTimeline, tracker: IncidentTracker,
     notification.burnRates = burnRates(timeline, t);
   }
   if (machine.policy === 'latency' && target.latency !== undefined) {
-    notification.latency = { thresholdMs: target.latency.controlP95Ms, p95ByRegion: latencyP95ByRegion(timeline, t) };
+    notification.latency = {
+      thresholdMs: target.latency.controlP95Ms,
+      p95ByRegion: latencyP95ByRegion(timeline, transition.startsAt, transition.endsAt ?? timeline.startOf(last) + timeline.stepMs),
+    };
   }
   if (machine.policy === 'down') notification.downIntervals = longestRun;
   const server = timeline.lastServerAt(last);

@@ -35,7 +35,10 @@ import {
   checkLatency,
   checkNoData,
   downRecovered,
+  lastBadIntervalEnd,
+  lastSlowIntervalEnd,
   noDataRecovered,
+  outageStartIndex,
   type BurnRule,
 } from './policies.js';
 import { MINUTE_MS } from './time.js';
@@ -48,8 +51,8 @@ export type IncidentPhase = 'ok' | 'breached' | 'recovering';
 export interface PolicyObservation {
   fire: boolean;
   hold: boolean;
-  /** Data-derived incident start, when `fire`. */
-  startsAt?: number;
+  /** Data-derived incident start, when `fire`: a function, because only the opening instant needs it and some starts take a scan. */
+  startsAt?: () => number;
   /** error_budget: the rule that fires (the first of the severity's rules that does). */
   rule?: string;
   /** latency and no_data: indices of the regions showing the problem now (slow or blind). */
@@ -62,9 +65,18 @@ export interface PolicyMachine {
   readonly severity: Severity;
   observe(t: number): PolicyObservation;
   recovered(t: number, falseSinceMs: number): boolean;
+  /**
+   * When the problem ended, for a `resolved` at t: the end of the last bad (slow, blind) interval, not the
+   * instant recovery was confirmed, so the incident's length is the outage's, as the SLA report counts it.
+   */
+  endedAt(t: number, falseSinceMs: number, startsAt: number): number;
 }
 
-/** down (page). Opens when the last `down.for` intervals were down; startsAt = the first of that run. */
+/**
+ * down (page). Opens when the last `down.for` intervals were down; startsAt = the start of the outage
+ * holding that run (outageStartIndex: blips just before it belong to it, as in the SLA report); it ends
+ * with the last bad interval before the DOWN_RECOVERY_INTERVALS up intervals that resolve it.
+ */
 export function downMachine(timeline: IntervalTimeline): PolicyMachine {
   return {
     key: 'down',
@@ -72,9 +84,12 @@ export function downMachine(timeline: IntervalTimeline): PolicyMachine {
     severity: 'page',
     observe(t) {
       const check = checkDown(timeline, t);
-      return check.fires ? { fire: true, hold: true, startsAt: check.runStartMs! } : { fire: false, hold: false };
+      if (!check.fires) return { fire: false, hold: false };
+      const runFirst = timeline.lastCompleteAt(t) - check.runIntervals + 1;
+      return { fire: true, hold: true, startsAt: () => timeline.startOf(outageStartIndex(timeline, runFirst)) };
     },
     recovered: (t) => downRecovered(timeline, t),
+    endedAt: (t, falseSinceMs, startsAt) => lastBadIntervalEnd(timeline, t, startsAt) ?? falseSinceMs,
   };
 }
 
@@ -94,8 +109,8 @@ export function errorBudgetMachine(timeline: IntervalTimeline, severity: Severit
       let fire = false;
       let hold = false;
       let rule: string | undefined;
-      let startsAt = Number.POSITIVE_INFINITY;
       const last = timeline.lastCompleteAt(t);
+      const firingFrom: number[] = [];
       rules.forEach((burnRule, k) => {
         const check = checkBurnRule(timeline, t, burnRule);
         active[k] = check.fires || (active[k]! && check.longExceeds);
@@ -103,17 +118,31 @@ export function errorBudgetMachine(timeline: IntervalTimeline, severity: Severit
         if (!check.fires) return;
         fire = true;
         rule ??= burnRule.label;
-        const first = timeline.firstBad(check.long.fromIndex, last);
-        if (first >= 0) startsAt = Math.min(startsAt, timeline.startOf(first));
+        firingFrom.push(check.long.fromIndex);
       });
       if (!fire) return { fire, hold };
-      return { fire, hold, rule: rule!, ...(Number.isFinite(startsAt) ? { startsAt } : {}) };
+      const startsAt = (): number => {
+        let first = Number.POSITIVE_INFINITY;
+        for (const from of firingFrom) {
+          const bad = timeline.firstBad(from, last);
+          if (bad >= 0) first = Math.min(first, timeline.startOf(bad));
+        }
+        return Number.isFinite(first) ? first : t;
+      };
+      return { fire, hold, rule: rule!, startsAt };
     },
     recovered: (t, falseSinceMs) => t - falseSinceMs >= EB_RECOVERY_MINUTES[severity] * MINUTE_MS,
+    // The budget stops "burning too fast" only when the rules' long windows drain, long after the last bad
+    // interval: the incident itself (what the report counts) ended with that last bad interval.
+    endedAt: (_t, falseSinceMs, startsAt) => lastBadIntervalEnd(timeline, falseSinceMs, startsAt) ?? falseSinceMs,
   };
 }
 
-/** latency (ticket). startsAt = the start of the latency window at the opening instant. */
+/**
+ * latency (ticket). Opens when the p95 has stayed above the objective in ≥ quorum locations for
+ * `latency.for` (checkLatency); startsAt = the first slow interval of that stretch. Held open while the
+ * p95 is above in ≥ quorum locations; ends with the last slow probe.
+ */
 export function latencyMachine(timeline: IntervalTimeline): PolicyMachine {
   return {
     key: 'latency',
@@ -121,9 +150,12 @@ export function latencyMachine(timeline: IntervalTimeline): PolicyMachine {
     severity: 'ticket',
     observe(t) {
       const check = checkLatency(timeline, t);
-      return check.fires ? { fire: true, hold: true, startsAt: check.windowStartMs, affected: check.slowRegions } : { fire: false, hold: false };
+      if (!check.holds) return { fire: false, hold: false };
+      const stretchStartMs = check.stretchStartMs!;
+      return { fire: check.fires, hold: true, affected: check.slowRegions, ...(check.fires ? { startsAt: () => stretchStartMs } : {}) };
     },
     recovered: (t, falseSinceMs) => t - falseSinceMs >= LATENCY_RECOVERY_MINUTES * MINUTE_MS,
+    endedAt: (_t, falseSinceMs, startsAt) => lastSlowIntervalEnd(timeline, timeline.lastCompleteAt(falseSinceMs), startsAt) ?? falseSinceMs,
   };
 }
 
@@ -135,9 +167,16 @@ export function noDataMachine(timeline: IntervalTimeline): PolicyMachine {
     severity: 'page',
     observe(t) {
       const check = checkNoData(timeline, t);
-      return check.fires ? { fire: true, hold: true, startsAt: check.startsAtMs!, affected: check.blindRegions } : { fire: false, hold: false };
+      if (!check.fires) return { fire: false, hold: false };
+      const startsAtMs = check.startsAtMs!;
+      return { fire: true, hold: true, startsAt: () => startsAtMs, affected: check.blindRegions };
     },
     recovered: (t) => noDataRecovered(timeline, t),
+    // Every location reported again from the first interval of the run that resolved it.
+    endedAt: (t) => {
+      const last = timeline.lastCompleteAt(t);
+      return timeline.startOf(last - timeline.allReportedRunAt(last) + 1);
+    },
   };
 }
 
@@ -157,6 +196,8 @@ export interface IncidentTransition {
   rule: string | undefined;
   /** Region indices accumulated from the observations while the incident was open (latency, no_data). */
   affected: number[];
+  /** resolved only: when the problem ended (PolicyMachine.endedAt), startsAt ≤ endsAt ≤ at. */
+  endsAt?: number;
 }
 
 export interface IncidentSnapshot {
@@ -194,7 +235,7 @@ export class IncidentTracker {
         if (!seen.fire) return undefined;
         this.phase = 'breached';
         this.announced = false;
-        this.startsAt = Math.max(seen.startsAt ?? t, this.walkStartMs, this.previousEndMs);
+        this.startsAt = Math.max(seen.startsAt?.() ?? t, this.walkStartMs, this.previousEndMs);
         this.rule = seen.rule;
         this.affected = new Set();
         break;
@@ -211,7 +252,8 @@ export class IncidentTracker {
     for (const r of seen.affected ?? []) this.affected.add(r);
 
     if (this.phase === 'recovering' && this.machine.recovered(t, this.falseSinceMs)) {
-      const transition = this.announced ? this.transition('resolved', t) : undefined;
+      const endsAt = Math.min(t, Math.max(this.startsAt, this.machine.endedAt(t, this.falseSinceMs, this.startsAt)));
+      const transition = this.announced ? { ...this.transition('resolved', t), endsAt } : undefined;
       this.phase = 'ok';
       this.announced = false;
       this.previousEndMs = t;

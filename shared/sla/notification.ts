@@ -21,11 +21,24 @@ export interface Notification {
   severity: Severity;
   target: string;
   policy: PolicyName;
-  /** Incident start (ms): the first interval of the breach. Part of the dedupKey. */
+  /**
+   * Incident start (ms): the start of the first bad interval of the incident (down: the first down
+   * interval of the outage, as the SLA report counts it; latency: the first slow interval of the stretch;
+   * no_data: the first interval a location missed; error_budget: the first bad interval in the firing
+   * rule's long window). Part of the dedupKey.
+   */
   startsAt: number;
-  /** When the incident resolved (ms), on `resolved` only. */
+  /**
+   * On `resolved` only: when the problem ended (ms), i.e. the end of the last bad (slow, blind) interval
+   * (error_budget: the instant the burn rules stopped exceeding). endsAt − startsAt is the incident's
+   * length, the same as the SLA report's; the recovery that confirmed it took `at − endsAt` more.
+   */
   endsAt?: number;
-  /** The evaluation instant (ms) this notification belongs to. */
+  /**
+   * When the evaluator decided (ms): the end of the last interval whose results it used, or the runner's
+   * clock when that is earlier (a local monitor evaluates an interval as soon as its result is in). Never
+   * later than the moment the notification is sent.
+   */
   at: number;
   /**
    * `<target>/<policy>/<startsAt ISO>`: the same for firing, reminders and resolved. error_budget runs one
@@ -45,7 +58,7 @@ export interface Notification {
   /** error_budget: the rule that fired (e.g. 'page: 1h and 5m burn above 14.4x') and its windows. */
   rule?: string;
   burnRates?: BurnRate[];
-  /** latency: the threshold and the p95 of control time per region over the 15-minute window. */
+  /** latency: the threshold and the p95 of control time per location over the incident's span (its own evidence only). */
   latency?: { thresholdMs: number; p95ByRegion: Record<string, number> };
   /** down: consecutive down intervals so far. */
   downIntervals?: number;

@@ -41,16 +41,22 @@ export const MIN_COUNTED_FRACTION = 0.5;
 export const MIN_SHORT_WINDOW_INTERVALS = 2;
 /** Minutes an error-budget breach must stay false before it resolves, per severity. */
 export const EB_RECOVERY_MINUTES: Readonly<Record<Severity, number>> = { page: 15, ticket: 60 };
-/** Latency window, in minutes (widened to LATENCY_MIN_SAMPLES intervals for five-minute targets: 25 minutes). */
-export const LATENCY_WINDOW_MINUTES = 15;
-/** Control-time samples a region needs in the latency window to count. */
-export const LATENCY_MIN_SAMPLES = 5;
 /**
- * Slow samples a region needs in the window to count as slow. With one probe a minute, 15 samples make
- * the nearest-rank p95 the maximum, so one outlier would open a ticket; two slow samples out of 15 is
- * what a p95 above the threshold honestly means at this sample count.
+ * Rolling window of the latency p95, in minutes (widened to LATENCY_MIN_SAMPLES intervals for
+ * five-minute targets: 15 minutes). "p95 above the objective" is always this window's p95, as a
+ * Prometheus `histogram_quantile(0.95, ...[5m])` would be; `latency.for` says how long it must stay above.
+ */
+export const LATENCY_WINDOW_MINUTES = 5;
+/** Control-time samples a location needs in the rolling window to count. */
+export const LATENCY_MIN_SAMPLES = 3;
+/**
+ * Slow samples a location needs in the rolling window to count as slow. With a handful of samples the
+ * nearest-rank p95 is the maximum, so one outlier would make the p95 "above": a location is slow only
+ * when at least two samples of its window are, so one outlier never opens a ticket, whatever `for` says.
  */
 export const LATENCY_MIN_SLOW_SAMPLES = 2;
+/** Default `latency.for`: minutes the p95 must stay above the objective before the ticket opens. */
+export const LATENCY_DEFAULT_FOR_MINUTES = 15;
 /** Minutes the latency condition must stay false before it resolves. */
 export const LATENCY_RECOVERY_MINUTES = 15;
 /** Latest intervals outside maintenance with no record from a region before it is blind. */
@@ -175,14 +181,47 @@ export function checkDown(timeline: IntervalTimeline, t: number): DownCheck {
   return { fires: run >= timeline.target.down.for, runIntervals: run, runStartMs: run > 0 ? timeline.startOf(last - run + 1) : undefined };
 }
 
+/**
+ * Where the outage that contains interval i began, as the SLA report counts incidents: bad intervals
+ * separated by fewer than DOWN_RECOVERY_INTERVALS up intervals are one incident (an unknown interval
+ * breaks the up run: nobody saw the gateway come back). So a blip a minute before the run that pages is
+ * the incident's start on the pager as in the report. A scan: called once, when an incident opens.
+ */
+export function outageStartIndex(timeline: IntervalTimeline, i: number): number {
+  let start = i;
+  let ups = 0;
+  for (let j = i - 1; j >= 0 && ups < DOWN_RECOVERY_INTERVALS; j--) {
+    if (timeline.isBad(j)) {
+      start = j;
+      ups = 0;
+    } else if (timeline.verdict(j) === 'up') ups++;
+    else ups = 0;
+  }
+  return start;
+}
+
+/** The end of the last bad interval at or before the last interval complete at t (not before fromMs), or undefined. */
+export function lastBadIntervalEnd(timeline: IntervalTimeline, t: number, fromMs: number): number | undefined {
+  for (let j = timeline.lastCompleteAt(t); j >= 0 && timeline.startOf(j) >= fromMs; j--) {
+    if (timeline.isBad(j)) return timeline.startOf(j) + timeline.stepMs;
+  }
+  return undefined;
+}
+
 /** down resolves once the last DOWN_RECOVERY_INTERVALS complete intervals were up. */
 export function downRecovered(timeline: IntervalTimeline, t: number): boolean {
   return timeline.upRunAt(timeline.lastCompleteAt(t)) >= DOWN_RECOVERY_INTERVALS;
 }
 
-/** Latency window in intervals: 15 minutes, but never fewer intervals than samples a region needs. */
+/** The rolling latency window in intervals: 5 minutes, but never fewer intervals than samples a location needs. */
 export function latencyWindowIntervals(timeline: IntervalTimeline): number {
   return Math.max(Math.ceil((LATENCY_WINDOW_MINUTES * MINUTE_MS) / timeline.stepMs), LATENCY_MIN_SAMPLES);
+}
+
+/** `latency.for` in intervals (at least one). */
+export function latencyForIntervals(timeline: IntervalTimeline): number {
+  const forMinutes = timeline.target.latency?.forMinutes ?? LATENCY_DEFAULT_FOR_MINUTES;
+  return Math.max(1, Math.ceil((forMinutes * MINUTE_MS) / timeline.stepMs));
 }
 
 /** Nearest-rank percentile of ascending-sorted values: the value at rank ceil(p·n). */
@@ -192,36 +231,85 @@ export function nearestRank(sortedAscending: readonly number[], percentile: numb
   return sortedAscending[rank - 1];
 }
 
+/**
+ * Whether location r is slow at the instant that ends interval i: its rolling-window p95 is above the
+ * objective, with enough samples and at least LATENCY_MIN_SLOW_SAMPLES slow ones. The nearest-rank p95
+ * of n samples is above the threshold exactly when more than n − ceil(0.95·n) samples are, so the check
+ * needs only counts (prefix sums), never a sort.
+ */
+export function locationSlowAt(timeline: IntervalTimeline, r: number, i: number): boolean {
+  const { samples, slow } = timeline.latencySamples(r, i - latencyWindowIntervals(timeline) + 1, i);
+  if (samples < LATENCY_MIN_SAMPLES) return false;
+  return slow >= Math.max(LATENCY_MIN_SLOW_SAMPLES, samples - Math.ceil(0.95 * samples) + 1);
+}
+
+/** Locations slow at the instant that ends interval i. */
+export function slowLocationsAt(timeline: IntervalTimeline, i: number): number[] {
+  const slow: number[] = [];
+  if (timeline.target.latency === undefined || i < 0) return slow;
+  for (let r = 0; r < timeline.regions.length; r++) if (locationSlowAt(timeline, r, i)) slow.push(r);
+  return slow;
+}
+
 export interface LatencyCheck {
+  /** The p95 has stayed above the objective in ≥ quorum locations for `latency.for`. */
   fires: boolean;
-  /** Indices of regions whose p95 is above the threshold (with enough samples). */
+  /** It is above in ≥ quorum locations now (keeps an open incident open). */
+  holds: boolean;
+  /** Locations slow now. */
   slowRegions: number[];
-  windowStartMs: number;
+  /** Start of the first slow interval of the current stretch (when it holds). */
+  stretchStartMs: number | undefined;
 }
 
 /**
- * latency: p95 of control time per region over the window above the threshold in ≥ quorum regions. The
- * nearest-rank p95 of n samples is above the threshold exactly when more than n − ceil(0.95·n) samples
- * are, so the check needs only counts (prefix sums), never a sort.
+ * latency: degraded when, at every instant of a stretch, ≥ quorum locations were slow (locationSlowAt),
+ * and the stretch, from its first slow sample to now, covers `latency.for`. The stretch starts at the
+ * first slow sample (in a location slow at the stretch's first instant) inside that instant's window: the
+ * moment the slowness began, not the window's edge. The scan back is bounded by `for` + one window.
  */
 export function checkLatency(timeline: IntervalTimeline, t: number): LatencyCheck {
   const last = timeline.lastCompleteAt(t);
-  const from = last - latencyWindowIntervals(timeline) + 1;
-  const slowRegions: number[] = [];
-  if (timeline.target.latency !== undefined) {
-    for (let r = 0; r < timeline.regions.length; r++) {
-      const { samples, slow } = timeline.latencySamples(r, from, last);
-      if (samples < LATENCY_MIN_SAMPLES) continue;
-      if (slow >= Math.max(LATENCY_MIN_SLOW_SAMPLES, samples - Math.ceil(0.95 * samples) + 1)) slowRegions.push(r);
+  const slowRegions = slowLocationsAt(timeline, last);
+  const quorum = timeline.target.quorum;
+  if (slowRegions.length < quorum || slowRegions.length === 0) return { fires: false, holds: false, slowRegions, stretchStartMs: undefined };
+  const window = latencyWindowIntervals(timeline);
+  const needed = latencyForIntervals(timeline);
+  let first = last;
+  let firstSlow = slowRegions;
+  for (let i = last - 1; i >= 0 && last - i <= needed + window; i--) {
+    const slow = slowLocationsAt(timeline, i);
+    if (slow.length < quorum) break;
+    first = i;
+    firstSlow = slow;
+  }
+  let start = first;
+  for (let j = Math.max(0, first - window + 1); j <= first; j++) {
+    if (firstSlow.some((r) => timeline.latencySamples(r, j, j).slow > 0)) {
+      start = j;
+      break;
     }
   }
-  return { fires: slowRegions.length >= timeline.target.quorum, slowRegions, windowStartMs: timeline.startOf(from) };
+  return { fires: last + 1 - start >= needed, holds: true, slowRegions, stretchStartMs: timeline.startOf(start) };
 }
 
-/** p95 of control time per region with enough samples over the latency window at t (sorts: for notifications). */
-export function latencyP95ByRegion(timeline: IntervalTimeline, t: number): Record<string, number> {
-  const last = timeline.lastCompleteAt(t);
-  const from = Math.max(0, last - latencyWindowIntervals(timeline) + 1);
+/** The end of the latest interval ≤ i in which some location had a slow sample (the last slow probe), or undefined. */
+export function lastSlowIntervalEnd(timeline: IntervalTimeline, i: number, notBeforeMs: number): number | undefined {
+  for (let j = Math.min(i, timeline.length - 1); j >= 0 && timeline.startOf(j) >= notBeforeMs; j--) {
+    for (let r = 0; r < timeline.regions.length; r++) {
+      if (timeline.latencySamples(r, j, j).slow > 0) return timeline.startOf(j) + timeline.stepMs;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * p95 of control time per location over [fromMs, toMs) (the incident's own span: the evidence of this
+ * incident only), for locations with at least one sample there. Sorts: for notifications only.
+ */
+export function latencyP95ByRegion(timeline: IntervalTimeline, fromMs: number, toMs: number): Record<string, number> {
+  const from = Math.max(0, Math.floor((fromMs - timeline.startMs) / timeline.stepMs));
+  const last = Math.min(timeline.length - 1, Math.ceil((toMs - timeline.startMs) / timeline.stepMs) - 1);
   const samples = new Map<string, number[]>();
   for (let i = from; i <= last; i++) {
     if (timeline.inMaintenance(i)) continue;
@@ -235,7 +323,7 @@ export function latencyP95ByRegion(timeline: IntervalTimeline, t: number): Recor
   const result: Record<string, number> = {};
   for (const region of timeline.regions) {
     const list = samples.get(region);
-    if (list === undefined || list.length < LATENCY_MIN_SAMPLES) continue;
+    if (list === undefined || list.length === 0) continue;
     list.sort((a, b) => a - b);
     result[region] = nearestRank(list, 95)!;
   }

@@ -257,6 +257,32 @@ describe('renderAlert bodies', () => {
     for (const line of expectedLines) expect(lines).toContain(line);
   });
 
+  it('gives a resolved outage its own length and says separately when recovery was confirmed', () => {
+    // A 3-minute outage (10:00-10:03) whose recovery three healthy intervals confirmed at 10:06.
+    const n = notification({ status: 'resolved', at: T0_MS + 6 * MINUTE_MS, endsAt: T0_MS + 3 * MINUTE_MS, downIntervals: 3 });
+    const alert = renderAlert(n, CTX);
+    const { email, https } = bodies(alert);
+    expect(alert.subject).toBe('[RESOLVED] hq-gw DOWN (lasted 3m)');
+    expect(email).toContain('Since:     2026-11-24T10:00:00.000Z (for 3 min)');
+    expect(email).toContain('Resolved:  2026-11-24T10:03:00.000Z (recovery confirmed 3 min later)');
+    expect(email).toContain('Evaluated: 2026-11-24T10:06:00.000Z');
+    expect(https.endsAt).toBe('2026-11-24T10:03:00.000Z');
+  });
+
+  it('names only the latency incident\'s evidence: control time per location, no failure classes', () => {
+    const n = notification({
+      policy: 'latency',
+      severity: 'ticket',
+      failureClasses: {},
+      latency: { thresholdMs: 250, p95ByRegion: { 'eu-west-1': 412 } },
+    });
+    delete n.dominantFailureClass;
+    const { email } = bodies(renderAlert(n, CTX));
+    expect(email).not.toContain('Failure classes');
+    expect(email).toContain('Latency, p95 control time per region (threshold 250 ms):');
+    expect(email).toContain('  eu-west-1           412 ms  over');
+  });
+
   it('says when the budget is overspent', () => {
     const { email } = bodies(renderAlert(notification({ errorBudgetRemaining: -0.25 }), CTX));
     expect(email).toContain('Error budget left: none (overspent by 25.0%) of the 99.9% availability SLO');

@@ -9,6 +9,8 @@ import { nearestRank } from '../../shared/sla/policies.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { AP, DAY, EU, HOUR, MIN, US, between, failed, history as recordHistory, makeTarget, once, type Patch } from '../support/sla-fixtures.js';
 import { mulberry32 } from '../support/prng.js';
+import { buildReport } from '../../shared/sla/report.js';
+import { makeConfig } from '../support/sla-fixtures.js';
 
 /** Wednesday 15 January 2025, 12:00 UTC: every scenario is written relative to it. */
 const T0 = Date.UTC(2025, 0, 15, 12, 0);
@@ -135,11 +137,70 @@ describe('down policy', () => {
         ...common,
         status: 'resolved',
         at: T0 + 303 * MIN,
-        endsAt: T0 + 303 * MIN,
+        // The outage's own end (its last down interval ends at +300m), not the instant the three healthy
+        // intervals confirmed it: the incident lasted 5 hours, as the SLA report says.
+        endsAt: T0 + 300 * MIN,
         downIntervals: 300,
         failureClasses: { connect_timeout: 600 },
         errorBudgetRemaining: expect.closeTo(1 - 300 / (43_200 * 0.001), 6),
       },
+    ]);
+  });
+
+  it('resolves a 3-minute outage as lasting 3 minutes, with the same start, end and length as the SLA report', () => {
+    // Prepare: down +0m..+2m (the issue's 18:37-18:39), up after.
+    const target = makeTarget();
+    const records = history(target, T0 - DAY, T0 + HOUR, (start, region) => (region !== AP && between(start, T0, T0 + 3 * MIN) ? failed() : undefined));
+    // Act
+    const down = evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + HOUR }).filter((n) => n.policy === 'down');
+    const report = buildReport(makeConfig([target]), new Map([[target.name, records]]), { fromMs: T0 - HOUR, toMs: T0 + HOUR });
+    // Assess: the last bad interval ends at +3m; three healthy intervals confirm it at +6m. Before, the
+    // resolved said it lasted 6 minutes (to the confirmation).
+    expect(lines(down)).toEqual(['down firing +3m from +0m', 'down resolved +6m from +0m']);
+    expect(down[1]).toMatchObject({ startsAt: T0, endsAt: T0 + 3 * MIN, at: T0 + 6 * MIN });
+    const incidents = report.targets[0]!.incidents.list;
+    expect(incidents.map((i) => [i.startMs, i.endMs, i.durationMinutes])).toEqual([[T0, T0 + 3 * MIN, 3]]);
+  });
+
+  it('dates an outage from its first bad interval when a blip just before it belongs to it, as the report does', () => {
+    // Prepare: a bad minute at +0m, one healthy minute, then down +2m..+4m, then up.
+    const target = makeTarget();
+    const records = history(target, T0 - DAY, T0 + 8 * HOUR, (start, region) => (region !== AP && (start === T0 || between(start, T0 + 2 * MIN, T0 + 5 * MIN)) ? failed() : undefined));
+    // Act
+    const pages = evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + 8 * HOUR }).filter((n) => n.severity === 'page');
+    const downAt5 = targetStatus(target, records, T0 + 5 * MIN).policies.find((p) => p.key === 'down');
+    const report = buildReport(makeConfig([target]), new Map([[target.name, records]]), { fromMs: T0 - HOUR, toMs: T0 + HOUR });
+    // Assess: the budget page fires first (+4m, third bad minute) and carries the outage; down opens at +5m
+    // silently under it. All three date the incident +0m; the report's incident runs +0m to +5m, and so does
+    // the page's resolved, although it is sent only once the 6-hour rule's window drained (6 h 18 min).
+    expect(downAt5).toMatchObject({ phase: 'breached', startsAt: T0 });
+    expect(pages.map((n) => [n.policy, n.status, n.startsAt, n.endsAt, (n.at - T0) / MIN])).toEqual([
+      ['error_budget', 'firing', T0, undefined, 4],
+      ['error_budget', 'resolved', T0, T0 + 5 * MIN, 378],
+    ]);
+    expect(report.targets[0]!.incidents.list.map((i) => [i.startMs, i.endMs])).toEqual([[T0, T0 + 5 * MIN]]);
+  });
+
+  it('never dates a notification after the caller\'s clock (a local monitor evaluates an interval as soon as its result is in)', () => {
+    // Prepare: down from +0m to +3m, up after; the caller evaluates each interval 0.5 s after it started.
+    const target = makeTarget();
+    const records = history(target, T0 - DAY, T0 + HOUR, (start, region) => (region !== AP && between(start, T0, T0 + 3 * MIN) ? failed() : undefined));
+    const sent: Notification[] = [];
+    // Act: evaluate minute by minute up to the end of the interval just probed, with nowMs = probe time.
+    for (let start = T0 - 5 * MIN; start < T0 + 10 * MIN; start += MIN) {
+      const nowMs = start + 500;
+      const window = { fromExclusive: start, toInclusive: start + MIN };
+      for (const n of evaluateTarget(target, records.filter((r) => r.intervalStart <= start), window, { nowMs })) {
+        // Assess: every time in it is at or before the moment it is decided.
+        expect(n.at).toBeLessThanOrEqual(nowMs);
+        expect(n.startsAt).toBeLessThanOrEqual(nowMs);
+        if (n.endsAt !== undefined) expect(n.endsAt).toBeLessThanOrEqual(n.at);
+        sent.push(n);
+      }
+    }
+    expect(sent.filter((n) => n.policy === 'down').map((n) => [n.status, (n.at - T0) / MIN, n.endsAt === undefined ? undefined : (n.endsAt - T0) / MIN])).toEqual([
+      ['firing', 2 + 500 / MIN, undefined],
+      ['resolved', 5 + 500 / MIN, 3],
     ]);
   });
 
@@ -368,10 +429,11 @@ describe('maintenance', () => {
     expect(keyed(notifications)).toEqual(['firing +30m gw/error_budget-page/2025-01-15T12:10:00.000Z']);
     expect(policy(T0 + 30 * MIN, 'error_budget-ticket')).toMatchObject({ phase: 'breached', announced: false, startsAt: T0 + 10 * MIN });
     // down is rebuilt from +30m (maintenance intervals break its run): it opens at +33m, not before, and
-    // resolves at +43m, silently under the open page.
+    // resolves at +43m, silently under the open page. The window counts against the SLA, so the outage it
+    // belongs to began at +10m, as the SLA report counts it: that is the incident's start.
     expect(policy(T0 + 32 * MIN, 'down')).toMatchObject({ phase: 'ok' });
-    expect(policy(T0 + 33 * MIN, 'down')).toMatchObject({ phase: 'breached', announced: false, startsAt: T0 + 30 * MIN, dedupKey: 'gw/down/2025-01-15T12:30:00.000Z' });
-    expect(policy(T0 + 42 * MIN, 'down')).toMatchObject({ phase: 'recovering', startsAt: T0 + 30 * MIN });
+    expect(policy(T0 + 33 * MIN, 'down')).toMatchObject({ phase: 'breached', announced: false, startsAt: T0 + 10 * MIN, dedupKey: 'gw/down/2025-01-15T12:10:00.000Z' });
+    expect(policy(T0 + 42 * MIN, 'down')).toMatchObject({ phase: 'recovering', startsAt: T0 + 10 * MIN });
     expect(policy(T0 + 43 * MIN, 'down')).toMatchObject({ phase: 'ok' });
   });
 });
@@ -427,7 +489,7 @@ describe('options', () => {
     const target = makeTarget();
     const window = { fromExclusive: T0, toInclusive: T0 + MIN };
     // Act / Assess
-    expect(() => evaluateTarget(target, [], window, { lookback: 1 } as never)).toThrow("evaluateTarget: unknown option 'lookback' (known: lookbackMs, renotify, latencyStepMs)");
+    expect(() => evaluateTarget(target, [], window, { lookback: 1 } as never)).toThrow("evaluateTarget: unknown option 'lookback' (known: lookbackMs, renotify, latencyStepMs, nowMs)");
     expect(() => evaluateTarget(target, [], window, { renotify: { pageMs: 0, ticketMs: DAY } })).toThrow(
       'evaluateTarget: renotify.pageMs must be a positive whole number of minutes in ms, got 0',
     );
@@ -437,75 +499,82 @@ describe('options', () => {
 
 describe('latency policy', () => {
   const withLatency = (overrides: Partial<ResolvedTarget> = {}): ResolvedTarget => makeTarget({ latency: { controlP95Ms: 500 }, ...overrides });
+  const slowFrom = (target: ResolvedTarget, fromMs: number, toMs: number, slowRegions: readonly string[]): ProbeRecord[] =>
+    history(target, T0 - HOUR, T0 + 3 * HOUR, (start, region) => (slowRegions.includes(region) && between(start, fromMs, toMs) ? { controlMs: 900 } : undefined));
 
-  it('fires only when at least quorum regions are slow', () => {
-    // Prepare
+  it('opens the ticket after the p95 stayed above for `for` (15 minutes), dated at the first slow interval, and ends it with the last slow probe', () => {
+    // Prepare: EU and US slow from T0 to +30m (30 slow intervals).
     const target = withLatency();
-    const oneSlow = history(target, T0 - HOUR, T0 + 2 * HOUR, (start, region) => (region === EU && start >= T0 ? { controlMs: 900 } : undefined));
-    const twoSlow = history(target, T0 - HOUR, T0 + 2 * HOUR, (start, region) => (region !== AP && between(start, T0, T0 + 30 * MIN) ? { controlMs: 900 } : undefined));
+    const records = slowFrom(target, T0, T0 + 30 * MIN, [EU, US]);
     // Act
-    const fromOne = evaluateTarget(target, oneSlow, { fromExclusive: T0 - HOUR, toInclusive: T0 + 2 * HOUR });
-    const fromTwo = evaluateTarget(target, twoSlow, { fromExclusive: T0 - HOUR, toInclusive: T0 + 2 * HOUR });
-    // Assess
-    expect(fromOne).toEqual([]);
-    // The nearest-rank p95 of 15 samples is the largest, but a region also needs 2 slow samples: the
-    // window at +2m ([-13m, +1m]) is the first to hold two (+0m, +1m). The condition holds while the window
-    // still holds +28m and +29m (up to +43m), is false from +44m, and 15 minutes later it resolves.
-    expect(keyed(fromTwo)).toEqual(['firing +2m gw/latency/2025-01-15T11:47:00.000Z', 'resolved +59m gw/latency/2025-01-15T11:47:00.000Z']);
-    expect(fromTwo[0]).toMatchObject({
-      severity: 'ticket',
-      startsAt: T0 - 13 * MIN,
-      regions: { all: [EU, US, AP], affected: [EU, US] },
-      latency: { thresholdMs: 500, p95ByRegion: { [EU]: 900, [US]: 900, [AP]: 40 } },
-    });
+    const latency = evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + 3 * HOUR });
+    // Assess: the intervals +0m..+14m are 15 minutes of slowness, complete at +15m: the ticket opens then,
+    // dated +0m. The last slow interval ends at +30m; the 5-minute p95 stays above while its window holds
+    // two slow samples (through the instant +33m: window +28m..+32m), is below from +34m, and 15 minutes
+    // later (+49m) the ticket resolves with endsAt +30m: it lasted 30 minutes.
+    expect(keyed(latency)).toEqual(['firing +15m gw/latency/2025-01-15T12:00:00.000Z', 'resolved +49m gw/latency/2025-01-15T12:00:00.000Z']);
+    expect(latency[0]).toMatchObject({ severity: 'ticket', startsAt: T0, regions: { all: [EU, US, AP], affected: [EU, US] }, failureClasses: {} });
+    expect(latency[0]?.latency).toEqual({ thresholdMs: 500, p95ByRegion: { [EU]: 900, [US]: 900, [AP]: 40 } });
+    expect(latency[1]).toMatchObject({ status: 'resolved', startsAt: T0, endsAt: T0 + 30 * MIN, at: T0 + 49 * MIN });
   });
 
-  it('never opens a ticket for one slow sample per region, and opens one for two slow samples in quorum regions', () => {
-    // Prepare
+  it('never opens a ticket for two slow probes (the issue: a ticket after 2 minutes, dated 13 minutes early)', () => {
+    // Prepare: 30 healthy minutes, then two probes at 900 ms (+0m, +1m) in every region, then healthy again.
     const target = withLatency();
-    const slowAt = (slow: Partial<Record<string, number[]>>) =>
-      history(target, T0 - HOUR, T0 + 2 * HOUR, (start, region) => ((slow[region] ?? []).some((m) => start === T0 + m * MIN) ? { controlMs: 900 } : undefined));
-    const onePerRegion = slowAt({ [EU]: [0], [US]: [1], [AP]: [2] });
-    const twoInOneRegion = slowAt({ [EU]: [0, 5], [US]: [1], [AP]: [2] });
-    const twoInTwoRegions = slowAt({ [EU]: [0, 5], [US]: [0, 5] });
+    const records = slowFrom(target, T0, T0 + 2 * MIN, [EU, US, AP]);
     // Act
-    const evaluate = (records: ProbeRecord[]): Notification[] => evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + 2 * HOUR });
-    const fromOnePerRegion = evaluate(onePerRegion);
-    const fromTwoInOneRegion = evaluate(twoInOneRegion);
-    const fromTwoInTwoRegions = evaluate(twoInTwoRegions);
-    // Assess
-    // With one probe a minute every region's p95 over 15 samples is its maximum (900 ms), but a region
-    // needs LATENCY_MIN_SLOW_SAMPLES = 2 slow samples to count: one outlier each, even in all three
-    // regions, is not a ticket; two in EU alone are one slow region, below quorum 2.
-    expect(fromOnePerRegion).toEqual([]);
-    expect(fromTwoInOneRegion).toEqual([]);
-    // EU and US with slow samples at +0m and +5m: the window at +6m ([-9m, +5m]) is the first with both,
-    // the one at +15m ([0m, +14m]) the last; false from +16m, resolved 15 minutes later.
-    expect(keyed(fromTwoInTwoRegions)).toEqual(['firing +6m gw/latency/2025-01-15T11:51:00.000Z', 'resolved +31m gw/latency/2025-01-15T11:51:00.000Z']);
-    expect(fromTwoInTwoRegions[0]).toMatchObject({
-      severity: 'ticket',
-      startsAt: T0 - 9 * MIN,
-      regions: { all: [EU, US, AP], affected: [EU, US] },
-      latency: { thresholdMs: 500, p95ByRegion: { [EU]: 900, [US]: 900, [AP]: 40 } },
+    const latency = evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + 3 * HOUR }).filter((n) => n.policy === 'latency');
+    // Assess: two slow samples make the 5-minute p95 above for 5 instants, far short of 15 minutes.
+    expect(latency).toEqual([]);
+  });
+
+  it('never opens a ticket for one outlier, even with `for: 1`, and opens one for sustained slowness in quorum locations only', () => {
+    // Prepare
+    const target = withLatency({ latency: { controlP95Ms: 500, forMinutes: 1 } });
+    const outlierEveryFiveMinutes = history(target, T0 - HOUR, T0 + 3 * HOUR, (start) => (start >= T0 && ((start - T0) / MIN) % 5 === 0 ? { controlMs: 900 } : undefined));
+    const oneRegion = slowFrom(withLatency(), T0, T0 + HOUR, [EU]);
+    // Act
+    const fromOutliers = evaluateTarget(target, outlierEveryFiveMinutes, { fromExclusive: T0 - HOUR, toInclusive: T0 + 3 * HOUR }).filter((n) => n.policy === 'latency');
+    const fromOneRegion = evaluateTarget(withLatency(), oneRegion, { fromExclusive: T0 - HOUR, toInclusive: T0 + 3 * HOUR }).filter((n) => n.policy === 'latency');
+    // Assess: one slow probe per 5-minute window, in every location, for hours: never slow. One location
+    // of three slow for an hour is below the quorum of 2.
+    expect(fromOutliers).toEqual([]);
+    expect(fromOneRegion).toEqual([]);
+  });
+
+  it('honours a configured `for` and names only the incident\'s own evidence, not an earlier outage\'s failure classes', () => {
+    // Prepare: an outage (connect_timeout in EU and US) from -40m to -30m, healthy, then slow from +0m.
+    const target = withLatency({ latency: { controlP95Ms: 500, forMinutes: 30 } });
+    const records = history(target, T0 - DAY, T0 + 3 * HOUR, (start, region) => {
+      if (region !== AP && between(start, T0 - 40 * MIN, T0 - 30 * MIN)) return failed();
+      return region !== AP && between(start, T0, T0 + HOUR) ? { controlMs: 700 } : undefined;
     });
+    // Act
+    const latency = evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + 3 * HOUR }).filter((n) => n.policy === 'latency');
+    // Assess
+    expect(lines(latency)).toEqual(['latency firing +30m from +0m', 'latency resolved +79m from +0m']);
+    expect(latency[0]).toMatchObject({ failureClasses: {}, latency: { thresholdMs: 500, p95ByRegion: { [EU]: 700, [US]: 700, [AP]: 40 } } });
+    expect(latency[0]?.dominantFailureClass).toBeUndefined();
   });
 
   it('steps only at multiples of latencyStepMs when asked, so every transition falls on such an instant', () => {
     // Prepare: EU and US slow from T0 to +30m.
     const target = withLatency();
-    const records = history(target, T0 - HOUR, T0 + 2 * HOUR, (start, region) => (region !== AP && between(start, T0, T0 + 30 * MIN) ? { controlMs: 900 } : undefined));
+    const records = slowFrom(target, T0, T0 + 30 * MIN, [EU, US]);
     // Act
-    const latency = evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + 2 * HOUR }, { latencyStepMs: 5 * MIN });
-    // Assess: first 5-minute instant with the condition is +5m; false from +45m, resolved 15 minutes later.
-    expect(lines(latency)).toEqual(['latency firing +5m from -10m', 'latency resolved +60m from -10m']);
+    const latency = evaluateTarget(target, records, { fromExclusive: T0 - HOUR, toInclusive: T0 + 3 * HOUR }, { latencyStepMs: 5 * MIN });
+    // Assess: the same start as every-minute stepping (+0m); the condition is first seen false at +35m,
+    // resolved at +50m; the end is the last slow probe's, whatever the step.
+    expect(lines(latency)).toEqual(['latency firing +15m from +0m', 'latency resolved +50m from +0m']);
+    expect(latency[1]?.endsAt).toBe(T0 + 30 * MIN);
   });
 
-  it('does not count a region with fewer than 5 samples in the window', () => {
-    // Prepare: EU and US report only every 4th minute (3 or 4 samples per 15 minutes), slow from T0.
+  it('does not count a location with fewer than 3 samples in its 5-minute window', () => {
+    // Prepare: EU and US report only every 3rd minute (1 or 2 samples per 5 minutes), slow from T0.
     const target = withLatency();
     const records = history(target, T0 - HOUR, T0 + 2 * HOUR, (start, region) => {
       if (region === AP) return undefined;
-      if (((start - T0) / MIN) % 4 !== 0) return 'missing';
+      if (((start - T0) / MIN) % 3 !== 0) return 'missing';
       return start >= T0 ? { controlMs: 900 } : undefined;
     });
     // Act
