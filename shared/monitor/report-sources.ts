@@ -33,20 +33,29 @@ function group(records: readonly ProbeRecord[]): Map<string, ProbeRecord[]> {
   return out;
 }
 
-/** Records from the local store or a history file: local results get the local view, others the configured regions. */
-function fromRecords(records: ProbeRecord[], skipped: string[]): ReportRecords {
-  const local = isLocalHistory(records);
+/** Records from the local store or a history file, with the local view when `local`, else the configured regions. */
+function fromRecords(records: ProbeRecord[], skipped: string[], local: boolean): ReportRecords {
   return { records: group(sortRecords(records)), skipped, ...(local ? { view: localView } : {}) };
 }
 
+/**
+ * The local store holds only what the local monitor wrote, under the region 'local': it always gets the
+ * local view, also when the range holds no record (a report of nothing is still a report of 'local', not
+ * of the configured regions). A store that holds other regions' results was filled by hand: those get
+ * the configured regions, as before.
+ */
 export async function recordsFromStore(dir: string, range: ReportRange): Promise<ReportRecords> {
   const read = await createLocalStore(dir).read(range.fromMs - REPORT_LOOKBACK_MS, range.toMs);
-  return fromRecords(read.records, read.skipped.map((s) => `${s.file}:${s.line}: ${s.problem}`));
+  const local = read.records.length === 0 || isLocalHistory(read.records);
+  return fromRecords(read.records, read.skipped.map((s) => `${s.file}:${s.line}: ${s.problem}`), local);
 }
 
+/** A history file is local when every record in it is, whether or not any falls in the range. */
 export async function recordsFromHistoryFile(path: string, range: ReportRange): Promise<ReportRecords> {
-  const read = parseResultLines(await readFile(path, 'utf8'), path, range.fromMs - REPORT_LOOKBACK_MS, range.toMs);
-  return fromRecords(read.records, read.skipped.map((s) => `${s.file}:${s.line}: ${s.problem}`));
+  const read = parseResultLines(await readFile(path, 'utf8'), path);
+  const from = range.fromMs - REPORT_LOOKBACK_MS;
+  const inRange = read.records.filter((r) => r.intervalStart >= from && r.intervalStart < range.toMs);
+  return fromRecords(inRange, read.skipped.map((s) => `${s.file}:${s.line}: ${s.problem}`), isLocalHistory(read.records));
 }
 
 /**
@@ -95,7 +104,7 @@ export async function reportFromCloudWatch(
     const read = await recordsFromCloudWatch(client, { ...config, targets: batch }, range, nowMs, probeShards);
     metricsRequested += read.metricsRequested ?? 0;
     usedFiveMinuteData ||= read.usedFiveMinuteData === true;
-    for (const target of batch) targets.push(reportTarget(target, read.records.get(target.name) ?? [], range, bucketMs));
+    for (const target of batch) targets.push(reportTarget(target, read.records.get(target.name) ?? [], range, bucketMs, nowMs));
   }
   return { report: { fromMs: range.fromMs, toMs: range.toMs, bucketMs, targets }, metricsRequested, usedFiveMinuteData };
 }

@@ -1,12 +1,15 @@
 // Rounding and wording shared by the report renderers, so Markdown, CSV, JSON and HTML print the same
 // number for the same thing. The report itself (shared/sla/report.ts) keeps exact values.
+import type { SlaReport, TargetReport } from '../sla/report.js';
 
 /** Decimals of an availability percentage: 99.953 (a month at 1-minute intervals has 44,640 of them: 0.002%). */
 export const AVAILABILITY_DECIMALS = 3;
 /** Decimals of the error budget remaining, a fraction of the budget (0.1% of it). */
 export const BUDGET_DECIMALS = 4;
-/** Decimals of minutes that are not whole (MTTR, the budget): seconds are not worth reporting. */
+/** Decimals of minutes that are not whole (MTTR): seconds are not worth reporting. */
 export const MINUTES_DECIMALS = 1;
+/** Decimals of budget minutes: a counted hour's share at 99.9% is 0.06 min, which one decimal would make 0.1. */
+export const BUDGET_MINUTES_DECIMALS = 2;
 /** Decimals of latencies in ms. */
 export const LATENCY_DECIMALS = 1;
 
@@ -49,6 +52,62 @@ export function roundMinutes(minutes: number): number {
   return roundTo(minutes, MINUTES_DECIMALS);
 }
 
+export function roundBudgetMinutes(minutes: number): number {
+  return roundTo(minutes, BUDGET_MINUTES_DECIMALS);
+}
+
+/** What stands where a target's numbers would be when it has none: nothing covered, or nothing counted. */
+export function noDataText(t: TargetReport): string | undefined {
+  if (t.covered === undefined) return 'no data in this range';
+  if (t.countedMinutes === 0) return 'nothing counted in this range';
+  return undefined;
+}
+
+/** The "Budget left" cell: '72.2%', or 'no data' / 'n/a' when nothing was covered / counted. */
+export function formatBudgetLeft(t: TargetReport): string {
+  if (t.errorBudget.remaining === undefined) return t.covered === undefined ? 'no data' : 'n/a';
+  return formatBudgetPercent(t.errorBudget.remaining);
+}
+
+/** The availability cell of a summary: '97.917', 'no data' when nothing was covered, 'n/a' when nothing counted. */
+export function formatTargetAvailability(t: TargetReport): string {
+  return t.covered === undefined ? 'no data' : formatAvailability(t.availability);
+}
+
+/**
+ * The budget in one sentence, against the SLO window's allowance with the range's share beside it:
+ * "used 12 min = 27.8% of the 30-day budget (43.2 min); this range's share of it is 0.06 min".
+ */
+export function formatBudgetUse(t: TargetReport): string {
+  const none = noDataText(t);
+  if (none !== undefined) return none;
+  const b = t.errorBudget;
+  const used = `used ${roundBudgetMinutes(b.consumedMinutes)} min = ${roundTo((100 * b.consumedMinutes) / b.budgetMinutes, 1).toFixed(1)}%`;
+  if (b.basis === 'range') {
+    return `${used} of this range's budget (${roundBudgetMinutes(b.budgetMinutes)} min: its share, more than the ${b.windowDays}-day allowance of ${roundBudgetMinutes(b.windowAllowanceMinutes)} min)`;
+  }
+  return `${used} of the ${b.windowDays}-day budget (${roundBudgetMinutes(b.windowAllowanceMinutes)} min); this range's share of it is ${roundBudgetMinutes(b.rangeShareMinutes)} min`;
+}
+
+/** '2025-01-01 10:35 UTC – 2025-01-01 11:00 UTC (25 of 60 min)', or 'no data in this range'. */
+export function formatCovered(t: TargetReport): string {
+  if (t.covered === undefined) return 'no data in this range';
+  const of = t.rangeMinutes < 120 ? `${t.covered.minutes} of ${t.rangeMinutes} min` : `${formatDuration(t.covered.minutes)} of ${formatDuration(t.rangeMinutes)}`;
+  return `${formatInstant(t.covered.fromMs)} – ${formatInstant(t.covered.toMs)} (${of})`;
+}
+
+/** Whether a target's report covers less than its whole range. */
+export function partlyCovered(t: TargetReport): boolean {
+  return t.covered === undefined || t.covered.minutes < t.rangeMinutes;
+}
+
+/** One line naming the targets that cover less than the range, or undefined when every one covers all of it. */
+export function coverageNote(report: SlaReport): string | undefined {
+  const partial = report.targets.filter(partlyCovered);
+  if (partial.length === 0) return undefined;
+  return `Covered: ${partial.map((t) => `${t.target}: ${formatCovered(t)}`).join('; ')}.`;
+}
+
 export function roundLatency(ms: number | undefined): number | null {
   return ms === undefined ? null : roundTo(ms, LATENCY_DECIMALS);
 }
@@ -89,4 +148,4 @@ export function formatPercentiles(p: { p50: number | undefined; p95: number | un
 
 /** One line per report saying what the availability counts (the definitions live in shared/sla/report.ts). */
 export const AVAILABILITY_NOTE =
-  'Availability counts probe intervals with a quorum verdict (up or down) outside maintenance windows that are excluded from the SLA; unknown intervals (too few regions reported) are listed separately and count neither way. Raw region availability ignores the quorum.';
+  'Availability counts probe intervals with a quorum verdict (up or down) outside maintenance windows that are excluded from the SLA; unknown intervals (too few regions reported) are listed separately and count neither way. Time before a target\'s first result and time that had not passed when the report was made are not covered and count neither way. Budget left is a share of the SLO window\'s error budget (43.2 min at 99.9% over 30 days), as on the status page. Raw region availability ignores the quorum.';

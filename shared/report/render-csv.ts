@@ -3,7 +3,7 @@
 // classes vary in number, so each is one field of `name=value` pairs joined by ';' (a spreadsheet user
 // reads them; a program should use --format json).
 import type { SlaReport, TargetReport } from '../sla/report.js';
-import { formatAvailability, roundBudget, roundLatency, roundMinutes } from './format.js';
+import { formatAvailability, isoInstant, roundBudget, roundBudgetMinutes, roundLatency, roundMinutes } from './format.js';
 
 /** RFC 4180 line break. */
 const CRLF = '\r\n';
@@ -32,6 +32,12 @@ export const CSV_COLUMNS = [
   'control_p99_ms',
   'region_availability_percent',
   'failure_classes',
+  'covered_from',
+  'covered_to',
+  'covered_minutes',
+  'error_budget_basis',
+  'error_budget_window_allowance_minutes',
+  'error_budget_range_share_minutes',
 ] as const;
 
 /** One field, quoted when RFC 4180 requires it. */
@@ -54,9 +60,9 @@ function row(t: TargetReport): string[] {
     incidents: String(t.incidents.count),
     longest_incident_minutes: String(roundMinutes(t.incidents.longestMinutes)),
     mttr_minutes: t.incidents.mttrMinutes === undefined ? '' : String(roundMinutes(t.incidents.mttrMinutes)),
-    error_budget_minutes: String(roundMinutes(t.errorBudget.budgetMinutes)),
+    error_budget_minutes: String(roundBudgetMinutes(t.errorBudget.budgetMinutes)),
     error_budget_consumed_minutes: String(t.errorBudget.consumedMinutes),
-    error_budget_remaining: String(roundBudget(t.errorBudget.remaining)),
+    error_budget_remaining: t.errorBudget.remaining === undefined ? '' : String(roundBudget(t.errorBudget.remaining)),
     maintenance_minutes_excluded: String(t.maintenanceMinutesExcluded),
     unknown_minutes: String(t.unknownMinutes),
     counted_minutes: String(t.countedMinutes),
@@ -70,6 +76,12 @@ function row(t: TargetReport): string[] {
     failure_classes: Object.entries(t.failureClasses)
       .map(([cls, n]) => `${cls}=${n}`)
       .join(';'),
+    covered_from: t.covered === undefined ? '' : isoInstant(t.covered.fromMs),
+    covered_to: t.covered === undefined ? '' : isoInstant(t.covered.toMs),
+    covered_minutes: String(t.covered?.minutes ?? 0),
+    error_budget_basis: t.errorBudget.basis,
+    error_budget_window_allowance_minutes: String(roundBudgetMinutes(t.errorBudget.windowAllowanceMinutes)),
+    error_budget_range_share_minutes: String(roundBudgetMinutes(t.errorBudget.rangeShareMinutes)),
   };
   return CSV_COLUMNS.map((column) => values[column]);
 }

@@ -4,23 +4,37 @@
 // tags) goes through escapeHtml.
 //
 // Per target: facts, a heat strip (one row for the quorum verdicts, one per region; one cell per bucket,
-// coloured by availability against the SLO, a <title> tooltip each), a line chart of the p95 connect and
-// control time per bucket, and the error-budget burn-down with the even-burn line for comparison.
+// a <title> tooltip each with the counts), a line chart of the p95 connect and control time per bucket,
+// and the error-budget burn-down with the even-burn line for comparison.
+//
+// A heat-strip cell's colour reflects only its counted intervals (availability against the SLO). Its
+// no-data intervals (unknown, or outside the covered span: before the first record, not yet passed; for a
+// region row, intervals it did not report) are never painted up or down: when they are most of the cell
+// the whole cell is grey ('no-data'), otherwise a grey band at the cell's bottom, as tall as their share,
+// shows them ('no-data-share'). An hour with 18 down minutes and 42 without data is grey, not red.
+// Every text stays inside its SVG: time labels near an edge are anchored to it rather than centred on it.
+//
 // Stable hooks for tests and for anyone scraping the page: `data-target` on each section, summary row and
-// chart; `data-row` ('quorum' | 'region') and `data-region` on heat-strip rows; `data-start` and
-// `data-availability` (formatted as in the tables, '' when there is nothing to show) on each cell;
-// `data-series` and `data-points` on chart series.
+// chart; `data-row` ('quorum' | 'region') and `data-region` on heat-strip rows; `data-start`,
+// `data-availability` (formatted as in the tables, '' when there is nothing to show) and `data-state`
+// ('counted' | 'no-data' | 'maintenance') on each cell; `data-series` and `data-points` on chart series.
 import type { BurnDownPoint, ReportBucket, SlaReport, TargetReport } from '../sla/report.js';
 import {
   AVAILABILITY_NOTE,
+  coverageNote,
   formatAvailability,
   formatAvailabilityPercent,
   formatBucket,
+  formatBudgetLeft,
   formatBudgetPercent,
+  formatBudgetUse,
+  formatCovered,
   formatDuration,
   formatInstant,
   formatPercentiles,
+  formatTargetAvailability,
   isoInstant,
+  partlyCovered,
   roundBudget,
   roundLatency,
 } from './format.js';
@@ -42,6 +56,11 @@ const PLOT_BOTTOM_PX = 24;
 const PLOT_RIGHT_PX = 20;
 /** About how many time labels an axis gets. */
 const TIME_TICKS = 6;
+/**
+ * Width of one character of an 11 px axis label, in px, on the generous side (digits of system-ui are
+ * about 6.2 px): used to keep labels near the edges inside the chart without measuring text.
+ */
+const LABEL_CHAR_PX = 7;
 
 /** Heat-strip colours. Availability at or above the SLO is green whatever the SLO is. */
 const COLOURS = {
@@ -97,29 +116,64 @@ function timeLabels(axis: TimeAxis, y: number): string {
   for (let t = axis.fromMs; t <= axis.toMs; t += step) {
     const iso = isoInstant(t);
     const label = unitMs === 86_400_000 ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
-    parts.push(`<line class="tick" x1="${px(axis.x(t))}" x2="${px(axis.x(t))}" y1="${px(y)}" y2="${px(y + 4)}" stroke="${COLOURS.ideal}"/>`);
-    parts.push(`<text class="axis-label" x="${px(axis.x(t))}" y="${px(y + 16)}" text-anchor="middle">${escapeHtml(label)}</text>`);
+    const x = axis.x(t);
+    // Centred on its tick, unless that would cut it at an edge of the chart: then it ends (or starts) at the tick.
+    const half = (label.length * LABEL_CHAR_PX) / 2;
+    const anchor = x + half > CHART_WIDTH_PX ? 'end' : x - half < 0 ? 'start' : 'middle';
+    parts.push(`<line class="tick" x1="${px(x)}" x2="${px(x)}" y1="${px(y)}" y2="${px(y + 4)}" stroke="${COLOURS.ideal}"/>`);
+    parts.push(`<text class="axis-label" x="${px(x)}" y="${px(y + 16)}" text-anchor="${anchor}">${escapeHtml(label)}</text>`);
   }
   return parts.join('');
 }
 
+/** One heat-strip cell's intervals: counted ones (with their availability), no-data ones, excluded ones. */
+interface CellCounts {
+  availability: number | undefined;
+  counted: number;
+  noData: number;
+  excluded: number;
+  detail: string;
+}
+
+/** How a cell is painted: by its counted intervals, grey when most of it has no data, blue when all of it is maintenance. */
+function cellState(c: CellCounts): 'counted' | 'no-data' | 'maintenance' {
+  if (c.counted === 0) return c.noData === 0 && c.excluded > 0 ? 'maintenance' : 'no-data';
+  return 2 * c.noData > c.counted + c.noData + c.excluded ? 'no-data' : 'counted';
+}
+
 function heatStrip(report: SlaReport, t: TargetReport, axis: TimeAxis): string {
   const buckets = t.series.buckets;
-  const rows: Array<{ attrs: string; label: string; cell: (b: ReportBucket) => { availability: number | undefined; detail: string } }> = [
+  const noDataNote = (noData: number, b: ReportBucket): string => `${noData} no data${b.notCovered > 0 ? ` (${b.notCovered} not covered)` : ''}`;
+  const rows: Array<{ attrs: string; label: string; cell: (b: ReportBucket) => CellCounts }> = [
     {
       attrs: 'data-row="quorum"',
       label: `quorum (${t.quorum} of ${t.regions.length})`,
-      cell: (b) => ({
-        availability: b.quorum.availability,
-        detail: `${b.quorum.up} up, ${b.quorum.down} down, ${b.quorum.unknown} unknown, ${b.quorum.excluded} in maintenance (intervals)`,
-      }),
+      cell: (b) => {
+        const q = b.quorum;
+        const noData = q.unknown + b.notCovered;
+        return {
+          availability: q.availability,
+          counted: q.up + q.down,
+          noData,
+          excluded: q.excluded,
+          detail: `${q.up} up, ${q.down} down, ${noDataNote(noData, b)}, ${q.excluded} in maintenance (intervals)`,
+        };
+      },
     },
     ...t.regions.map((region, r) => ({
       attrs: `data-row="region" data-region="${escapeHtml(region)}"`,
       label: region,
-      cell: (b: ReportBucket) => {
+      cell: (b: ReportBucket): CellCounts => {
         const cell = b.regions[r]!;
-        return { availability: cell.availability, detail: `${cell.ok} of ${cell.ok + cell.failed} probe intervals ok, no quorum` };
+        // Intervals of the bucket outside excluded maintenance that the region did not report.
+        const noData = b.quorum.up + b.quorum.down + b.quorum.unknown + b.notCovered - cell.ok - cell.failed;
+        return {
+          availability: cell.availability,
+          counted: cell.ok + cell.failed,
+          noData,
+          excluded: b.quorum.excluded,
+          detail: `${cell.ok} of ${cell.ok + cell.failed} probe intervals ok, ${noDataNote(noData, b)}, no quorum`,
+        };
       },
     })),
   ];
@@ -129,16 +183,32 @@ function heatStrip(report: SlaReport, t: TargetReport, axis: TimeAxis): string {
       const y = index * (HEAT_ROW_PX + HEAT_GAP_PX);
       const cells = buckets
         .map((b) => {
-          const { availability, detail } = row.cell(b);
-          const onlyMaintenance = b.quorum.excluded > 0 && b.quorum.up + b.quorum.down + b.quorum.unknown === 0;
-          const shown = formatAvailability(availability, '');
-          const what = availability === undefined ? (onlyMaintenance ? 'maintenance (excluded)' : 'no data') : `${shown}%`;
-          const tooltip = `${row.label} ${formatInstant(b.startMs)} – ${formatInstant(b.endMs)}: ${what}; ${detail}`;
+          const counts = row.cell(b);
+          const state = cellState(counts);
+          const shown = formatAvailability(counts.availability, '');
+          const what =
+            state === 'maintenance'
+              ? 'maintenance (excluded)'
+              : counts.availability === undefined
+                ? 'no data'
+                : state === 'no-data'
+                  ? `mostly no data (${shown}% of the ${counts.counted} counted)`
+                  : `${shown}%`;
+          const tooltip = `${row.label} ${formatInstant(b.startMs)} – ${formatInstant(b.endMs)}: ${what}; ${counts.detail}`;
+          const fill = state === 'counted' ? heatColour(counts.availability, t.slo, false) : heatColour(undefined, t.slo, state === 'maintenance');
           const x = axis.x(b.startMs);
+          const width = axis.x(b.endMs) - x;
+          const total = counts.counted + counts.noData + counts.excluded;
+          // The no-data share of a cell painted by its counted intervals, as a band at the bottom.
+          const shareHeight = state === 'counted' && counts.noData > 0 ? Math.max(1, Math.round((HEAT_ROW_PX * counts.noData) / total)) : 0;
+          const share =
+            shareHeight > 0
+              ? `<rect class="no-data-share" x="${px(x)}" y="${y + HEAT_ROW_PX - shareHeight}" width="${px(width)}" height="${shareHeight}" fill="${COLOURS.noData}"><title>${escapeHtml(tooltip)}</title></rect>`
+              : '';
           return (
-            `<rect class="cell" x="${px(x)}" y="${y}" width="${px(axis.x(b.endMs) - x)}" height="${HEAT_ROW_PX}" ` +
-            `fill="${heatColour(availability, t.slo, onlyMaintenance)}" data-start="${isoInstant(b.startMs)}" data-availability="${shown}">` +
-            `<title>${escapeHtml(tooltip)}</title></rect>`
+            `<rect class="cell" x="${px(x)}" y="${y}" width="${px(width)}" height="${HEAT_ROW_PX}" ` +
+            `fill="${fill}" data-start="${isoInstant(b.startMs)}" data-availability="${shown}" data-state="${state}">` +
+            `<title>${escapeHtml(tooltip)}</title></rect>${share}`
           );
         })
         .join('');
@@ -160,7 +230,7 @@ function heatLegend(slo: number): string {
     [COLOURS.above90, '≥ 90%'],
     [COLOURS.below90, '< 90%'],
     [COLOURS.maintenance, 'maintenance (excluded)'],
-    [COLOURS.noData, 'no data'],
+    [COLOURS.noData, 'no data (a whole cell when it is most of the bucket, else a band as tall as its share)'],
   ];
   return `<p class="legend">${items.map(([colour, text]) => `<span class="swatch" style="background:${colour}"></span>${escapeHtml(text)}`).join(' ')}</p>`;
 }
@@ -257,14 +327,16 @@ function burnDownChart(t: TargetReport, axis: TimeAxis): string {
   const bottom = lowest < 0 ? -niceCeil(-lowest) : 0;
   const height = PLOT_TOP_PX + LINE_PLOT_PX + PLOT_BOTTOM_PX;
   const y = (fraction: number): number => PLOT_TOP_PX + LINE_PLOT_PX * ((1 - fraction) / (1 - bottom));
-  const final = points[points.length - 1]!;
+  const remaining = t.errorBudget.remaining;
   const label = `Error budget remaining of ${t.target}, per day`;
   const ticks = bottom < 0 ? burnDownTicks(bottom, y) : [1, 0.5, 0];
+  // Spending the range's share evenly: down to 0 when the budget is the range's own, else to 1 − share / allowance.
+  const evenEnd = 1 - t.errorBudget.rangeShareMinutes / t.errorBudget.budgetMinutes;
   return (
-    `<svg class="burn-down" data-target="${escapeHtml(t.target)}" data-remaining="${roundBudget(final.remaining)}" width="${CHART_WIDTH_PX}" height="${height}" ` +
+    `<svg class="burn-down" data-target="${escapeHtml(t.target)}" data-remaining="${remaining === undefined ? '' : roundBudget(remaining)}" width="${CHART_WIDTH_PX}" height="${height}" ` +
     `viewBox="0 0 ${CHART_WIDTH_PX} ${height}" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>` +
     yGrid(ticks, y, (v) => `${Math.round(v * 100)}%`) +
-    `<line class="ideal" x1="${px(axis.x(axis.fromMs))}" y1="${px(y(1))}" x2="${px(axis.x(axis.toMs))}" y2="${px(y(0))}" stroke="${COLOURS.ideal}" stroke-dasharray="4 4"/>` +
+    `<line class="ideal" x1="${px(axis.x(axis.fromMs))}" y1="${px(y(1))}" x2="${px(axis.x(axis.toMs))}" y2="${px(y(evenEnd))}" stroke="${COLOURS.ideal}" stroke-dasharray="4 4"/>` +
     seriesGroup(
       'budget-remaining',
       COLOURS.budget,
@@ -272,24 +344,28 @@ function burnDownChart(t: TargetReport, axis: TimeAxis): string {
     ) +
     timeLabels(axis, PLOT_TOP_PX + LINE_PLOT_PX) +
     '</svg>' +
-    `<p class="legend"><span class="swatch" style="background:${COLOURS.budget}"></span>budget remaining (${escapeHtml(formatBudgetPercent(final.remaining))} at the end) <span class="swatch" style="background:${COLOURS.ideal}"></span>even burn over the period</p>`
+    `<p class="legend"><span class="swatch" style="background:${COLOURS.budget}"></span>budget remaining (${escapeHtml(remaining === undefined ? formatBudgetUse(t) : `${formatBudgetPercent(remaining)} at the end of the covered span`)}) ` +
+    `<span class="swatch" style="background:${COLOURS.ideal}"></span>this range's share spent evenly</p>`
   );
 }
 
 function summaryTable(report: SlaReport): string {
+  const note = coverageNote(report);
   const rows = report.targets
     .map((t) => {
       const meets = t.availability === undefined ? '' : t.availability >= t.slo ? 'meets' : 'misses';
+      const remaining = t.errorBudget.remaining;
       return (
         `<tr data-target="${escapeHtml(t.target)}" data-availability="${formatAvailability(t.availability, '')}" data-slo="${t.slo}" ` +
-        `data-downtime-minutes="${t.downtimeMinutes}" data-incidents="${t.incidents.count}" data-error-budget-remaining="${roundBudget(t.errorBudget.remaining)}">` +
+        `data-downtime-minutes="${t.downtimeMinutes}" data-incidents="${t.incidents.count}" data-error-budget-remaining="${remaining === undefined ? '' : roundBudget(remaining)}" ` +
+        `data-covered-minutes="${t.covered?.minutes ?? 0}">` +
         `<td><a href="#target-${report.targets.indexOf(t)}">${escapeHtml(t.target)}</a></td>` +
         `<td class="num">${t.slo}%</td>` +
-        `<td class="num ${meets}">${formatAvailabilityPercent(t.availability)}</td>` +
+        `<td class="num ${meets}">${t.covered === undefined ? formatTargetAvailability(t) : formatAvailabilityPercent(t.availability)}</td>` +
         `<td class="num">${formatDuration(t.downtimeMinutes)}</td>` +
         `<td class="num">${t.incidents.count}</td>` +
         `<td class="num">${formatDuration(t.incidents.mttrMinutes, '-')}</td>` +
-        `<td class="num ${t.errorBudget.remaining < 0 ? 'misses' : ''}">${formatBudgetPercent(t.errorBudget.remaining)}</td>` +
+        `<td class="num ${remaining !== undefined && remaining < 0 ? 'misses' : ''}">${formatBudgetLeft(t)}</td>` +
         `<td class="num">${formatDuration(t.maintenanceMinutesExcluded)}</td>` +
         `<td class="num">${formatDuration(t.unknownMinutes)}</td>` +
         `<td class="num">${formatPercentiles(t.latency.controlMs)}</td>` +
@@ -300,7 +376,8 @@ function summaryTable(report: SlaReport): string {
   return (
     '<table class="summary" id="summary-table"><thead><tr><th>Target</th><th>SLO</th><th>Availability</th><th>Downtime</th><th>Incidents</th>' +
     '<th>MTTR</th><th>Budget left</th><th>Maintenance excluded</th><th>Unknown</th><th>Control p50 / p95 / p99 ms</th></tr></thead>' +
-    `<tbody>${rows}</tbody></table>`
+    `<tbody>${rows}</tbody></table>` +
+    (note === undefined ? '' : `<p class="note coverage">${escapeHtml(note)}</p>`)
   );
 }
 
@@ -312,7 +389,8 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
     `SLO ${t.slo}%`,
     `${t.regions.length} region${t.regions.length === 1 ? '' : 's'}, quorum ${t.quorum}`,
     `${t.intervalMinutes}-minute intervals`,
-    `error budget ${t.errorBudget.budgetMinutes.toFixed(1)} min, consumed ${t.errorBudget.consumedMinutes} min`,
+    ...(t.covered !== undefined && partlyCovered(t) ? [`covered ${formatCovered(t)}`] : []),
+    t.errorBudget.remaining === undefined ? formatBudgetUse(t) : `error budget: ${formatBudgetUse(t)}`,
     `connect p50/p95/p99 ${formatPercentiles(t.latency.connectMs)} ms`,
     `control p50/p95/p99 ${formatPercentiles(t.latency.controlMs)} ms`,
   ].map(escapeHtml);

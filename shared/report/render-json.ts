@@ -1,9 +1,10 @@
 // `--format json`: the report for machines. The keys the issue fixes keep their exact names and meaning
-// (availability in percent, errorBudgetRemaining a fraction of the budget, negative when overspent,
-// `incidents` the number of incidents); everything else is an extra key beside them. Absent values are
-// null (JSON has no undefined), never 0: "no latency sample" is not "0 ms".
-import type { Percentiles, SlaReport, TargetReport } from '../sla/report.js';
-import { isoInstant, roundAvailability, roundBudget, roundLatency, roundMinutes } from './format.js';
+// (availability in percent, errorBudgetRemaining a fraction of the budget, negative when overspent, null
+// when nothing was counted; `incidents` the number of incidents); everything else is an extra key beside
+// them. Absent values are null (JSON has no undefined), never 0: "no latency sample" is not "0 ms", and a
+// range with no data has `covered: null`, not 100% of its budget left.
+import type { BudgetBasis, Percentiles, SlaReport, TargetReport } from '../sla/report.js';
+import { isoInstant, roundAvailability, roundBudget, roundBudgetMinutes, roundLatency, roundMinutes } from './format.js';
 
 export interface JsonPercentiles {
   p50: number | null;
@@ -30,7 +31,7 @@ export interface JsonTargetReport {
   availability: number | null;
   downtimeMinutes: number;
   incidents: number;
-  errorBudgetRemaining: number;
+  errorBudgetRemaining: number | null;
   latency: { connectMs: JsonPercentiles; controlMs: JsonPercentiles };
   failureClasses: Record<string, number>;
   regions: Array<{ region: string; availability: number | null; intervals: number; failedIntervals: number }>;
@@ -40,10 +41,20 @@ export interface JsonTargetReport {
   intervalMinutes: number;
   quorum: number;
   rangeMinutes: number;
+  /** What the report covered: from the first record (or `from`) to the last interval complete when it was made; null: no data. */
+  covered: { from: string; to: string; minutes: number } | null;
   countedMinutes: number;
   unknownMinutes: number;
   maintenanceMinutesExcluded: number;
-  errorBudget: { budgetMinutes: number; consumedMinutes: number; remainingMinutes: number };
+  errorBudget: {
+    budgetMinutes: number;
+    basis: BudgetBasis;
+    windowDays: number;
+    windowAllowanceMinutes: number;
+    rangeShareMinutes: number;
+    consumedMinutes: number;
+    remainingMinutes: number;
+  };
   incidentDetails: { longestMinutes: number; mttrMinutes: number | null; list: JsonIncident[] };
 }
 
@@ -64,7 +75,7 @@ function targetJson(t: TargetReport): JsonTargetReport {
     availability: t.availability === undefined ? null : roundAvailability(t.availability),
     downtimeMinutes: t.downtimeMinutes,
     incidents: t.incidents.count,
-    errorBudgetRemaining: roundBudget(t.errorBudget.remaining),
+    errorBudgetRemaining: t.errorBudget.remaining === undefined ? null : roundBudget(t.errorBudget.remaining),
     latency: { connectMs: percentiles(t.latency.connectMs), controlMs: percentiles(t.latency.controlMs) },
     failureClasses: { ...t.failureClasses },
     regions: t.regionAvailability.map((r) => ({
@@ -78,13 +89,18 @@ function targetJson(t: TargetReport): JsonTargetReport {
     intervalMinutes: t.intervalMinutes,
     quorum: t.quorum,
     rangeMinutes: t.rangeMinutes,
+    covered: t.covered === undefined ? null : { from: isoInstant(t.covered.fromMs), to: isoInstant(t.covered.toMs), minutes: t.covered.minutes },
     countedMinutes: t.countedMinutes,
     unknownMinutes: t.unknownMinutes,
     maintenanceMinutesExcluded: t.maintenanceMinutesExcluded,
     errorBudget: {
-      budgetMinutes: roundMinutes(t.errorBudget.budgetMinutes),
+      budgetMinutes: roundBudgetMinutes(t.errorBudget.budgetMinutes),
+      basis: t.errorBudget.basis,
+      windowDays: t.errorBudget.windowDays,
+      windowAllowanceMinutes: roundBudgetMinutes(t.errorBudget.windowAllowanceMinutes),
+      rangeShareMinutes: roundBudgetMinutes(t.errorBudget.rangeShareMinutes),
       consumedMinutes: t.errorBudget.consumedMinutes,
-      remainingMinutes: roundMinutes(t.errorBudget.remainingMinutes),
+      remainingMinutes: roundBudgetMinutes(t.errorBudget.remainingMinutes),
     },
     incidentDetails: {
       longestMinutes: roundMinutes(t.incidents.longestMinutes),

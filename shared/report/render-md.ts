@@ -1,7 +1,20 @@
 // `--format md`: the report as Markdown (GitHub-flavoured tables), for a wiki page or a ticket. Text from
 // the config (owner, tags) is escaped so it cannot break a table or inject HTML into the rendered page.
 import type { SlaReport, TargetReport } from '../sla/report.js';
-import { AVAILABILITY_NOTE, formatAvailability, formatAvailabilityPercent, formatBudgetPercent, formatDuration, formatInstant, formatPercentiles } from './format.js';
+import {
+  AVAILABILITY_NOTE,
+  coverageNote,
+  formatAvailability,
+  formatAvailabilityPercent,
+  formatBudgetLeft,
+  formatBudgetUse,
+  formatCovered,
+  formatDuration,
+  formatInstant,
+  formatPercentiles,
+  formatTargetAvailability,
+  partlyCovered,
+} from './format.js';
 
 /** Escapes text for a Markdown table cell or paragraph: table pipes, emphasis, links, inline HTML. */
 export function escapeMarkdown(text: string): string {
@@ -24,24 +37,26 @@ const tagsText = (tags: Record<string, string>): string =>
     .join(', ');
 
 function summary(report: SlaReport): string[] {
-  return table(
+  const note = coverageNote(report);
+  const rows = table(
     ['Target', 'SLO %', 'Availability %', 'Downtime', 'Incidents', 'Longest', 'MTTR', 'Budget left', 'Maintenance excluded', 'Unknown', 'Connect p50/p95/p99 ms', 'Control p50/p95/p99 ms'],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     report.targets.map((t) => [
       escapeMarkdown(t.target),
       String(t.slo),
-      formatAvailability(t.availability),
+      formatTargetAvailability(t),
       formatDuration(t.downtimeMinutes),
       String(t.incidents.count),
       t.incidents.count > 0 ? formatDuration(t.incidents.longestMinutes) : '-',
       formatDuration(t.incidents.mttrMinutes, '-'),
-      formatBudgetPercent(t.errorBudget.remaining),
+      formatBudgetLeft(t),
       formatDuration(t.maintenanceMinutesExcluded),
       formatDuration(t.unknownMinutes),
       formatPercentiles(t.latency.connectMs),
       formatPercentiles(t.latency.controlMs),
     ]),
   );
+  return note === undefined ? rows : [...rows, '', escapeMarkdown(note)];
 }
 
 function targetSection(t: TargetReport): string[] {
@@ -51,7 +66,8 @@ function targetSection(t: TargetReport): string[] {
     `availability ${formatAvailabilityPercent(t.availability)}`,
     `${t.regions.length} region${t.regions.length === 1 ? '' : 's'}, quorum ${t.quorum}`,
     `${t.intervalMinutes}-minute intervals`,
-    `error budget ${t.errorBudget.budgetMinutes.toFixed(1)} min, consumed ${t.errorBudget.consumedMinutes} min (${formatBudgetPercent(t.errorBudget.remaining)} left)`,
+    ...(t.covered !== undefined && partlyCovered(t) ? [`covered ${formatCovered(t)}`] : []),
+    t.errorBudget.remaining === undefined ? formatBudgetUse(t) : `error budget: ${formatBudgetUse(t)} (${formatBudgetLeft(t)} left)`,
   ];
   if (t.owner !== undefined) facts.push(`owner ${escapeMarkdown(t.owner)}`);
   const tags = tagsText(t.tags);

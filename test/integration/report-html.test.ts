@@ -26,8 +26,8 @@ const maintenance = once(at(0, 2), at(0, 3), false, 'firmware <update>');
  * hq-gw (1-minute, 3 regions, quorum 2), over 3 days = 72 hourly buckets:
  *   day 0 02:00-03:00 maintenance (excluded); 05:00-06:00 ap fails alone; 10:00-10:30 eu+us refuse;
  *   day 2 08:00-08:20 eu+us refuse. Control time 40 ms + the hour of the day, connect 20 ms.
- *   counted 4320 - 60 = 4260 min, down 50 → 4210 / 4260 = 98.826%; budget 4.26 min;
- *   burn-down 1 → 1 - 30/4.26 (day 0) → same (day 1) → 1 - 50/4.26 = -10.7371 (day 2).
+ *   counted 4320 - 60 = 4260 min, down 50 → 4210 / 4260 = 98.826%; budget: the 30-day allowance, 43.2 min
+ *   (the range's share is 4.26 min); burn-down 1 → 1 - 30/43.2 (day 0) → same (day 1) → 1 - 50/43.2 = -0.1574 (day 2).
  * branch-gw (5-minute, eu+us, quorum 2): no records for the first 6 hours, then always ok.
  */
 const hq = makeTarget({ name: 'hq-gw', maintenance: [maintenance], tags: { site: 'HQ & "main"' } });
@@ -108,7 +108,8 @@ describe.skipIf(SKIP_BROWSER)('HTML report in Chromium', () => {
     );
 
     expect(rows.map(({ text: _text, ...rest }) => rest)).toEqual([
-      { target: 'hq-gw', availability: '98.826', downtime: '50', budget: '-10.7371' },
+      // Issue 9: against the 30-day allowance (before 1 - 50/4.26 = -10.7371).
+      { target: 'hq-gw', availability: '98.826', downtime: '50', budget: '-0.1574' },
       { target: 'branch-gw', availability: '100.000', downtime: '0', budget: '1' },
     ]);
     expect(rows[0]!.text).toContain('98.826%');
@@ -180,16 +181,113 @@ describe.skipIf(SKIP_BROWSER)('HTML report in Chromium', () => {
 
   it('draws the error-budget burn-down going below zero when overspent', async () => {
     const chart = 'svg.burn-down[data-target="hq-gw"]';
-    expect(await page.getAttribute(chart, 'data-remaining')).toBe('-10.7371');
+    // Issue 9: against the 30-day allowance of 43.2 min (before: the range's 4.26 min, -10.7371).
+    expect(await page.getAttribute(chart, 'data-remaining')).toBe('-0.1574');
     const points = await seriesPoints(page, `${chart} g[data-series="budget-remaining"]`);
     // Start + one point per day.
     expect(points).toHaveLength(4);
-    // Remaining 1, 1 − 30/4.26, the same, 1 − 50/4.26, on an axis from 1 down to −20 (160 px from y = 10).
-    const y = (fraction: number): number => 10 + (160 * (1 - fraction)) / 21;
-    expect(points.map((p) => p[1])).toEqual([y(1), y(1 - 30 / 4.26), y(1 - 30 / 4.26), y(1 - 50 / 4.26)].map((v) => Math.round(v * 100) / 100));
+    // Remaining 1, 1 − 30/43.2, the same, 1 − 50/43.2, on an axis from 1 down to −20% (160 px from y = 10).
+    const y = (fraction: number): number => 10 + (160 * (1 - fraction)) / 1.2;
+    expect(points.map((p) => p[1])).toEqual([y(1), y(1 - 30 / 43.2), y(1 - 30 / 43.2), y(1 - 50 / 43.2)].map((v) => Math.round(v * 100) / 100));
     expect(await page.locator(`${chart} line.ideal`).count()).toBe(1);
 
     const branchPoints = await seriesPoints(page, 'svg.burn-down[data-target="branch-gw"] g[data-series="budget-remaining"]');
     expect(new Set(branchPoints.map((p) => p[1]))).toEqual(new Set([10]));
+  });
+});
+
+/**
+ * A three-hour report, 17:00-20:00 of day 0, asked for at 19:30 (issue 9):
+ *   17:00-18:00 ok; 18:00-18:18 every region refuses; 18:18-19:00 no record at all (42 minutes of no data);
+ *   19:00-19:30 ok; nothing after 19:30 has happened yet.
+ */
+const SHORT_RANGE = { fromMs: at(0, 17), toMs: at(0, 20) };
+const SHORT_NOW = at(0, 19, 30);
+const edge = makeTarget({ name: 'edge-gw' });
+
+function shortRecords(): Map<string, ProbeRecord[]> {
+  return new Map([
+    [
+      'edge-gw',
+      history(edge, SHORT_RANGE.fromMs, SHORT_NOW, (t) => {
+        if (t >= at(0, 18) && t < at(0, 18, 18)) return failed('connect_refused');
+        if (t >= at(0, 18, 18) && t < at(0, 19)) return 'missing';
+        return undefined;
+      }),
+    ],
+  ]);
+}
+
+/** Text elements of every SVG on the page whose box is not inside their SVG's box (0.5 px tolerance). */
+async function textsOutsideTheirSvg(page: Page): Promise<string[]> {
+  return page.$$eval('svg', (svgs) =>
+    svgs.flatMap((svg) => {
+      const box = svg.getBoundingClientRect();
+      return [...svg.querySelectorAll('text')]
+        .filter((text) => {
+          const r = text.getBoundingClientRect();
+          return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+        })
+        .map((text) => `${svg.getAttribute('class')} ${svg.getAttribute('data-target')}: '${text.textContent}'`);
+    }),
+  );
+}
+
+describe.skipIf(SKIP_BROWSER)('HTML report of a short range in Chromium', () => {
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    dir = await mkdtemp(join(tmpdir(), 'report-html-short-'));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(report: SlaReport, name: string): Promise<Page> {
+    const file = join(dir, name);
+    await writeFile(file, renderHtml(report));
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    return page;
+  }
+
+  it('keeps every label inside its chart, at both ends of the time axis', async () => {
+    // Before: the last time label of every chart ("01-01 20:00", centred on the right edge) was cut to "01-01 20:".
+    const short = await open(buildReport(makeConfig([edge]), shortRecords(), SHORT_RANGE, { nowMs: SHORT_NOW }), 'short.html');
+    const long = await open(buildReport(config, records(), RANGE), 'long.html');
+
+    expect(await short.locator('svg text').count()).toBeGreaterThan(10);
+    expect(await textsOutsideTheirSvg(short)).toEqual([]);
+    expect(await textsOutsideTheirSvg(long)).toEqual([]);
+  });
+
+  it('does not paint an hour down when 42 of its 60 minutes had no data', async () => {
+    const report = buildReport(makeConfig([edge]), shortRecords(), SHORT_RANGE, { nowMs: SHORT_NOW });
+    const page = await open(report, 'no-data.html');
+    const cells = await page.locator('svg.heat-strip[data-target="edge-gw"] g[data-row="quorum"] rect.cell').evaluateAll((rects) =>
+      rects.map((rect) => ({ fill: rect.getAttribute('fill'), state: rect.getAttribute('data-state'), title: rect.querySelector('title')?.textContent ?? '' })),
+    );
+
+    // Hour 18: 18 counted minutes, all down, and 42 without a verdict. Before: painted red (0% < 90%).
+    expect(report.targets[0]!.series.buckets[1]!.quorum).toMatchObject({ up: 0, down: 18, unknown: 42 });
+    expect(cells[1]!.fill).not.toBe(heatColour(0, 99.9, false));
+    expect(cells[1]!.fill).toBe(heatColour(undefined, 99.9, false));
+    expect(cells[1]!.state).toBe('no-data');
+    expect(cells[1]!.title).toContain('0 up, 18 down, 42 no data');
+    // Hour 19: 30 up minutes, and 30 that have not happened yet: coloured by its counted minutes, with the
+    // no-data half drawn as its own grey share.
+    expect(cells[2]).toMatchObject({ fill: heatColour(100, 99.9, false), state: 'counted' });
+    expect(cells[2]!.title).toContain('30 up, 0 down, 30 no data (30 not covered)');
+    const share = await page.locator('svg.heat-strip[data-target="edge-gw"] g[data-row="quorum"] rect.no-data-share').evaluateAll((rects) =>
+      rects.map((rect) => ({ height: Number(rect.getAttribute('height')), fill: rect.getAttribute('fill') })),
+    );
+    expect(share).toEqual([{ height: 9, fill: heatColour(undefined, 99.9, false) }]);
+    // The same rule holds for a region's row.
+    const ap = await page.locator(`svg.heat-strip[data-target="edge-gw"] g[data-region="${AP}"] rect.cell`).evaluateAll((rects) => rects.map((rect) => rect.getAttribute('fill')));
+    expect(ap[1]).toBe(heatColour(undefined, 99.9, false));
   });
 });

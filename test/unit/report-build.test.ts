@@ -1,8 +1,12 @@
 // buildReport over constructed histories, every expectation computed by hand in the comment beside it.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AwsRegion } from '../../shared/config/regions.js';
 import type { ResolvedTarget } from '../../shared/config/types.js';
 import { localView } from '../../shared/monitor/local-view.js';
+import { recordsFromHistoryFile, recordsFromStore } from '../../shared/monitor/report-sources.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { buildReport, previousCalendarMonth, reportBucketMs, type ReportRange, type TargetReport } from '../../shared/sla/report.js';
 import { AP, D0, DAY, EU, HOUR, MIN, US, between, failed, history, makeConfig, makeTarget, once } from '../support/sla-fixtures.js';
@@ -59,7 +63,7 @@ describe('buildReport: quorum versus raw availability', () => {
     expect(buckets[5]!.controlP95Ms).toBe(40);
   });
 
-  it('makes two regions failing 30 minutes downtime, with the budget overspent', () => {
+  it('makes two regions failing 30 minutes downtime, spending most of the 30-day budget and 20× the day share', () => {
     const target = makeTarget();
     const records = history(target, D0, D0 + DAY, (start, region) => (region !== AP && between(start, at(5), at(5, 30)) ? failed('connect_refused') : undefined));
 
@@ -68,11 +72,13 @@ describe('buildReport: quorum versus raw availability', () => {
     // 1410 up / 1440 counted = 97.91667%.
     expect(report.availability).toBeCloseTo((100 * 1410) / 1440, 10);
     expect(report.downtimeMinutes).toBe(30);
-    // Budget (1 - 0.999) * 1440 = 1.44 min; remaining 1 - 30 / 1.44 = -19.8333.
-    expect(report.errorBudget.budgetMinutes).toBeCloseTo(1.44, 10);
+    // The day's share (1 - 0.999) * 1440 = 1.44 min; the budget is the 30-day allowance, 43.2 min (issue 9:
+    // before, the budget was the share and remaining 1 - 30 / 1.44 = -19.8333); remaining 1 - 30 / 43.2.
+    expect(report.errorBudget.rangeShareMinutes).toBeCloseTo(1.44, 10);
+    expect(report.errorBudget.budgetMinutes).toBeCloseTo(43.2, 10);
     expect(report.errorBudget.consumedMinutes).toBe(30);
-    expect(report.errorBudget.remainingMinutes).toBeCloseTo(-28.56, 10);
-    expect(report.errorBudget.remaining).toBeCloseTo(-19.8333, 4);
+    expect(report.errorBudget.remainingMinutes).toBeCloseTo(13.2, 10);
+    expect(report.errorBudget.remaining).toBeCloseTo(0.305556, 6);
     expect(report.incidents.count).toBe(1);
     expect(report.incidents.list[0]).toEqual({
       startMs: at(5),
@@ -123,8 +129,9 @@ describe('buildReport: maintenance', () => {
     expect(report.rangeMinutes).toBe(1440);
     expect(report.downtimeMinutes).toBe(10);
     expect(report.availability).toBeCloseTo((100 * 1310) / 1320, 10);
-    // Budget 0.001 * 1320 = 1.32; 1 - 10 / 1.32 = -6.5758.
-    expect(report.errorBudget.remaining).toBeCloseTo(1 - 10 / 1.32, 10);
+    // Share 0.001 * 1320 = 1.32; against the 30-day allowance (issue 9; before 1 - 10 / 1.32): 1 - 10 / 43.2.
+    expect(report.errorBudget.rangeShareMinutes).toBeCloseTo(1.32, 10);
+    expect(report.errorBudget.remaining).toBeCloseTo(1 - 10 / 43.2, 10);
     // The excluded down intervals neither start nor extend the incident: it starts when the window ends.
     expect(report.incidents.list.map((i) => [i.startMs, i.endMs, i.startedBefore])).toEqual([[at(4), at(4, 10), false]]);
     expect(report.failureClasses).toEqual({ connect_timeout: 30 });
@@ -210,9 +217,10 @@ describe('buildReport: window edges', () => {
       { startMs: outageFrom, endMs: jan.toMs, durationMinutes: 30, downMinutes: 30, startedBefore: false, ongoing: true, failingRegions: [EU, US, AP], dominantFailureClass: 'control_timeout' },
     ]);
     // February: 28 × 1440 = 40320 counted, the other 30 minutes, started in January, resolved at 00:33.
+    // Its share, 40.32 min, is below the 30-day allowance, which is its budget (issue 9; before 1 - 30 / 40.32).
     expect(february.countedMinutes).toBe(40_320);
     expect(february.downtimeMinutes).toBe(30);
-    expect(february.errorBudget.remaining).toBeCloseTo(1 - 30 / 40.32, 10);
+    expect(february.errorBudget.remaining).toBeCloseTo(1 - 30 / 43.2, 10);
     expect(february.incidents.list).toEqual([
       { startMs: feb.fromMs, endMs: outageTo, durationMinutes: 30, downMinutes: 30, startedBefore: true, ongoing: false, failingRegions: [EU, US, AP], dominantFailureClass: 'control_timeout' },
     ]);
@@ -282,9 +290,11 @@ describe('buildReport: five-minute targets', () => {
     expect(report.countedMinutes).toBe(1440);
     expect(report.downtimeMinutes).toBe(10);
     expect(report.availability).toBeCloseTo((100 * 286) / 288, 10);
-    // Budget 0.005 * 1440 = 7.2 min: 1 - 10 / 7.2 = -0.388889 (overspent).
-    expect(report.errorBudget.budgetMinutes).toBeCloseTo(7.2, 10);
-    expect(report.errorBudget.remaining).toBeCloseTo(-0.388889, 6);
+    // Share 0.005 * 1440 = 7.2 min (overspent); budget 0.005 * 43200 = 216 min (issue 9; before the share,
+    // 1 - 10 / 7.2 = -0.388889): 1 - 10 / 216.
+    expect(report.errorBudget.rangeShareMinutes).toBeCloseTo(7.2, 10);
+    expect(report.errorBudget.budgetMinutes).toBeCloseTo(216, 10);
+    expect(report.errorBudget.remaining).toBeCloseTo(1 - 10 / 216, 10);
     expect(report.incidents.list).toMatchObject([{ startMs: at(10), endMs: at(10, 10), durationMinutes: 10, downMinutes: 10 }]);
     expect(report.series.buckets[10]!.quorum).toEqual({ availability: (100 * 10) / 12, up: 10, down: 2, unknown: 0, excluded: 0 });
   });
@@ -301,15 +311,17 @@ describe('buildReport: unknown time and latency', () => {
     expect(report.unknownMinutes).toBe(360);
     expect(report.countedMinutes).toBe(1080);
     expect(report.availability).toBe(100);
-    expect(report.errorBudget.budgetMinutes).toBeCloseTo(1.08, 10);
+    expect(report.errorBudget.rangeShareMinutes).toBeCloseTo(1.08, 10);
   });
 
-  it('reports a target without records as all unknown', () => {
+  it('reports a target without records as not covered: no data, not unknown', () => {
     const report = reportOne(makeTarget(), []);
 
+    // Issue 9: before, 1440 unknown minutes and the whole budget (1) left.
     expect(report.availability).toBeUndefined();
-    expect(report.unknownMinutes).toBe(1440);
-    expect(report.errorBudget.remaining).toBe(1);
+    expect(report.covered).toBeUndefined();
+    expect(report.unknownMinutes).toBe(0);
+    expect(report.errorBudget.remaining).toBeUndefined();
     expect(report.latency.controlMs).toEqual({ samples: 0, p50: undefined, p95: undefined, p99: undefined });
     expect(report.regionAvailability[0]).toEqual({ region: EU, availability: undefined, intervals: 0, failedIntervals: 0 });
   });
@@ -368,5 +380,131 @@ describe('report ranges and buckets', () => {
       new RangeError('report range must have from < to, got 2025-01-01T00:00:00.000Z .. 2025-01-01T00:00:00.000Z'),
     );
     expect(() => buildReport(makeConfig([]), new Map(), { fromMs: D0, toMs: Number.NaN })).toThrow(/got 2025-01-01T00:00:00.000Z .. NaN/);
+  });
+});
+
+describe('buildReport: short ranges (issue 9)', () => {
+  /** The day of the issue's "report of today": monitoring started at 19:02, the report was asked for at 19:21:30. */
+  const started = at(19, 2);
+  const asked = at(19, 21) + 30_000;
+
+  it('covers only time that was monitored and has passed: from the first record to now', () => {
+    // Prepare: one ok record per region and minute from 19:02 to 19:20 (19 intervals); the report of the
+    // whole day is asked for at 19:21:30.
+    const target = makeTarget();
+    const records = history(target, started, at(19, 21));
+
+    // Act
+    const report = buildReport(makeConfig([target]), new Map([['gw', records]]), ONE_DAY, { nowMs: asked }).targets[0]!;
+
+    // Assess: before, 1440 - 19 = 1421 minutes were "unknown"; they were neither monitored nor had happened.
+    expect(report.rangeMinutes).toBe(1440);
+    expect(report.covered).toEqual({ fromMs: started, toMs: at(19, 21), minutes: 19 });
+    expect(report.unknownMinutes).toBe(0);
+    expect(report.countedMinutes).toBe(19);
+    expect(report.availability).toBe(100);
+    // The hourly buckets before 19:00 and after 19:21 hold no interval of the covered span.
+    expect(report.series.buckets[18]!.quorum).toEqual({ availability: undefined, up: 0, down: 0, unknown: 0, excluded: 0 });
+    expect(report.series.buckets[18]!.notCovered).toBe(60);
+    expect(report.series.buckets[19]!.notCovered).toBe(2 + 39);
+    // The burn-down stops at the covered span's end: nothing is known after it.
+    expect(report.series.burnDown.at(-1)!.atMs).toBe(at(19, 21));
+  });
+
+  it('still counts a blind stretch after the first record as unknown (the monitor stopped; time went on)', () => {
+    const target = makeTarget();
+    const records = history(target, started, at(19, 10));
+
+    const report = buildReport(makeConfig([target]), new Map([['gw', records]]), ONE_DAY, { nowMs: asked }).targets[0]!;
+
+    // 19:02-19:10 counted (8), 19:10-19:21 unknown (11): covered 19 = 8 + 11.
+    expect(report.covered).toEqual({ fromMs: started, toMs: at(19, 21), minutes: 19 });
+    expect(report.countedMinutes).toBe(8);
+    expect(report.unknownMinutes).toBe(11);
+  });
+
+  it('measures the budget of a short range against the SLO window allowance, with the range share beside it', () => {
+    // Prepare: a one-hour range, every region refusing 10:00-10:12 (12 min down), 99.9% over 30 days.
+    const target = makeTarget();
+    const records = history(target, D0, D0 + DAY, (start) => (between(start, at(10), at(10, 12)) ? failed('connect_refused') : undefined));
+
+    const report = reportOne(target, records, { fromMs: at(10), toMs: at(11) });
+
+    // Allowance 0.001 × 43200 = 43.2 min; the hour's share 0.001 × 60 = 0.06 min; 1 - 12/43.2 = 0.72222
+    // (before: budget 0.06 min, 1 - 12/0.06 = -199, printed as -19900.0%).
+    expect(report.downtimeMinutes).toBe(12);
+    expect(report.errorBudget.windowDays).toBe(30);
+    expect(report.errorBudget.windowAllowanceMinutes).toBeCloseTo(43.2, 10);
+    expect(report.errorBudget.rangeShareMinutes).toBeCloseTo(0.06, 10);
+    expect(report.errorBudget.basis).toBe('slo-window');
+    expect(report.errorBudget.budgetMinutes).toBeCloseTo(43.2, 10);
+    expect(report.errorBudget.consumedMinutes).toBe(12);
+    expect(report.errorBudget.remainingMinutes).toBeCloseTo(31.2, 10);
+    expect(report.errorBudget.remaining).toBeCloseTo(1 - 12 / 43.2, 10);
+    expect(report.series.burnDown.at(-1)!.remaining).toBe(report.errorBudget.remaining);
+  });
+
+  it('gives a range longer than the SLO window its own share as the budget', () => {
+    // 31 days of January counted at 99.9%: the share 44.64 min exceeds the 30-day allowance of 43.2.
+    const target = makeTarget();
+    const jan = { fromMs: D0, toMs: Date.UTC(2025, 1, 1) };
+    const records = history(target, jan.fromMs, jan.toMs, (start) => (between(start, at(3), at(3, 30)) ? failed() : undefined));
+
+    const report = reportOne(target, records, jan);
+
+    expect(report.errorBudget.basis).toBe('range');
+    expect(report.errorBudget.budgetMinutes).toBeCloseTo(44.64, 10);
+    expect(report.errorBudget.remaining).toBeCloseTo(1 - 30 / 44.64, 10);
+  });
+
+  it('says a range with no data has none, instead of 100% of its budget left', () => {
+    const report = buildReport(makeConfig([makeTarget()]), new Map(), ONE_DAY, { nowMs: asked }).targets[0]!;
+
+    expect(report.covered).toBeUndefined();
+    expect(report.unknownMinutes).toBe(0);
+    expect(report.countedMinutes).toBe(0);
+    expect(report.availability).toBeUndefined();
+    expect(report.errorBudget.remaining).toBeUndefined();
+    expect(report.series.burnDown).toEqual([{ atMs: D0, consumedMinutes: 0, remaining: 1 }]);
+  });
+
+  it('covers nothing of a range that is wholly in the future', () => {
+    const target = makeTarget();
+    const report = buildReport(makeConfig([target]), new Map([['gw', history(target, D0, D0 + DAY)]]), { fromMs: D0 + DAY, toMs: D0 + 2 * DAY }, { nowMs: D0 + DAY - 1 }).targets[0]!;
+
+    expect(report.covered).toBeUndefined();
+    expect(report.unknownMinutes).toBe(0);
+  });
+});
+
+describe('report sources: the local store', () => {
+  it('reports an empty store under the region `local`, not the configured regions', async () => {
+    // Prepare: a store directory with no results at all (the default range of a fresh install).
+    const dir = await mkdtemp(join(tmpdir(), 'report-store-'));
+    try {
+      const source = await recordsFromStore(dir, ONE_DAY);
+
+      const report = buildReport(makeConfig([makeTarget()]), source.records, ONE_DAY, source.view ? { view: source.view } : {}).targets[0]!;
+
+      expect(report.regions).toEqual(['local']);
+      expect(report.quorum).toBe(1);
+      expect(report.covered).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a local history file with nothing in the range under `local` too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'report-history-'));
+    try {
+      const file = join(dir, 'results.jsonl');
+      await writeFile(file, `${JSON.stringify({ v: 1, interval: new Date(D0 + 20 * DAY).toISOString(), target: 'gw', region: 'local', ok: true, attempts: 1, totalMs: 3 })}\n`);
+
+      const source = await recordsFromHistoryFile(file, ONE_DAY);
+
+      expect(source.view).toBe(localView);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -29,7 +29,8 @@ const dayHistory = (target: ResolvedTarget, fail: (start: number, region: string
   history(target, D0, D0 + DAY, (start, region) => (fail(start, region) ? failed('connect_refused') : undefined));
 
 /**
- * gw: eu and us refuse 05:00-05:30 → 97.917%, 30 min down, budget 1.44 min (-1983.3%).
+ * gw: eu and us refuse 05:00-05:30 → 97.917%, 30 min down of the 30-day budget of 43.2 min (30.6% left; the
+ *     day's share is 1.44 min).
  * branch: five-minute, owner and tags with characters every format has to escape, never failing.
  * silent: no records at all.
  */
@@ -79,8 +80,8 @@ describe('renderJson', () => {
       availability: 97.917,
       downtimeMinutes: 30,
       incidents: 1,
-      // 1 - 30 / 1.44
-      errorBudgetRemaining: -19.8333,
+      // 1 - 30 / 43.2 (issue 9: against the 30-day allowance; before, 1 - 30 / 1.44 = -19.8333)
+      errorBudgetRemaining: 0.3056,
       latency: { connectMs: { p50: 20, p95: 20, p99: 20 }, controlMs: { p50: 40, p95: 40, p99: 40 } },
       failureClasses: { connect_refused: 60 },
       regions: [
@@ -102,11 +103,12 @@ describe('renderJson', () => {
       },
     ]);
     expect(branch).toMatchObject({ availability: 100, errorBudgetRemaining: 1, failureClasses: {}, owner: 'Network, "EMEA"' });
+    // Issue 9: no record, no data: before, errorBudgetRemaining 1 and 1440 unknown minutes.
     expect(silent).toMatchObject({
       availability: null,
       incidents: 0,
-      errorBudgetRemaining: 1,
-      unknownMinutes: 1440,
+      errorBudgetRemaining: null,
+      unknownMinutes: 0,
       latency: { connectMs: { p50: null, p95: null, p99: null, samples: 0 } },
       regions: [
         { region: EU, availability: null },
@@ -169,8 +171,9 @@ describe('renderCsv', () => {
       availability_percent: '97.917',
       downtime_minutes: '30',
       incidents: '1',
-      error_budget_minutes: '1.4',
-      error_budget_remaining: '-19.8333',
+      // Issue 9: the 30-day allowance and 1 - 30 / 43.2 (before: the day's share, 1.4, and -19.8333).
+      error_budget_minutes: '43.2',
+      error_budget_remaining: '0.3056',
       region_availability_percent: 'eu-west-1=97.917;us-east-1=97.917;ap-southeast-1=100.000',
       failure_classes: 'connect_refused=60',
     });
@@ -187,8 +190,10 @@ describe('renderMarkdown', () => {
     expect(md).toContain(
       '| Target | SLO % | Availability % | Downtime | Incidents | Longest | MTTR | Budget left | Maintenance excluded | Unknown | Connect p50/p95/p99 ms | Control p50/p95/p99 ms |',
     );
-    expect(md).toContain('| gw | 99.9 | 97.917 | 30m | 1 | 30m | 30m | -1983.3% | 0m | 0m | 20 / 20 / 20 | 40 / 40 / 40 |');
-    expect(md).toContain('| silent | 99.9 | n/a | 0m | 0 | - | - | 100.0% | 0m | 1d 0h 00m | - / - / - | - / - / - |');
+    // Issue 9: budget left against the 30-day allowance (before -1983.3%); silent has no data (before n/a,
+    // 100.0% and 1d 0h 00m unknown).
+    expect(md).toContain('| gw | 99.9 | 97.917 | 30m | 1 | 30m | 30m | 30.6% | 0m | 0m | 20 / 20 / 20 | 40 / 40 / 40 |');
+    expect(md).toContain('| silent | 99.9 | no data | 0m | 0 | - | - | no data | 0m | 0m | - / - / - | - / - / - |');
     expect(md).toContain('owner ops \\| net');
     expect(md).toContain('SLO 99.9%; availability n/a; 3 regions, quorum 2;');
     expect(md).toContain('tags site="Köln" &amp; &lt;HQ&gt;, tier=gold');
@@ -230,12 +235,74 @@ describe('renderHtml', () => {
     expect(strips[0]).toContain('data-buckets="24"');
     // 3 targets × (quorum + 3 regions) × 24 hourly buckets.
     expect(html.match(/<rect class="cell"/g)).toHaveLength(3 * 4 * 24);
-    expect(html).toContain('<tr data-target="gw" data-availability="97.917" data-slo="99.9" data-downtime-minutes="30" data-incidents="1" data-error-budget-remaining="-19.8333">');
+    // Issue 9: the budget against the 30-day allowance (before -19.8333), and the covered minutes.
+    expect(html).toContain(
+      '<tr data-target="gw" data-availability="97.917" data-slo="99.9" data-downtime-minutes="30" data-incidents="1" data-error-budget-remaining="0.3056" data-covered-minutes="1440">',
+    );
   });
 
   it('is what renderReport returns for html', () => {
     const report = sampleReport();
     expect(renderReport(report, 'html')).toBe(renderHtml(report));
     expect(renderReport(report, 'json')).toBe(renderJson(report));
+  });
+});
+
+describe('short ranges and ranges without data (issue 9)', () => {
+  /**
+   * A one-hour range, 10:00-11:00, of gw refusing 10:00-10:12 in every region (12 min down), plus a target
+   * whose monitoring started at 10:35, and one without records; asked for at 11:30.
+   */
+  function hourReport(): SlaReport {
+    const gw = makeTarget();
+    const late = makeTarget({ name: 'late' });
+    const silent = makeTarget({ name: 'silent' });
+    const from = D0 + 10 * HOUR;
+    const records = new Map<string, ProbeRecord[]>([
+      ['gw', history(gw, D0, D0 + DAY, (start) => (start >= from && start < from + 12 * MIN ? failed('connect_refused') : undefined))],
+      ['late', history(late, from + 35 * MIN, D0 + DAY)],
+    ]);
+    return buildReport(makeConfig([gw, late, silent]), records, { fromMs: from, toMs: from + HOUR }, { nowMs: from + 90 * MIN });
+  }
+
+  it('states the budget against the SLO window allowance and the range share in Markdown', () => {
+    const md = renderMarkdown(hourReport());
+
+    // Before: "error budget 0.1 min, consumed 12 min (-19900.0% left)".
+    expect(md).toContain("used 12 min = 27.8% of the 30-day budget (43.2 min); this range's share of it is 0.06 min");
+    expect(md).toContain('| gw | 99.9 | 80.000 | 12m | 1 | 12m | 12m | 72.2% | 0m | 0m |');
+    // Before: "100.0%" of the budget left and 1d 0h 00m unknown for a target with no record.
+    expect(md).toContain('| silent | 99.9 | no data | 0m | 0 | - | - | no data | 0m | 0m |');
+    expect(md).toContain('## silent\n\nSLO 99.9%; availability n/a; 3 regions, quorum 2; 1-minute intervals; no data in this range.');
+    // What each target covered, said once under the summary when it is not the whole range.
+    expect(md).toContain('Covered: late: 2025-01-01 10:35 UTC – 2025-01-01 11:00 UTC (25 of 60 min); silent: no data in this range.');
+    expect(md).toContain('covered 2025-01-01 10:35 UTC – 2025-01-01 11:00 UTC (25 of 60 min)');
+  });
+
+  it('carries the covered span and the budget parts in JSON, null where there is no data', () => {
+    const json = JSON.parse(renderJson(hourReport())) as JsonReport;
+    const [gw, late, silent] = json.targets;
+
+    expect(gw).toMatchObject({
+      errorBudgetRemaining: 0.7222,
+      covered: { from: '2025-01-01T10:00:00.000Z', to: '2025-01-01T11:00:00.000Z', minutes: 60 },
+      errorBudget: { budgetMinutes: 43.2, basis: 'slo-window', windowDays: 30, windowAllowanceMinutes: 43.2, rangeShareMinutes: 0.06, consumedMinutes: 12 },
+    });
+    expect(late).toMatchObject({ covered: { from: '2025-01-01T10:35:00.000Z', to: '2025-01-01T11:00:00.000Z', minutes: 25 }, unknownMinutes: 0, countedMinutes: 25 });
+    expect(silent).toMatchObject({ covered: null, availability: null, errorBudgetRemaining: null, unknownMinutes: 0 });
+  });
+
+  it('has the covered span and the range share in CSV', () => {
+    const rows = renderCsv(hourReport()).split('\r\n');
+    const header = rows[0]!.split(',');
+    const field = (row: number, column: string): string => rows[row]!.split(',')[header.indexOf(column)]!;
+
+    expect(field(1, 'error_budget_minutes')).toBe('43.2');
+    expect(field(1, 'error_budget_range_share_minutes')).toBe('0.06');
+    expect(field(1, 'error_budget_remaining')).toBe('0.7222');
+    expect(field(2, 'covered_from')).toBe('2025-01-01T10:35:00.000Z');
+    expect(field(2, 'covered_minutes')).toBe('25');
+    expect(field(3, 'covered_minutes')).toBe('0');
+    expect(field(3, 'error_budget_remaining')).toBe('');
   });
 });
