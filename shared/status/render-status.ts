@@ -2,6 +2,11 @@
 // (so it works offline, behind a proxy, and under a `default-src 'none'` Content-Security-Policy). Pure:
 // the same model renders the same bytes; every instant comes from the model.
 //
+// Availability is labelled with what it was measured over: "(30d)" (the SLO window) only once the history
+// covers the whole window, else the span it has: "(since 19:02, 5 min)" under a day, "(2d 4h)" beyond. The
+// error budget left is a share of the SLO window's allowance, shown beside it in minutes ("3 of 43.2 min
+// used"), as the SLA report computes it. Before any record both say "no data yet".
+//
 // Every piece of text from the config or the network (target names, hosts, owners, maintenance
 // descriptions, server identities) goes through escapeHtml, in text and in attributes alike.
 //
@@ -12,7 +17,18 @@
 //   svg[data-strip] > rect[data-cell][data-cell-state]  the 24 h availability strip
 //   svg[data-chart=latency] polyline[data-series=control|connect]
 import { isFailureClass, FAILURE_CLASS_INFO } from '../probe/failure-classes.js';
-import { STATUS_BUCKETS, isoMinute, type IncidentModel, type LatencyPoint, type RegionModel, type StatusModel, type StripCell, type TargetModel, type TargetState } from './status-model.js';
+import {
+  STATUS_BUCKETS,
+  isoMinute,
+  type AvailabilitySpan,
+  type IncidentModel,
+  type LatencyPoint,
+  type RegionModel,
+  type StatusModel,
+  type StripCell,
+  type TargetModel,
+  type TargetState,
+} from './status-model.js';
 
 /** How often the browser reloads the page, in seconds: the monitor probes once a minute. */
 export const STATUS_REFRESH_SECONDS = 60;
@@ -79,9 +95,9 @@ function renderTarget(t: TargetModel, model: StatusModel): string {
 <p class="meta">${facts.join(' · ')}</p>
 <p class="reason">${escapeHtml(t.stateReason)}</p>
 <dl class="numbers">
-<div><dt>Availability (${escapeHtml(t.sloWindow)})</dt><dd data-availability>${t.availability === undefined ? 'n/a' : `${t.availability.toFixed(3)}%`}</dd></div>
+<div><dt>${availabilityLabel(t)}</dt><dd data-availability>${t.availabilitySpan === undefined ? 'no data yet' : t.availability === undefined ? 'n/a' : `${t.availability.toFixed(3)}%`}</dd></div>
 <div><dt>SLO</dt><dd>${t.slo}%</dd></div>
-<div><dt>Error budget left</dt><dd data-budget class="${t.errorBudgetRemaining < 0 ? 'bad' : ''}">${budget(t.errorBudgetRemaining)}</dd></div>
+<div><dt>Error budget left</dt><dd data-budget class="${t.errorBudgetRemaining < 0 ? 'bad' : ''}">${budgetText(t)}</dd></div>
 </dl>
 ${renderRegions(t.regions)}
 ${renderIncidents(t.incidents)}
@@ -210,6 +226,31 @@ function ms(value: number | undefined): string {
 
 function budget(remaining: number): string {
   return remaining < 0 ? `none (overspent by ${(-remaining * 100).toFixed(1)}%)` : `${(remaining * 100).toFixed(1)}%`;
+}
+
+/** '93.1% (3 of 43.2 min used)': the share left of the SLO window's allowance, and the minutes behind it. */
+function budgetText(t: TargetModel): string {
+  if (t.availabilitySpan === undefined) return 'no data yet';
+  const minutes = (v: number): string => String(Math.round(v * 100) / 100);
+  return `${budget(t.errorBudgetRemaining)} <span class="muted">(${minutes(t.errorBudget.usedMinutes)} of ${minutes(t.errorBudget.allowanceMinutes)} min used)</span>`;
+}
+
+/** 'Availability (30d)' with the whole SLO window of history, else the span: '(since 19:02, 5 min)', '(2d 4h)'. */
+function availabilityLabel(t: TargetModel): string {
+  const span = t.availabilitySpan;
+  if (span === undefined) return 'Availability';
+  return `Availability (${span.wholeWindow ? escapeHtml(t.sloWindow) : spanText(span)})`;
+}
+
+function spanText(span: AvailabilitySpan): string {
+  const minutes = Math.round(span.minutes);
+  if (minutes >= 1440) {
+    const hours = Math.floor((minutes % 1440) / 60);
+    return `${Math.floor(minutes / 1440)}d${hours > 0 ? ` ${hours}h` : ''}`;
+  }
+  const since = new Date(span.fromMs).toISOString().slice(11, 16);
+  const duration = minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)}h${minutes % 60 > 0 ? ` ${minutes % 60}m` : ''}`;
+  return `since ${since}, ${duration}`;
 }
 
 function hostPort(host: string, port: number): string {

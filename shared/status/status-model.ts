@@ -4,7 +4,11 @@
 // instant is a parameter), so the same history and instant always give the same model.
 //
 // The incidents come from targetStatus, the same walk the evaluator runs, so the page never disagrees
-// with the pager about what is open. Everything else (strip, latency, last results) is read straight from
+// with the pager about what is open. Availability and the error budget are targetStatus's too, over the SLO
+// window before now; the model adds what they were measured over (`availabilitySpan`: from the later of the
+// first record and the window's start, to the last complete interval), so a page five minutes into
+// monitoring says "since 19:02, 5 min" and not "30d", and the budget in minutes (the SLO window's
+// allowance, 43.2 at 99.9% over 30 days, and the down minutes used of it: the report's definition too). Everything else (strip, latency, last results) is read straight from
 // the records, with the SLA core's interval timeline so that verdicts (quorum, at-least-once duplicates,
 // maintenance) mean exactly what they mean for the SLO.
 import { runbookUrlFor } from '../alerts/render.js';
@@ -15,9 +19,9 @@ import { dominantFailureClass, type IncidentPhase, type PolicyKey } from '../sla
 import { buildTimeline } from '../sla/intervals.js';
 import { inMaintenance } from '../sla/maintenance.js';
 import type { PolicyName, Severity } from '../sla/notification.js';
-import { nearestRank } from '../sla/policies.js';
+import { budgetRate, nearestRank } from '../sla/policies.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { HOUR_MS, MINUTE_MS, floorTo } from '../sla/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../sla/time.js';
 
 /** Span of the availability strip and the latency chart, in ms. */
 export const STATUS_SPAN_MS = 24 * HOUR_MS;
@@ -98,6 +102,17 @@ export interface LatencyPoint {
   samples: number;
 }
 
+/** What availability and the error budget were measured over. */
+export interface AvailabilitySpan {
+  /** The later of the first record's interval and the SLO window's start, ms since the epoch. */
+  fromMs: number;
+  /** End of the last complete interval, ms since the epoch. */
+  toMs: number;
+  minutes: number;
+  /** The span is the whole SLO window: only then is it "30d". */
+  wholeWindow: boolean;
+}
+
 export interface TargetModel {
   name: string;
   host: string;
@@ -114,8 +129,12 @@ export interface TargetModel {
   sloWindow: string;
   /** Measured availability over the SLO window (history given only), percent; undefined when nothing counted. */
   availability: number | undefined;
+  /** What availability was measured over; undefined before the first interval with a record completes. */
+  availabilitySpan: AvailabilitySpan | undefined;
   /** Fraction of the SLO window's error budget left; negative when overspent. */
   errorBudgetRemaining: number;
+  /** The SLO window's error budget, (1 − SLO) × the window, and the down minutes used of it, in minutes. */
+  errorBudget: { allowanceMinutes: number; usedMinutes: number };
   /** The maintenance window covering now, if any. */
   maintenance: { description: string | undefined; countsAgainstSla: boolean } | undefined;
   regions: RegionModel[];
@@ -181,7 +200,7 @@ function targetModel(target: ResolvedTarget, records: readonly ProbeRecord[], no
   });
   const window = inMaintenance(target.maintenance, status.at);
   const maintenance = status.maintenance.suppressNotifications && window !== undefined ? { description: window.description, countsAgainstSla: window.countsAgainstSla } : undefined;
-  const { strip, points } = span(target, records, nowMs, spanStart);
+  const { strip, points, firstRecordMs } = span(target, records, nowMs, spanStart);
   const lastVerdict = status.lastInterval?.verdict;
   const { state, reason } = stateOf(lastVerdict, regions, incidents, maintenance);
   return {
@@ -196,7 +215,9 @@ function targetModel(target: ResolvedTarget, records: readonly ProbeRecord[], no
     slo: status.slo,
     sloWindow: target.slo.window,
     availability: status.availability,
+    availabilitySpan: availabilitySpan(target, firstRecordMs, status.lastInterval?.start),
     errorBudgetRemaining: status.errorBudgetRemaining,
+    errorBudget: budgetMinutes(target, status.errorBudgetRemaining),
     maintenance,
     regions,
     incidents,
@@ -204,6 +225,31 @@ function targetModel(target: ResolvedTarget, records: readonly ProbeRecord[], no
     latency: { thresholdMs: target.latency?.controlP95Ms, points },
     ...(status.lastServer !== undefined ? { lastServer: status.lastServer } : {}),
   };
+}
+
+/** Intervals in the SLO window, as the policies count them. */
+function windowIntervals(target: ResolvedTarget): number {
+  return Math.round((target.slo.windowDays * DAY_MS) / (target.intervalMinutes * MINUTE_MS));
+}
+
+/** [later of the first record and the window's start, end of the last complete interval): what the policies counted over. */
+function availabilitySpan(target: ResolvedTarget, firstRecordMs: number | undefined, lastStart: number | undefined): AvailabilitySpan | undefined {
+  if (firstRecordMs === undefined || lastStart === undefined) return undefined;
+  const stepMs = target.intervalMinutes * MINUTE_MS;
+  const toMs = lastStart + stepMs;
+  if (firstRecordMs >= toMs) return undefined;
+  const windowStart = toMs - windowIntervals(target) * stepMs;
+  const fromMs = Math.max(firstRecordMs, windowStart);
+  return { fromMs, toMs, minutes: (toMs - fromMs) / MINUTE_MS, wholeWindow: fromMs === windowStart };
+}
+
+/**
+ * The budget in minutes from the remaining fraction: remaining = 1 − bad / (window intervals × b), so the bad
+ * intervals are (1 − remaining) × window intervals × b, a whole number up to float error.
+ */
+function budgetMinutes(target: ResolvedTarget, remaining: number): { allowanceMinutes: number; usedMinutes: number } {
+  const allowanceIntervals = windowIntervals(target) * budgetRate(target);
+  return { allowanceMinutes: allowanceIntervals * target.intervalMinutes, usedMinutes: Math.round((1 - remaining) * allowanceIntervals) * target.intervalMinutes };
 }
 
 /** The order of the rules is the precedence: maintenance explains everything under it, down outranks the rest. */
@@ -291,8 +337,11 @@ function latestByRegion(target: ResolvedTarget, records: readonly ProbeRecord[],
   return result;
 }
 
-/** The strip and the latency series over [spanStart, now]: both from one timeline of the last 24 hours. */
-function span(target: ResolvedTarget, records: readonly ProbeRecord[], nowMs: number, spanStart: number): { strip: StripCell[]; points: LatencyPoint[] } {
+/**
+ * The strip and the latency series over [spanStart, now]: both from one timeline of the last 24 hours, and
+ * the target's first record's interval (the timeline finds it among all the records, not only the span's).
+ */
+function span(target: ResolvedTarget, records: readonly ProbeRecord[], nowMs: number, spanStart: number): { strip: StripCell[]; points: LatencyPoint[]; firstRecordMs: number | undefined } {
   const stepMs = target.intervalMinutes * MINUTE_MS;
   const strip: StripCell[] = [];
   const control: number[][] = [];
@@ -334,7 +383,7 @@ function span(target: ResolvedTarget, records: readonly ProbeRecord[], nowMs: nu
       samples: control[b]!.length,
     };
   });
-  return { strip, points };
+  return { strip, points, firstRecordMs: timeline.firstRecordMs };
 }
 
 function percentile(values: number[]): number | undefined {

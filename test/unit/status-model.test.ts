@@ -194,6 +194,33 @@ describe('statusModel', () => {
     expect(t.regions[0]?.last).toMatchObject({ at: NOW_MINUTE, ok: true });
   });
 
+  it('measures availability over the history it has, and says so: five minutes are not 30 days', () => {
+    // Prepare: monitoring started five minutes ago; the last three intervals failed (the issue's
+    // "Availability (30d) 40.000%" beside "Error budget left 93.1%").
+    const target = makeTarget();
+    const records = localHistory(target, NOW_MINUTE - 5 * MIN, NOW_MINUTE, (start) => (start >= NOW_MINUTE - 3 * MIN ? failed('connect_refused') : undefined));
+
+    const t = modelOf(target, records);
+
+    // 2 up of 5 counted, over 11:55-12:00; 3 of the 30-day allowance of 43.2 minutes used: 1 - 3/43.2.
+    expect(t.availability).toBe(40);
+    expect(t.availabilitySpan).toEqual({ fromMs: NOW_MINUTE - 5 * MIN, toMs: NOW_MINUTE, minutes: 5, wholeWindow: false });
+    expect(t.errorBudgetRemaining).toBeCloseTo(1 - 3 / 43.2, 10);
+    expect(t.errorBudget.allowanceMinutes).toBeCloseTo(43.2, 10);
+    expect(t.errorBudget.usedMinutes).toBe(3);
+  });
+
+  it('measures over the whole SLO window once it has that much history, and never beyond it', () => {
+    const target = makeTarget();
+    const full = modelOf(target, localHistory(target, NOW_MINUTE - 31 * DAY, NOW_MINUTE));
+    expect(full.availabilitySpan).toEqual({ fromMs: NOW_MINUTE - 30 * DAY, toMs: NOW_MINUTE, minutes: 30 * 1440, wholeWindow: true });
+
+    // Before any record there is no span, and nothing used.
+    const none = modelOf(target, []);
+    expect(none.availabilitySpan).toBeUndefined();
+    expect(none.errorBudget.usedMinutes).toBe(0);
+  });
+
   it('rejects an unknown option and a non-finite instant', () => {
     const config = makeConfig([makeTarget()]);
     expect(() => statusModel(config, () => [], NOW, { veiw: localView } as unknown as StatusModelOptions)).toThrow("statusModel: unknown option 'veiw' (known: view, runbookBaseUrl, evaluate)");

@@ -4,7 +4,7 @@ import { localView } from '../../shared/monitor/local-view.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { escapeHtml, renderStatusPage } from '../../shared/status/render-status.js';
 import { STATUS_BUCKETS, statusModel, type StatusModel } from '../../shared/status/status-model.js';
-import { DAY, MIN, NOW, NOW_MINUTE, failed, localHistory, makeLocalTarget } from '../support/sla-fixtures.js';
+import { DAY, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeLocalTarget } from '../support/sla-fixtures.js';
 
 /** A one-region, quorum-1 target with a 250 ms control p95 objective. */
 const makeTarget = (overrides: Partial<ResolvedTarget> = {}): ResolvedTarget => makeLocalTarget({ latency: { controlP95Ms: 250 }, ...overrides });
@@ -87,5 +87,24 @@ describe('renderStatusPage', () => {
     const html = renderStatusPage(modelFor([makeTarget({ maintenance: [window] })], undefined));
     expect(html).toContain('data-state="maintenance"');
     expect(html).toContain('in a maintenance window: swap &lt;the&gt; PSU');
+  });
+
+  it('labels availability with the span it was measured over until it has the whole SLO window', () => {
+    const target = makeTarget();
+    const page = (fromMs: number, failFromMs?: number): string => {
+      const history = (): ProbeRecord[] => localHistory(target, fromMs, NOW_MINUTE, (start) => (failFromMs !== undefined && start >= failFromMs ? failed('connect_refused') : undefined));
+      return renderStatusPage(statusModel({ targets: [target] } as unknown as ResolvedConfig, history, NOW, { view: localView }));
+    };
+
+    // Before: "Availability (30d) 40.000%" after five minutes.
+    const fresh = page(NOW_MINUTE - 5 * MIN, NOW_MINUTE - 3 * MIN);
+    expect(fresh).toContain('<dt>Availability (since 11:55, 5 min)</dt><dd data-availability>40.000%</dd>');
+    expect(fresh).toContain('<dd data-budget class="">93.1% <span class="muted">(3 of 43.2 min used)</span></dd>');
+    expect(page(NOW_MINUTE - 52 * HOUR)).toContain('<dt>Availability (2d 4h)</dt>');
+    expect(page(NOW_MINUTE - 30 * DAY)).toContain('<dt>Availability (30d)</dt>');
+    // No record at all: nothing measured, nothing to show as a budget.
+    const empty = renderStatusPage(statusModel({ targets: [target] } as unknown as ResolvedConfig, () => [], NOW, { view: localView }));
+    expect(empty).toContain('<dt>Availability</dt><dd data-availability>no data yet</dd>');
+    expect(empty).toContain('<dd data-budget class="">no data yet</dd>');
   });
 });
