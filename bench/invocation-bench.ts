@@ -13,7 +13,10 @@ import { parseConfig } from '../shared/config/index.js';
 import { startCloudWatchFake } from '../test/support/cloudwatch-fake.js';
 
 const TARGETS = Number(process.env['BENCH_TARGETS'] ?? 1000);
-const RESPONDER_PORTS = 20;
+// One responder port per target: monitor.yml refuses two targets on the same host and port (they would
+// be one gateway under two names), and every target is on 127.0.0.1. Node raises the responder's
+// file-descriptor limit to the hard limit, so a thousand listeners fit.
+const RESPONDER_PORTS = TARGETS;
 const BASE_PORT = 21_000;
 /** The heap cap Node gets in a 128 MB Lambda function (the runtime leaves room for code and buffers). */
 const LAMBDA_128_HEAP_MB = 100;
@@ -24,7 +27,7 @@ const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
 function configYaml(): string {
   const lines = ['version: 1', 'homeRegion: eu-central-1', 'defaults:', '  regions: [eu-west-1]', '  timeout: 3000', 'targets:'];
-  for (let i = 0; i < TARGETS; i++) lines.push(`  - { name: gw-${String(i).padStart(4, '0')}, host: 127.0.0.1, port: ${BASE_PORT + (i % RESPONDER_PORTS)} }`);
+  for (let i = 0; i < TARGETS; i++) lines.push(`  - { name: gw-${String(i).padStart(4, '0')}, host: 127.0.0.1, port: ${BASE_PORT + i} }`);
   return lines.join('\n');
 }
 

@@ -1,7 +1,9 @@
 // Five-field cron expressions (minute hour day-of-month month day-of-week) for recurring maintenance
 // windows, in the Vixie cron dialect: `*`, numbers, ranges `a-b`, steps `*/n` and `a-b/n`, lists `a,b`,
 // month names jan-dec and day names sun-sat (case-insensitive), day-of-week 0-7 with 0 and 7 both Sunday.
-// When both day fields are restricted a day matches either (the cron rule). Pure: no clock, no timezone.
+// When both day fields are restricted a day matches either (the cron rule). An expression that can never
+// fire (`0 3 30 2 *`) is refused: a maintenance window that never opens is a mistake nobody would notice
+// until the planned work pages someone. Pure: no clock, no timezone.
 
 export interface CronField {
   readonly name: string;
@@ -81,16 +83,40 @@ export function parseCron(expression: string): CronParseResult {
     sets.push(result);
   }
   const [minutes, hours, daysOfMonth, months, daysOfWeek] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
-  return {
-    ok: true,
-    schedule: {
-      minutes,
-      hours,
-      daysOfMonth,
-      months,
-      daysOfWeek,
-      daysOfMonthRestricted: !parts[2]!.startsWith('*'),
-      daysOfWeekRestricted: !parts[4]!.startsWith('*'),
-    },
+  const schedule: CronSchedule = {
+    minutes,
+    hours,
+    daysOfMonth,
+    months,
+    daysOfWeek,
+    daysOfMonthRestricted: !parts[2]!.startsWith('*'),
+    daysOfWeekRestricted: !parts[4]!.startsWith('*'),
   };
+  const never = neverFires(schedule, parts[2]!, parts[3]!);
+  return never === undefined ? { ok: true, schedule } : { ok: false, problem: never };
+}
+
+/** The most days each month can have (February in a leap year), January first. */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/**
+ * Why a schedule can never fire, or undefined. Only the day-of-month against the months can rule out
+ * every minute: any other combination (a weekday with a date, Feb 29) comes round in some year. When
+ * day-of-week is restricted too, cron fires on either day field, so the weekdays still fire.
+ */
+function neverFires(schedule: CronSchedule, dayText: string, monthText: string): string | undefined {
+  if (!schedule.daysOfMonthRestricted || schedule.daysOfWeekRestricted) return undefined;
+  const months = [...schedule.months].sort((a, b) => a - b);
+  const firstDay = Math.min(...schedule.daysOfMonth);
+  if (months.some((m) => firstDay <= MONTH_DAYS[m - 1]!)) return undefined;
+  const names = CRON_FIELDS[3]!.names!;
+  // Grouped by length, so that "apr, jun, sep and nov have 30 days" is said once.
+  const byLength = new Map<number, string[]>();
+  for (const m of months) byLength.set(MONTH_DAYS[m - 1]!, [...(byLength.get(MONTH_DAYS[m - 1]!) ?? []), names[m - 1]!]);
+  const lengths = [...byLength].map(([days, group]) => {
+    const who = group.length === 1 ? `${group[0]} has` : `${group.slice(0, -1).join(', ')} and ${group.at(-1)} have`;
+    return `${who} ${days === 29 ? 'at most 29' : days} days`;
+  });
+  const where = months.length === 1 ? `does not occur in month '${monthText}'` : `occurs in none of the months '${monthText}'`;
+  return `never fires: day-of-month '${dayText}' ${where} (${lengths.join(', ')})`;
 }

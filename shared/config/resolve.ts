@@ -4,9 +4,11 @@
 //
 // Merging: a target's own value wins over `defaults`, which wins over the built-in default. Mappings
 // (checks, slo, latency, down, tags) merge key by key; lists (regions, maintenance) replace.
+import { canonicalHost } from '../probe/target.js';
 import { show, type PathProblem } from './format.js';
 import {
   CONFIG_DEFAULTS,
+  hostSchema,
   INTERVAL_MINUTES,
   nameSchema,
   PARSE_OPTIONS,
@@ -117,6 +119,30 @@ const CROSS_RULES: readonly CrossRule[] = [
   },
 ];
 
+/**
+ * One gateway under two names is probed twice as often, its history is split between two series, and one
+ * outage pages twice; it is almost always a copy-paste slip. Judged on host and the resolved port, in one
+ * spelling (gw.example.com. is gw.example.com); targets with the same name are already a duplicate name.
+ */
+function sameGatewayProblem(
+  seen: Map<string, { index: number; name: unknown; host: string }>,
+  index: number,
+  target: Record<string, unknown>,
+  fields: Fields,
+): string | undefined {
+  const port = valueOr(fields.port, CONFIG_DEFAULTS.port);
+  if (typeof target.host !== 'string' || !hostSchema.safeParse(target.host).success || port === undefined) return undefined;
+  const key = `${canonicalHost(target.host)} ${port}`;
+  const first = seen.get(key);
+  if (first === undefined) {
+    seen.set(key, { index, name: target.name, host: target.host });
+    return undefined;
+  }
+  if (first.name === target.name) return undefined;
+  const spelled = first.host === target.host ? '' : ` (written ${show(first.host)} there)`;
+  return `target ${show(target.name)} probes the same host and port as target ${show(first.name)} (targets[${first.index}]): ${show(target.host)} port ${port}${spelled}`;
+}
+
 function setIn(field: Field<TargetFieldKey>, scope: Source): boolean {
   return field !== undefined && field !== INVALID && field.from === scope;
 }
@@ -142,6 +168,7 @@ export function crossCheck(raw: unknown): PathProblem[] {
 
   if (!Array.isArray(raw.targets)) return problems;
   const names = new Map<string, number>();
+  const gateways = new Map<string, { index: number; name: unknown; host: string }>();
   raw.targets.forEach((target: unknown, i) => {
     if (!isMapping(target)) return;
     if (nameSchema.safeParse(target.name).success) {
@@ -150,6 +177,8 @@ export function crossCheck(raw: unknown): PathProblem[] {
       else names.set(name, i);
     }
     const fields = collect(target, defaults);
+    const problem = sameGatewayProblem(gateways, i, target, fields);
+    if (problem !== undefined) problems.push({ path: ['targets', i, 'host'], problem });
     if (fields.regions === undefined) problems.push({ path: ['targets', i, 'regions'], problem: 'required (on the target or in defaults)' });
     for (const rule of CROSS_RULES) {
       // A rule on inherited values only was judged on the defaults; judge it here when the target sets

@@ -1,11 +1,11 @@
 // zod schemas for monitor.yml, field by field. Every schema and check carries our own text through
 // `error` (built with `says`); containers without one fall back to format.ts, which words them from the
 // issue code. Rules that need two fields (quorum against regions, timeout against interval, names unique
-// across targets) are in resolve.ts, which also applies the defaults.
+// across targets, one name per host and port) are in resolve.ts, which also applies the defaults.
 import { z } from 'zod';
 import { PPTP_PORT } from '../pptp/constants.js';
 import { DEFAULT_PROBE_OPTIONS } from '../probe/types.js';
-import { parseTarget, TargetParseError } from '../probe/target.js';
+import { addressProblem, looksLikeUrl, parseTarget, TargetParseError } from '../probe/target.js';
 import { parseCron } from './cron.js';
 import { GENERIC, says, show } from './format.js';
 import { AWS_REGIONS, isAwsRegion, type AwsRegion } from './regions.js';
@@ -80,6 +80,9 @@ export const nameSchema = str(NAME_RULE).regex(TARGET_NAME, { error: says(NAME_R
 function hostProblem(host: string): string | undefined {
   if (host === '') return 'must not be empty';
   if (host.trim() !== host) return `must not have leading or trailing spaces, got ${show(host)}`;
+  if (looksLikeUrl(host)) return `must be a host name or IP address, not a URL, got ${show(host)}`;
+  const address = addressProblem(host);
+  if (address !== undefined) return address;
   try {
     if (parseTarget(host).host === host) return undefined;
   } catch (err) {

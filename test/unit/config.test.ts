@@ -327,6 +327,64 @@ describe('invalid configs: every error, in our words, in file order', () => {
       ],
     ],
     [
+      'hosts that are not the address they look like, or an address no gateway can have',
+      y`
+        version: 1
+        homeRegion: eu-central-1
+        defaults: { regions: [eu-central-1] }
+        targets:
+          - { name: a, host: 1.2.3 }
+          - { name: b, host: 999.1.1.1 }
+          - { name: c, host: 0x7f.1 }
+          - { name: d, host: 010.0.0.1 }
+          - { name: e, host: 0.0.0.0 }
+          - { name: f, host: 255.255.255.255 }
+          - { name: g, host: 224.0.0.251 }
+          - { name: h, host: 240.0.0.1 }
+          - { name: i, host: '::' }
+          - { name: j, host: 'ff05::2' }
+          - { name: k, host: 'http://gw.example.com' }
+          - { name: l, host: 127.0.0.1 }
+          - { name: m, host: '::1' }
+      `,
+      [
+        "targets[0].host: '1.2.3' looks like an IPv4 address but is not one (four decimal numbers 0-255 expected; a resolver would read it as 1.2.0.3)",
+        "targets[1].host: '999.1.1.1' looks like an IPv4 address but is not one (four decimal numbers 0-255 expected)",
+        "targets[2].host: '0x7f.1' looks like an IPv4 address but is not one (four decimal numbers 0-255 expected; a resolver would read it as 127.0.0.1)",
+        "targets[3].host: '010.0.0.1' looks like an IPv4 address but is not one (four decimal numbers 0-255 expected; a resolver would read it as 8.0.0.1)",
+        'targets[4].host: \'0.0.0.0\' is a "this network" address (0.0.0.0/8), which no gateway can have',
+        "targets[5].host: '255.255.255.255' is the broadcast address (255.255.255.255), which no gateway can have",
+        "targets[6].host: '224.0.0.251' is a multicast address (224.0.0.0/4), which no gateway can have",
+        "targets[7].host: '240.0.0.1' is a reserved address (240.0.0.0/4), which no gateway can have",
+        "targets[8].host: '::' is the unspecified address (::), which no gateway can have",
+        "targets[9].host: 'ff05::2' is an IPv6 multicast address (ff00::/8), which no gateway can have",
+        "targets[10].host: must be a host name or IP address, not a URL, got 'http://gw.example.com'",
+      ],
+    ],
+    [
+      'two names for one gateway (host and port, in any spelling)',
+      y`
+        version: 1
+        homeRegion: eu-central-1
+        defaults: { regions: [eu-central-1], port: 1724 }
+        targets:
+          - { name: hq, host: vpn.example.com }
+          - { name: hq-backup, host: VPN.example.com. }
+          - { name: hq-other-port, host: vpn.example.com, port: 1723 }
+          - { name: v6, host: '2001:db8::1', regions: [eu-west-1] }
+          - { name: v6-again, host: '2001:DB8:0:0::1', regions: [us-east-1] }
+          - { name: mapped, host: 192.0.2.7 }
+          - { name: mapped-again, host: '::ffff:192.0.2.7' }
+          - { name: hq, host: vpn.example.com }
+      `,
+      [
+        "targets[1].host: target 'hq-backup' probes the same host and port as target 'hq' (targets[0]): 'VPN.example.com.' port 1724 (written 'vpn.example.com' there)",
+        "targets[4].host: target 'v6-again' probes the same host and port as target 'v6' (targets[3]): '2001:DB8:0:0::1' port 1724 (written '2001:db8::1' there)",
+        "targets[6].host: target 'mapped-again' probes the same host and port as target 'mapped' (targets[5]): '::ffff:192.0.2.7' port 1724 (written '192.0.2.7' there)",
+        "targets[7].name: duplicate target name 'hq'",
+      ],
+    ],
+    [
       'regions: duplicate, empty, missing, not a list',
       y`
         version: 1
@@ -589,6 +647,29 @@ describe('invalid configs: every error, in our words, in file order', () => {
       ],
     ],
     [
+      'cron windows that can never fire (a day that no allowed month has)',
+      y`
+        version: 1
+        homeRegion: eu-central-1
+        defaults: { regions: [eu-central-1] }
+        maintenance:
+          - { cron: '0 3 30 2 *', durationMinutes: 60, timezone: UTC }
+          - { cron: '0 3 31 apr,jun,sep,nov *', durationMinutes: 60, timezone: UTC }
+          - { cron: '0 3 31 2,4 */2', durationMinutes: 60, timezone: UTC }
+          - { cron: '0 3 30,31 2,4 *', durationMinutes: 60, timezone: UTC }
+          - { cron: '0 3 29 2 *', durationMinutes: 60, timezone: UTC }
+          - { cron: '0 3 30 2 mon', durationMinutes: 60, timezone: UTC }
+          - { cron: '0 3 31 */2 *', durationMinutes: 60, timezone: UTC }
+        targets:
+          - { name: a, host: a.example.com }
+      `,
+      [
+        "maintenance[0].cron: never fires: day-of-month '30' does not occur in month '2' (feb has at most 29 days), got '0 3 30 2 *'",
+        "maintenance[1].cron: never fires: day-of-month '31' occurs in none of the months 'apr,jun,sep,nov' (apr, jun, sep and nov have 30 days), got '0 3 31 apr,jun,sep,nov *'",
+        "maintenance[2].cron: never fires: day-of-month '31' occurs in none of the months '2,4' (feb has at most 29 days, apr has 30 days), got '0 3 31 2,4 */2'",
+      ],
+    ],
+    [
       'a window must be exactly one of the three forms',
       y`
         version: 1
@@ -802,8 +883,19 @@ describe('parseCron', () => {
     ['0 0 * 13 *', "month '13' is out of range 1-12"],
     ['0 0 * * 1,,2', "day-of-week '1,,2' is not valid (empty list item)"],
     ['@daily', 'must be a 5-field cron expression (minute hour day-of-month month day-of-week)'],
+    ['0 3 30 2 *', "never fires: day-of-month '30' does not occur in month '2' (feb has at most 29 days)"],
+    ['0 0 31 4-6/2 *', "never fires: day-of-month '31' occurs in none of the months '4-6/2' (apr and jun have 30 days)"],
   ])('rejects %j', (expression, problem) => {
     expect(parseCron(expression)).toEqual({ ok: false, problem });
+  });
+
+  it.each([
+    ['0 3 29 feb *', 'Feb 29 comes in leap years'],
+    ['0 3 30 2 1', 'with both day fields restricted cron fires on either: the Mondays of February'],
+    ['0 3 31 1-2 *', 'January has a 31st'],
+    ['0 3 */31 2 *', 'a day-of-month starting with * is not a restriction (day 1)'],
+  ])('accepts %j (%s)', (expression) => {
+    expect(parseCron(expression).ok).toBe(true);
   });
 });
 
