@@ -2,6 +2,10 @@
 // result to the local store, evaluate the same SLA policies as the deployed evaluator over the stored
 // history, and hand the notifications to the console and, optionally, a webhook. One cycle is one
 // function of injected parts, so tests drive it minute by minute with their own clock.
+//
+// Restarts: an interval already stored for a target is not probed again (one result per target and
+// interval), and with a sent ledger a restarted monitor evaluates from where the last run stopped and
+// delivers nothing the ledger says was delivered.
 import { probeOptionsFor, probeTargetFor } from '../config/targets.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import type { Clock, ProbeOptions, ProbeResult, ProbeTarget, Timers } from '../probe/index.js';
@@ -10,6 +14,7 @@ import { evaluateTarget } from '../sla/evaluate.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import type { LocalStore } from '../store/local-store.js';
+import { boundLedger, sentIdentity, type SentEntry, type SentLedger } from '../store/sent-ledger.js';
 import { recordOfLine, resultLine, type ResultLine } from '../store/result-line.js';
 import { isDue } from './probe-lambda-sizing.js';
 import { LOCAL_REGION, localView } from './local-view.js';
@@ -18,6 +23,11 @@ import { LOCAL_REGION, localView } from './local-view.js';
 export const LOCAL_HISTORY_MS = 8 * 86_400_000;
 /** The SLA core's walk before each window (3-day burn window + 24 h ticket renotify). */
 export const LOCAL_LOOKBACK_MS = 4 * 86_400_000;
+/**
+ * Longest catch-up after a restart, in ms: the evaluation walks LOCAL_LOOKBACK_MS before its window, so a
+ * window starting further back than this would walk past the history kept in memory.
+ */
+export const LOCAL_MAX_CATCH_UP_MS = LOCAL_HISTORY_MS - LOCAL_LOOKBACK_MS;
 /** Probes in flight at once, and spacing of their starts (see shared/probe/run-paced.ts). */
 export const LOCAL_CONCURRENCY = 20;
 export const LOCAL_START_INTERVAL_MS = 2;
@@ -29,17 +39,43 @@ export interface LocalMonitorDeps {
   timers: Timers;
   /** One probe result, as it comes in. */
   onResult(result: ProbeResult, target: ResolvedTarget, intervalStart: number): void;
-  /** The notifications of one evaluation. */
-  onNotifications(notifications: Notification[]): Promise<void>;
+  /** One notification to print or post; it is entered in the sent ledger once this resolves. */
+  deliver(notification: Notification): Promise<void>;
   /** The store refused a cycle's results; they are kept in memory and passed here in full. */
   onStoreError(lines: readonly ResultLine[], err: unknown): void;
+  /** What was delivered and how far the evaluation went; without it a restart evaluates from its first cycle. */
+  ledger?: SentLedger;
+  /** The ledger could not be written: a restart may deliver these notifications again. */
+  onLedgerError?(err: unknown): void;
+}
+
+export interface LoadReport {
+  records: number;
+  /** Unreadable lines in the store. */
+  skipped: number;
+  /** Results dropped because the store held another one for the same target and interval. */
+  duplicates: number;
+  /** Where the last run's evaluation stopped, from the ledger. */
+  evaluatedUntil?: number;
+  /** Why the ledger could not be used, if it could not. */
+  ledgerProblem?: string;
+}
+
+export interface CycleReport {
+  /** Targets probed in this cycle, and those skipped because a result for this interval was already stored. */
+  probed: number;
+  alreadyStored: number;
+  /** Results written to the store (0 when it refused them: see onStoreError). */
+  stored: number;
+  /** Notifications delivered in this cycle (none already in the ledger). */
+  notifications: Notification[];
 }
 
 export interface LocalMonitor {
-  /** Loads the stored history; returns how many records and skipped lines it found. */
-  load(nowMs: number): Promise<{ records: number; skipped: number }>;
-  /** One interval: probe what is due at `intervalStart`, store it, evaluate up to the interval's end. */
-  cycle(intervalStart: number): Promise<{ probed: number; notifications: Notification[] }>;
+  /** Loads the stored history and the sent ledger. */
+  load(nowMs: number): Promise<LoadReport>;
+  /** One interval: probe what is due at `intervalStart` and not yet stored, store it, evaluate up to the interval's end. */
+  cycle(intervalStart: number): Promise<CycleReport>;
   /** The history kept in memory for a target (the status page reads it; no second copy). */
   history(target: string): readonly ProbeRecord[];
 }
@@ -47,8 +83,41 @@ export interface LocalMonitor {
 export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDeps): LocalMonitor {
   const targets = config.targets.map(localView);
   const history = new Map<string, ProbeRecord[]>(targets.map((t) => [t.name, []]));
-  // Notifications before the monitor started were printed by an earlier run (or never will be).
+  // Where the evaluation stands: from the ledger after a restart, else set by the first cycle (what came
+  // before the monitor started was printed by an earlier run, or never will be).
   let evaluatedUntil: number | undefined;
+  let resumeFrom: number | undefined;
+  const sent: SentEntry[] = [];
+  const sentIds = new Set<string>();
+
+  function stored(target: string, intervalStart: number): boolean {
+    const list = history.get(target) ?? [];
+    // Newest last: only the tail can hold this interval.
+    for (let i = list.length - 1; i >= 0; i--) {
+      const at = list[i]?.intervalStart ?? -Infinity;
+      if (at === intervalStart) return true;
+      if (at < intervalStart) return false;
+    }
+    return false;
+  }
+
+  /** Keeps the in-memory ledger as bounded as the stored one. */
+  function boundSent(): void {
+    const kept = boundLedger({ ...(evaluatedUntil !== undefined && { evaluatedUntil }), sent }).sent;
+    if (kept.length === sent.length) return;
+    sent.splice(0, sent.length, ...kept);
+    sentIds.clear();
+    for (const e of kept) sentIds.add(sentIdentity(e));
+  }
+
+  async function saveLedger(): Promise<void> {
+    if (!deps.ledger) return;
+    try {
+      await deps.ledger.save({ ...(evaluatedUntil !== undefined && { evaluatedUntil }), sent });
+    } catch (err) {
+      deps.onLedgerError?.(err);
+    }
+  }
 
   function remember(records: readonly ProbeRecord[], nowMs: number): void {
     for (const r of records) history.get(r.target)?.push(r);
@@ -65,12 +134,26 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
       const read = await deps.store.read(nowMs - LOCAL_HISTORY_MS, nowMs + 60_000);
       // Only results recorded from here: a history from elsewhere (other regions) is for backtests.
       remember(read.records.filter((r) => r.region === LOCAL_REGION), nowMs);
-      return { records: read.records.length, skipped: read.skipped.length };
+      const report: LoadReport = { records: read.records.length, skipped: read.skipped.length, duplicates: read.duplicates };
+      if (deps.ledger) {
+        const ledger = await deps.ledger.load();
+        for (const entry of ledger.state.sent) {
+          sent.push(entry);
+          sentIds.add(sentIdentity(entry));
+        }
+        resumeFrom = ledger.state.evaluatedUntil;
+        if (resumeFrom !== undefined) report.evaluatedUntil = resumeFrom;
+        if (ledger.problem !== undefined) report.ledgerProblem = ledger.problem;
+      }
+      return report;
     },
 
     async cycle(intervalStart) {
-      evaluatedUntil ??= intervalStart;
-      const due = targets.filter((t) => isDue(t, intervalStart));
+      // After a restart, from where the last run stopped (catch-up bounded by the history in memory).
+      evaluatedUntil ??= resumeFrom === undefined ? intervalStart : Math.max(resumeFrom, intervalStart - LOCAL_MAX_CATCH_UP_MS);
+      // A restart within an interval the last run already probed must not store it twice.
+      const dueNow = targets.filter((t) => isDue(t, intervalStart));
+      const due = dueNow.filter((t) => !stored(t.name, intervalStart));
       const results = await runPaced(
         due,
         async (t) => {
@@ -83,25 +166,42 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
         deps.timers,
       );
       const lines = results.map((r) => resultLine(r, { region: LOCAL_REGION, intervalStart }));
+      let storedLines = lines.length;
       try {
         await deps.store.append(lines);
       } catch (err) {
         // A full disk or a read-only data directory must not stop the monitoring: the results are still
         // evaluated from memory, and handed over whole so they can be recovered from the log.
+        storedLines = 0;
         deps.onStoreError(lines, err);
       }
       // From the stored lines, so the history in memory is exactly what a restart reads back.
       remember(lines.map(recordOfLine), intervalStart);
       // This interval is complete now, so the evaluation may run up to its end.
       const t = intervalStart + 60_000;
-      const notifications: Notification[] = [];
-      for (const target of targets) {
-        notifications.push(...evaluateTarget(target, history.get(target.name) ?? [], { fromExclusive: evaluatedUntil, toInclusive: t }, { lookbackMs: LOCAL_LOOKBACK_MS }));
+      const pending: Notification[] = [];
+      if (t > evaluatedUntil) {
+        for (const target of targets) {
+          pending.push(...evaluateTarget(target, history.get(target.name) ?? [], { fromExclusive: evaluatedUntil, toInclusive: t }, { lookbackMs: LOCAL_LOOKBACK_MS }));
+        }
       }
-      evaluatedUntil = t;
-      notifications.sort((a, b) => a.at - b.at);
-      if (notifications.length > 0) await deps.onNotifications(notifications);
-      return { probed: results.length, notifications };
+      pending.sort((a, b) => a.at - b.at);
+      const delivered: Notification[] = [];
+      for (const n of pending) {
+        const id = sentIdentity(n);
+        // The window already starts where the last run stopped; the ledger also covers a run that died
+        // between a delivery and saving its watermark.
+        if (sentIds.has(id)) continue;
+        await deps.deliver(n);
+        sentIds.add(id);
+        sent.push({ dedupKey: n.dedupKey, status: n.status, at: n.at });
+        delivered.push(n);
+        await saveLedger();
+      }
+      evaluatedUntil = Math.max(evaluatedUntil, t);
+      boundSent();
+      await saveLedger();
+      return { probed: results.length, alreadyStored: dueNow.length - due.length, stored: storedLines, notifications: delivered };
     },
   };
 }

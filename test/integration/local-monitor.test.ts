@@ -43,7 +43,7 @@ describe('local monitor against the simulator', () => {
       clock: nodeClock,
       timers: nodeTimers,
       onResult: () => undefined,
-      onNotifications: async (ns) => void sink.push(...ns),
+      deliver: async (n) => void sink.push(n),
     });
   }
 
@@ -78,14 +78,14 @@ describe('local monitor against the simulator', () => {
     expect(lines.filter((l) => (JSON.parse(l) as { failureClass?: string }).failureClass === 'connection_reset')).toHaveLength(6);
     const sent: Notification[] = [];
     const restarted = monitor(sent);
-    expect(await restarted.load(minute(19))).toEqual({ records: 19, skipped: 0 });
+    expect(await restarted.load(minute(19))).toEqual({ records: 19, skipped: 0, duplicates: 0 });
     await restarted.cycle(minute(19));
     expect(sent).toEqual([]);
   }, 60_000);
 
   it('keeps monitoring from memory when the store cannot be written, handing the results over whole', async () => {
     // Prepare: a store whose disk is full.
-    const full: LocalStore = { dir: '/full', append: async () => Promise.reject(new Error('ENOSPC: no space left on device')), read: async () => ({ records: [], skipped: [] }) };
+    const full: LocalStore = { dir: '/full', append: async () => Promise.reject(new Error('ENOSPC: no space left on device')), read: async () => ({ records: [], skipped: [], duplicates: 0 }) };
     const sent: Notification[] = [];
     const errors: string[] = [];
     const m = monitor(sent, full, errors);
