@@ -1,6 +1,8 @@
 // The CLI as a user meets it: exit statuses and messages for mistakes, help and version. No network
 // is touched except local sockets this file opens.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -127,6 +129,37 @@ describe('check targets on the command line', () => {
     expect(zero.code).toBe(2);
     expect(zero.stderr.split('\n')[0]).toBe(
       "pptp-monitor: invalid target '0.0.0.0:1723': '0.0.0.0' is a \"this network\" address (0.0.0.0/8), which no gateway can have",
+    );
+  });
+});
+
+describe('validate', () => {
+  it('names both targets that probe one gateway, and a cron window that never fires; exit 2', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pptp-validate-')), 'monitor.yml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'homeRegion: eu-central-1',
+        'defaults: { regions: [eu-central-1] }',
+        "maintenance: [{ cron: '0 3 30 2 *', durationMinutes: 60, timezone: UTC }]",
+        'targets:',
+        '  - { name: hq, host: vpn.example.com }',
+        '  - { name: hq-copy, host: vpn.example.com, port: 1723 }',
+        '  - { name: typo, host: 10.1.1 }',
+        '',
+      ].join('\n'),
+    );
+    const run = await runCli(['validate', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      [
+        "maintenance[0].cron: never fires: day-of-month '30' does not occur in month '2' (feb has at most 29 days), got '0 3 30 2 *'",
+        "targets[1].host: target 'hq-copy' probes the same host and port as target 'hq' (targets[0]): 'vpn.example.com' port 1723",
+        "targets[2].host: '10.1.1' looks like an IPv4 address but is not one (four decimal numbers 0-255 expected; a resolver would read it as 10.1.0.1)",
+        `${file}: 3 errors`,
+        '',
+      ].join('\n'),
     );
   });
 });
