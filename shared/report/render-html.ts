@@ -18,7 +18,7 @@
 // chart; `data-row` ('quorum' | 'region') and `data-region` on heat-strip rows; `data-start`,
 // `data-availability` (formatted as in the tables, '' when there is nothing to show) and `data-state`
 // ('counted' | 'no-data' | 'maintenance') on each cell; `data-series` and `data-points` on chart series.
-import type { BurnDownPoint, ReportBucket, SlaReport, TargetReport } from '../sla/report.js';
+import { burnDownStepMs, type BurnDownPoint, type ReportBucket, type SlaReport, type TargetReport } from '../sla/report.js';
 import {
   AVAILABILITY_NOTE,
   coverageNote,
@@ -320,7 +320,7 @@ function burnDownTicks(bottom: number, y: (fraction: number) => number): number[
   return ticks;
 }
 
-function burnDownChart(t: TargetReport, axis: TimeAxis): string {
+function burnDownChart(report: SlaReport, t: TargetReport, axis: TimeAxis): string {
   const points: readonly BurnDownPoint[] = t.series.burnDown;
   const lowest = Math.min(0, ...points.map((p) => p.remaining));
   // Overspent budgets go below zero: extend the axis to a round negative number so the line stays visible.
@@ -328,7 +328,8 @@ function burnDownChart(t: TargetReport, axis: TimeAxis): string {
   const height = PLOT_TOP_PX + LINE_PLOT_PX + PLOT_BOTTOM_PX;
   const y = (fraction: number): number => PLOT_TOP_PX + LINE_PLOT_PX * ((1 - fraction) / (1 - bottom));
   const remaining = t.errorBudget.remaining;
-  const label = `Error budget remaining of ${t.target}, per day`;
+  const stepMs = burnDownStepMs(report.toMs - report.fromMs, report.bucketMs);
+  const label = `Error budget remaining of ${t.target}, per ${stepMs === 86_400_000 ? 'day' : formatBucket(stepMs)}`;
   const ticks = bottom < 0 ? burnDownTicks(bottom, y) : [1, 0.5, 0];
   // Spending the range's share evenly: down to 0 when the budget is the range's own, else to 1 − share / allowance.
   const evenEnd = 1 - t.errorBudget.rangeShareMinutes / t.errorBudget.budgetMinutes;
@@ -426,7 +427,7 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
     `<p class="facts">${facts.join(' · ')}</p>${tags === '' ? '' : `<p class="tags">${tags}</p>`}` +
     `<h3>Availability over time</h3>${heatStrip(report, t, axis)}${heatLegend(t.slo)}` +
     `<h3>Latency (p95 per bucket)</h3>${latencyChart(t, axis)}` +
-    `<h3>Error budget burn-down</h3>${burnDownChart(t, axis)}` +
+    `<h3>Error budget burn-down</h3>${burnDownChart(report, t, axis)}` +
     '<div class="tables">' +
     `<div><h3>Regions (raw, no quorum)</h3><table class="regions"><thead><tr><th>Region</th><th>Availability</th><th>Intervals</th><th>Failed</th></tr></thead><tbody>${regions}</tbody></table></div>` +
     `<div><h3>Failure classes</h3>${failures}</div>` +

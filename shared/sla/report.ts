@@ -48,9 +48,10 @@
 // - Series for the charts, in buckets of one hour (ranges up to 14 days) or one day, widened so that there
 //   are at most MAX_REPORT_BUCKETS, over the whole range: per bucket the quorum and per-region availability,
 //   the p95 of connect and control time, and `notCovered`, the bucket's intervals outside the covered span
-//   (a chart shows them, and unknown ones, as no data, never as up or down); per day the error budget
-//   remaining (burn-down, against the same budget, so the last point equals errorBudgetRemaining), ending
-//   at the covered span's end.
+//   (a chart shows them, and unknown ones, as no data, never as up or down); per day (per bucket for ranges
+//   up to BURN_DOWN_BY_BUCKET_MAX_RANGE_MS, where a daily line would smear an hour's outage over the range)
+//   the error budget remaining (burn-down, against the same budget, so the last point equals
+//   errorBudgetRemaining), ending at the covered span's end.
 // `nowMs` is the instant the report is made; it defaults to the clock (Date.now()), the one impure read
 // here, so that callers that do not pass it still never count the future. Tests pass it.
 // Numbers are exact here; renderers round (availability to 3 decimals, see shared/report/format.ts).
@@ -67,6 +68,8 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, ceilTo } from './time.js';
 export const REPORT_LOOKBACK_MS = 7 * DAY_MS;
 /** Longest range drawn in hourly buckets, in ms; longer ranges use daily buckets. */
 export const HOURLY_BUCKETS_MAX_RANGE_MS = 14 * DAY_MS;
+/** Longest range whose burn-down has a point per chart bucket (hour) rather than per day, in ms. */
+export const BURN_DOWN_BY_BUCKET_MAX_RANGE_MS = 2 * DAY_MS;
 /** Most buckets a chart gets (a heat-strip cell must stay about a pixel wide on a 960 px chart). */
 export const MAX_REPORT_BUCKETS = 800;
 /** Key under which failed records without a failure class are counted. */
@@ -147,7 +150,7 @@ export interface ReportBucket {
 }
 
 export interface BurnDownPoint {
-  /** The instant: `fromMs` for the first point, then each day's end (the last one `toMs`). */
+  /** The instant: `fromMs` for the first point, then each step's end (see burnDownStepMs; the last one the covered span's end). */
   atMs: number;
   /** Downtime minutes from `fromMs` to `atMs`. */
   consumedMinutes: number;
@@ -234,6 +237,11 @@ export function reportBucketMs(rangeMs: number): number {
   return base * Math.max(1, Math.ceil(buckets / MAX_REPORT_BUCKETS));
 }
 
+/** The burn-down's step: the chart bucket for ranges up to BURN_DOWN_BY_BUCKET_MAX_RANGE_MS, else a day (or the bucket, if wider). */
+export function burnDownStepMs(rangeMs: number, bucketMs: number): number {
+  return rangeMs <= BURN_DOWN_BY_BUCKET_MAX_RANGE_MS ? bucketMs : Math.max(DAY_MS, bucketMs);
+}
+
 /**
  * The report of every configured target over [fromMs, toMs). `recordsByTarget` holds each target's records
  * (records of other targets or regions are ignored); a target with none gets a report of unknown time.
@@ -315,9 +323,9 @@ export function reportTarget(
     connectMs: [],
     controlMs: [],
   }));
-  const burnStepMs = Math.max(DAY_MS, bucketMs);
-  const burnDays = Math.max(1, Math.ceil((range.toMs - range.fromMs) / burnStepMs));
-  const downMinutesPerDay = new Array<number>(burnDays).fill(0);
+  const burnStepMs = burnDownStepMs(range.toMs - range.fromMs, bucketMs);
+  const burnSteps = Math.max(1, Math.ceil((range.toMs - range.fromMs) / burnStepMs));
+  const downMinutesPerStep = new Array<number>(burnSteps).fill(0);
 
   let up = 0;
   let down = 0;
@@ -350,7 +358,7 @@ export function reportTarget(
     } else if (verdict === 'down') {
       down++;
       tally.down++;
-      downMinutesPerDay[Math.min(burnDays - 1, Math.floor((start - range.fromMs) / burnStepMs))]! += stepMinutes;
+      downMinutesPerStep[Math.min(burnSteps - 1, Math.floor((start - range.fromMs) / burnStepMs))]! += stepMinutes;
     } else {
       unknown++;
       tally.unknown++;
@@ -419,8 +427,8 @@ export function reportTarget(
   const burnDown: BurnDownPoint[] = [{ atMs: range.fromMs, consumedMinutes: 0, remaining: remainingOf(0) }];
   let consumed = 0;
   const burnEnd = covered?.toMs ?? range.fromMs;
-  for (let d = 0; d < burnDays && range.fromMs + d * burnStepMs < burnEnd; d++) {
-    consumed += downMinutesPerDay[d]!;
+  for (let d = 0; d < burnSteps && range.fromMs + d * burnStepMs < burnEnd; d++) {
+    consumed += downMinutesPerStep[d]!;
     burnDown.push({ atMs: Math.min(burnEnd, range.fromMs + (d + 1) * burnStepMs), consumedMinutes: consumed, remaining: remainingOf(consumed) });
   }
 

@@ -444,6 +444,22 @@ describe('buildReport: short ranges (issue 9)', () => {
     expect(report.series.burnDown.at(-1)!.remaining).toBe(report.errorBudget.remaining);
   });
 
+  it('draws the burn-down of a range up to two days per hour, so an outage drops it when it happened', () => {
+    // A three-hour range, 09:00-12:00, every region down 11:00-11:12: flat for two hours, then the drop.
+    const target = makeTarget();
+    const records = history(target, D0, D0 + DAY, (start) => (between(start, at(11), at(11, 12)) ? failed() : undefined));
+
+    const { burnDown } = reportOne(target, records, { fromMs: at(9), toMs: at(12) }).series;
+
+    // Before: one point per day, a straight line from 09:00 to 12:00 that spent budget from the start.
+    expect(burnDown.map((p) => [p.atMs, p.consumedMinutes])).toEqual([
+      [at(9), 0],
+      [at(10), 0],
+      [at(11), 0],
+      [at(12), 12],
+    ]);
+  });
+
   it('gives a range longer than the SLO window its own share as the budget', () => {
     // 31 days of January counted at 99.9%: the share 44.64 min exceeds the 30-day allowance of 43.2.
     const target = makeTarget();
