@@ -1,6 +1,9 @@
 // `pptp-monitor run`: the local monitor, the embedded default that needs no AWS account. Wiring only:
-// config, local store, real sockets, console and webhook output, an optional embedded simulator, and a
-// clean stop on Ctrl-C (the cycle in progress finishes, so no result is half-written).
+// config, the data directory (locked: one monitor per store), local store and sent ledger, real sockets,
+// console and webhook output, an optional embedded simulator, and a clean stop on Ctrl-C (the cycle in
+// progress finishes, so no result is half-written). Everything an operator can get wrong at start (a
+// data path that is a file, a port in use) is checked before the first probe and ends in exit 2 with
+// what to do; the exit line claims only what was written.
 import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { postWebhook } from '../alerts/webhook.js';
@@ -11,10 +14,17 @@ import { createProbeTally, recordResult } from '../status/prometheus.js';
 import { startStatusServer, type StatusServer } from '../status/status-server.js';
 import { statusSources } from '../status/status-sources.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
+import { formatHostPort, listenAdvice } from '../net/listen-failure.js';
 import { probePptp, type ProbeResult } from '../probe/index.js';
 import type { Notification } from '../sla/notification.js';
-import { startSimulator, type Simulator } from '../simulator/index.js';
+import { StatusServerListenError } from '../status/errors.js';
+import { expectedFailureClass, FAULT_EXPECTED_CLASS, type SimulatorFault } from '../simulator/faults.js';
+import { SimulatorListenError, startSimulator, type Simulator } from '../simulator/index.js';
+import type { ResolvedTarget } from '../config/types.js';
+import { lockDataDir, type DataDirLock } from '../store/data-lock.js';
+import { DataDirError, DataDirLockedError, fsProblem } from '../store/errors.js';
 import { createLocalStore } from '../store/local-store.js';
+import { createSentLedger } from '../store/sent-ledger.js';
 import type { RunArgs } from './run-args.js';
 import { RUN_USAGE } from './run-args.js';
 import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
@@ -50,8 +60,21 @@ function sleepUntil(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The targets that probe the embedded simulator: 127.0.0.1 or localhost, at its port. */
+function simulatorTargets(targets: readonly ResolvedTarget[], port: number): ResolvedTarget[] {
+  return targets.filter((t) => (t.host === '127.0.0.1' || t.host.toLowerCase() === 'localhost') && t.port === port);
+}
+
+/** Says so when no target probing the simulator has the check a fault needs (drop-calls without checks.call). */
+function unseenFaultNote(fault: SimulatorFault, probing: readonly ResolvedTarget[]): string | undefined {
+  if (FAULT_EXPECTED_CLASS[fault] === undefined || probing.length === 0) return undefined;
+  if (probing.some((t) => expectedFailureClass(fault, t.checks) !== undefined)) return undefined;
+  const check = fault === 'echo-silent' ? 'echo' : 'call';
+  return `simulator: no target probing it has checks.${check} on, so '${fault}' will not show; set checks: { ${check}: true } in the config`;
+}
+
 /** Reads 'fault <name> [n]' and 'status' lines for the embedded simulator. */
-function controlSimulator(simulator: Simulator, stdin: NodeJS.ReadableStream, io: RunIo): () => void {
+function controlSimulator(simulator: Simulator, probing: readonly ResolvedTarget[], stdin: NodeJS.ReadableStream, io: RunIo): () => void {
   const onLine = (line: string): void => {
     const [command, ...words] = line.trim().split(/\s+/).filter(Boolean);
     if (command === undefined) return;
@@ -66,7 +89,11 @@ function controlSimulator(simulator: Simulator, stdin: NodeJS.ReadableStream, io
     try {
       const { fault, options } = parseFaultCommand(words);
       simulator.setFault(fault, options).then(
-        () => io.out(`simulator: fault is now ${fault}`),
+        () => {
+          io.out(`simulator: fault is now ${fault}`);
+          const note = unseenFaultNote(fault, probing);
+          if (note !== undefined) io.err(note);
+        },
         (err: unknown) => io.err(`simulator: ${(err as Error).message}`),
       );
     } catch (err) {
@@ -88,18 +115,33 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
   }
   const { config } = loaded;
   const now = io.now ?? Date.now;
-  const store = createLocalStore(args.data);
+  let lock: DataDirLock;
+  try {
+    lock = await lockDataDir(args.data);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      io.err(`pptp-monitor run: ${err.message}; stop that monitor first, or pass --data <another directory>`);
+      return 2;
+    }
+    if (err instanceof DataDirError) {
+      io.err(`pptp-monitor run: cannot keep results in --data ${args.data}: ${err.message}; pass --data <a directory you can write to>`);
+      return 2;
+    }
+    throw err;
+  }
   let simulator: Simulator | undefined;
   let stopControl: (() => void) | undefined;
-  if (args.simulatePort !== undefined) {
-    simulator = await startSimulator({ host: '127.0.0.1', port: args.simulatePort });
-    io.out(`simulated PPTP gateway on 127.0.0.1:${simulator.port} (healthy); type 'fault silent', 'fault reset', 'fault reject 4', 'fault none' + Enter to change it`);
-    if (io.stdin) stopControl = controlSimulator(simulator, io.stdin, io);
-  }
-  const deps = nodeProbeDeps();
-  const byName = new Map(config.targets.map((t) => [t.name, t]));
-  const deliver = async (notifications: Notification[]): Promise<void> => {
-    for (const n of notifications) {
+  let http: StatusServer | undefined;
+  try {
+    if (lock.tookOver) {
+      const holder = lock.tookOver.holder;
+      io.err(`pptp-monitor run: took over ${lock.path}: ${holder ? `PID ${holder.pid}, which held it, is no longer running` : 'it was unreadable'}`);
+    }
+    const store = createLocalStore(args.data);
+    const ledger = createSentLedger(args.data);
+    const deps = nodeProbeDeps();
+    const byName = new Map(config.targets.map((t) => [t.name, t]));
+    const deliver = async (n: Notification): Promise<void> => {
       const rendered = renderAlert(n, renderContextFor(config, byName.get(n.target)));
       const bodies = JSON.parse(rendered.message) as { default: string; https: string };
       io.out(`\n=== ${rendered.subject} ===\n${bodies.default}\n`);
@@ -108,57 +150,108 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
         // Nothing is lost: a delivery that failed for good is printed whole, to be replayed by hand.
         if (!outcome.ok) io.err(`webhook delivery failed (${outcome.error}); body follows:\n${bodies.https}`);
       }
-    }
-  };
-  const tally = createProbeTally();
-  const monitor: LocalMonitor = createLocalMonitor(config, {
-    probe: (target, options) => probePptp(target, options, deps),
-    store,
-    clock: nodeClock,
-    timers: nodeTimers,
-    onResult: (result, target, intervalStart) => {
-      io.out(probeLine(result, intervalStart));
-      recordResult(tally, result, { target: target.name, region: LOCAL_REGION });
-    },
-    onNotifications: deliver,
-    onStoreError: (lines, err) => {
-      io.err(`cannot write results to ${store.dir}/ (${(err as Error).message}); they follow, one JSON line each:`);
-      for (const line of lines) io.err(JSON.stringify(line));
-    },
-  });
-  let http: StatusServer | undefined;
-  let evaluatedThrough = 0;
-  try {
+    };
+    const tally = createProbeTally();
+    let ledgerTrouble: string | undefined;
+    const monitor: LocalMonitor = createLocalMonitor(config, {
+      probe: (target, options) => probePptp(target, options, deps),
+      store,
+      ledger,
+      clock: nodeClock,
+      timers: nodeTimers,
+      onResult: (result, target, intervalStart) => {
+        io.out(probeLine(result, intervalStart));
+        recordResult(tally, result, { target: target.name, region: LOCAL_REGION });
+      },
+      deliver,
+      onStoreError: (lines, err) => {
+        io.err(`cannot write results to ${store.dir}/ (${(err as Error).message}); they follow, one JSON line each:`);
+        for (const line of lines) io.err(JSON.stringify(line));
+      },
+      onLedgerError: (err) => {
+        // Once per kind of trouble, not every minute.
+        const problem = fsProblem(err);
+        if (problem === ledgerTrouble) return;
+        ledgerTrouble = problem;
+        io.err(`cannot write ${ledger.path} (${problem}): a restart may print notifications again`);
+      },
+    });
     const loadedHistory = await monitor.load(now());
+    if (loadedHistory.ledgerProblem !== undefined) io.err(`pptp-monitor run: ${loadedHistory.ledgerProblem}; notifications of the last run may be printed again`);
+
+    if (args.simulatePort !== undefined) {
+      const probing = simulatorTargets(config.targets, args.simulatePort);
+      if (probing.length === 0) {
+        const listed = config.targets.slice(0, 3).map((t) => `${t.name} at ${formatHostPort(t.host, t.port)}`).join(', ');
+        io.err(
+          `pptp-monitor run: warning: no target in ${args.config} probes the simulator at 127.0.0.1:${args.simulatePort} ` +
+            `(targets: ${listed}${config.targets.length > 3 ? ', ...' : ''}), so the faults you set will not show; ` +
+            `point a target at host 127.0.0.1, port ${args.simulatePort}, or pass --simulate with its port`,
+        );
+      }
+      try {
+        simulator = await startSimulator({ host: '127.0.0.1', port: args.simulatePort });
+      } catch (err) {
+        if (!(err instanceof SimulatorListenError)) throw err;
+        io.err(`pptp-monitor run: --simulate: ${err.message}: ${listenAdvice(err.code, '--simulate')}`);
+        return 2;
+      }
+      io.out(`simulated PPTP gateway on 127.0.0.1:${simulator.port} (healthy); type 'fault silent', 'fault reset', 'fault reject 4', 'fault drop-calls', 'fault none' + Enter to change it`);
+      if (io.stdin) stopControl = controlSimulator(simulator, probing, io.stdin, io);
+    }
+    let evaluatedThrough = 0;
     if (args.httpPort !== undefined) {
-      // The same view and lookback as the evaluator above, so the page never disagrees with the alerts.
-      http = await startStatusServer({
-        port: args.httpPort,
-        // Evaluated where the alerts were: through the end of the last probed interval, whose results are
-        // final once its cycle ran (otherwise the page lags a minute, and shows NO DATA after a restart).
-        ...statusSources({ config, tally, now: () => Math.max(now(), evaluatedThrough), history: (t) => monitor.history(t.name), model: { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } } }),
-      });
+      try {
+        // The same view and lookback as the evaluator above, so the page never disagrees with the alerts.
+        http = await startStatusServer({
+          port: args.httpPort,
+          // Evaluated where the alerts were: through the end of the last probed interval, whose results are
+          // final once its cycle ran (otherwise the page lags a minute, and shows NO DATA after a restart).
+          ...statusSources({ config, tally, now: () => Math.max(now(), evaluatedThrough), history: (t) => monitor.history(t.name), model: { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } } }),
+        });
+      } catch (err) {
+        if (!(err instanceof StatusServerListenError)) throw err;
+        io.err(`pptp-monitor run: --http: ${err.message}: ${listenAdvice(err.code, '--http')} (--http 0 picks a free one)`);
+        return 2;
+      }
       io.out(`status page on ${http.url} (Prometheus metrics at ${http.url}metrics)`);
     }
+    let minute = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
+    const resumes = loadedHistory.evaluatedUntil !== undefined && loadedHistory.evaluatedUntil < minute;
     io.out(
       `pptp-monitor run: ${config.targets.length} target(s) from ${args.config}, results in ${store.dir}/ (${loadedHistory.records} earlier result(s) loaded` +
-        `${loadedHistory.skipped > 0 ? `, ${loadedHistory.skipped} unreadable line(s) skipped` : ''}); Ctrl-C stops`,
+        `${loadedHistory.skipped > 0 ? `, ${loadedHistory.skipped} unreadable line(s) skipped` : ''}` +
+        `${loadedHistory.duplicates > 0 ? `, ${loadedHistory.duplicates} duplicate result(s) ignored` : ''}` +
+        `${resumes ? `; alerts evaluated from ${new Date(loadedHistory.evaluatedUntil ?? minute).toISOString()}, where the last run stopped` : ''}); Ctrl-C stops`,
     );
     let cycles = 0;
-    let minute = Math.floor(now() / MINUTE_MS) * MINUTE_MS;
+    const totals = { stored: 0, notStored: 0 };
     while (!io.signal.aborted) {
-      await monitor.cycle(minute);
+      const cycle = await monitor.cycle(minute);
+      totals.stored += cycle.stored;
+      totals.notStored += cycle.probed - cycle.stored;
+      if (cycle.alreadyStored > 0) io.out(`${new Date(minute).toISOString().slice(11, 16)}  ${cycle.alreadyStored} target(s) already probed in this minute by the last run: not probed again`);
       evaluatedThrough = minute + MINUTE_MS;
       cycles++;
       if (args.cycles !== undefined && cycles >= args.cycles) break;
       minute = Math.floor(now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
       await sleepUntil(minute, io.signal);
     }
-    io.out(`stopped after ${cycles} cycle(s); every result is in ${store.dir}/`);
+    io.out(`stopped after ${cycles} cycle(s); ${whereResultsAre(totals, store.dir)}`);
     return 0;
   } finally {
     await http?.close();
     stopControl?.();
     await simulator?.close();
+    await lock.release();
   }
+}
+
+/** The exit line's account of the results: it says they are in the store only if they were written there. */
+function whereResultsAre(totals: { stored: number; notStored: number }, dir: string): string {
+  const { stored, notStored } = totals;
+  if (notStored === 0) return stored === 0 ? 'no new result to store' : `every result is in ${dir}/`;
+  const onStderr = 'printed to stderr above, one JSON line each';
+  if (stored === 0) return `no result could be written to ${dir}/ (all ${notStored} were ${onStderr})`;
+  return `${stored} result(s) are in ${dir}/; ${notStored} could not be written there and were ${onStderr}`;
 }

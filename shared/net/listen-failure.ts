@@ -12,3 +12,20 @@ export function listenFailure(cause: unknown): { code: string | undefined; why: 
   if (typeof code === 'string') return { code, why: code };
   return { code: undefined, why: cause instanceof Error ? cause.message : String(cause) };
 }
+
+/**
+ * What an operator can do about a failed listen, for a port given by `flag` (e.g. '--http'): the port is
+ * taken by someone else, or below 1024 without root, or the address is not this machine's.
+ */
+export function listenAdvice(code: string | undefined, flag: string): string {
+  switch (code) {
+    case 'EADDRINUSE':
+      return `the port is in use (is an earlier pptp-monitor, e.g. another \`npm start\`, still running?); stop what holds it, or pass ${flag} <another port>`;
+    case 'EACCES':
+      return `permission denied (ports below 1024 need root); pass ${flag} <a port from 1024>`;
+    case 'EADDRNOTAVAIL':
+      return `the address is not one of this machine's; pass ${flag} <another port>`;
+    default:
+      return `pass ${flag} <another port>`;
+  }
+}
