@@ -128,7 +128,7 @@ describe('monitor.example.yml', () => {
       host: '2001:db8:20::10',
       quorum: 3,
       slo: { availability: 99.5, window: '7d', windowDays: 7 },
-      latency: { controlP95Ms: 400 },
+      latency: { controlP95Ms: 400, forMinutes: 30 },
     });
     expect(backup?.maintenance[1]).toMatchObject({ kind: 'cron', countsAgainstSla: true, timezone: 'America/New_York' });
   });
@@ -525,6 +525,15 @@ describe('invalid configs: every error, in our words, in file order', () => {
           - name: d
             host: d.example.com
             latency: {}
+          - name: e
+            host: e.example.com
+            latency: { controlP95Ms: 250, for: 0 }
+          - name: f
+            host: f.example.com
+            latency: { controlP95Ms: 250, for: 2.5 }
+          - name: g
+            host: g.example.com
+            latency: { controlP95Ms: 250, for: 15m }
       `,
       [
         `targets[0].slo.availability: ${PERCENT_RULE}, got 100`,
@@ -535,6 +544,9 @@ describe('invalid configs: every error, in our words, in file order', () => {
         `targets[2].slo.availability: ${PERCENT_RULE}, got 0`,
         'targets[2].latency.controlP95Ms: must be a positive number of ms, got -1',
         'targets[3].latency.controlP95Ms: required',
+        'targets[4].latency.for: must be 1-1440 minutes, got 0',
+        'targets[5].latency.for: must be a whole number 1-1440 minutes, got 2.5',
+        "targets[6].latency.for: must be a whole number 1-1440 minutes, got '15m'",
       ],
     ],
     [
