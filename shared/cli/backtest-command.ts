@@ -1,8 +1,10 @@
 // `pptp-monitor backtest`: replays a history of probe results through the evaluator and prints every
 // notification it would have sent. The SLA core is stateless and window-additive (evaluating (a,b] then
 // (b,c] gives exactly what (a,c] gives, a property its tests check), so one pass over the whole range is
-// the minute-by-minute replay, without re-walking the lookback 43,200 times for a month.
-import { readFile } from 'node:fs/promises';
+// the minute-by-minute replay, without re-walking the lookback 43,200 times for a month. The history is a
+// results file or a store directory (by default the local monitor's ./data), and the config defaults as
+// report's does (monitor.yml, else monitor.local.yml), so the local workflow needs no flags.
+import { join } from 'node:path';
 import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { formatConfigError, loadConfig, type ResolvedTarget } from '../config/index.js';
@@ -11,18 +13,27 @@ import { isLocalHistory, localView } from '../monitor/local-view.js';
 import { evaluateTarget } from '../sla/evaluate.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { parseResultLines, sortRecords } from '../store/local-store.js';
+import { fsProblem } from '../store/errors.js';
+import { readResultHistory } from '../store/local-store.js';
+import { chooseConfig } from './default-config.js';
 import { UsageError } from './usage-error.js';
 
+/** The history read when --history is not given: the local monitor's store. */
+export const DEFAULT_HISTORY = 'data';
+
 export interface BacktestArgs {
-  config: string;
-  history: string;
+  /** Unset: monitor.yml, else monitor.local.yml (see chooseConfig). */
+  config?: string;
+  /** A results file or a store directory; unset: DEFAULT_HISTORY. */
+  history?: string;
   from?: number;
   to?: number;
   json: boolean;
 }
 
-export const BACKTEST_USAGE = `usage: pptp-monitor backtest --config <file> --history <results.jsonl> [options]
+export const BACKTEST_USAGE = `usage: pptp-monitor backtest [--config <file>] [--history <path>] [options]
+  --config <file>     targets and policies (default monitor.yml, else monitor.local.yml)
+  --history <path>    a results file (.jsonl) or a store directory (default ./data, the local monitor's store)
   --from <iso>        first evaluation instant (default: the history's first interval)
   --to <iso>          last evaluation instant (default: the end of the history's last interval)
   --json              print the notifications as a JSON array`;
@@ -54,10 +65,14 @@ export function parseBacktestArgs(argv: readonly string[]): BacktestArgs {
     else if (flag === '--json') args.json = true;
     else throw new UsageError(`backtest: unknown option '${String(flag)}'`);
   }
-  if (!config) throw new UsageError('backtest: --config <file> is required');
-  if (!history) throw new UsageError('backtest: --history <results.jsonl> is required');
   if (args.from !== undefined && args.to !== undefined && args.from >= args.to) throw new UsageError('backtest: --from must be before --to');
-  return { config, history, json: args.json, ...(args.from !== undefined && { from: args.from }), ...(args.to !== undefined && { to: args.to }) };
+  return {
+    json: args.json,
+    ...(config !== undefined && { config }),
+    ...(history !== undefined && { history }),
+    ...(args.from !== undefined && { from: args.from }),
+    ...(args.to !== undefined && { to: args.to }),
+  };
 }
 
 export interface BacktestIo {
@@ -71,29 +86,39 @@ function evaluationTarget(target: ResolvedTarget, records: readonly ProbeRecord[
 }
 
 export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<number> {
-  const loaded = await loadConfig(args.config);
+  const choice = await chooseConfig(args.config);
+  if (!choice.ok) {
+    io.err(`backtest: ${choice.problem}`);
+    return 2;
+  }
+  if (choice.defaulted && choice.path !== 'monitor.yml') io.err(`backtest: using --config ${choice.path} (no monitor.yml here)`);
+  const loaded = await loadConfig(choice.path);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatConfigError(e));
     return 2;
   }
-  let text: string;
+  const history = args.history ?? DEFAULT_HISTORY;
+  let read: Awaited<ReturnType<typeof readResultHistory>>;
   try {
-    text = await readFile(args.history, 'utf8');
+    read = await readResultHistory(history);
   } catch (err) {
-    io.err(`backtest: cannot read ${args.history}: ${(err as Error).message}`);
+    const hint = args.history === undefined ? ` (the local monitor's store, the default); pass --history <a results file or store directory>` : '';
+    io.err(`backtest: cannot read ${history}: ${fsProblem(err) === 'ENOENT' ? 'no such file or directory' : (err as Error).message}${hint}`);
     return 2;
   }
-  const read = parseResultLines(text, args.history);
-  for (const s of read.skipped.slice(0, 10)) io.err(`${s.file}:${s.line}: skipped: ${s.problem}`);
+  // A store's problems name the day file inside it; a file's name the file.
+  const where = (file: string): string => (read.kind === 'store' ? join(history, file) : file);
+  for (const s of read.skipped.slice(0, 10)) io.err(`${where(s.file)}:${s.line}: skipped: ${s.problem}`);
   if (read.skipped.length > 10) io.err(`... and ${read.skipped.length - 10} more unreadable line(s)`);
-  const records = sortRecords(read.records);
+  if (read.duplicates > 0) io.err(`backtest: ${read.duplicates} duplicate result(s) in ${history} ignored (a second result for one target, region and interval)`);
+  const records = read.records;
   if (records.length === 0) {
-    io.err(`backtest: ${args.history} holds no probe results`);
+    io.err(`backtest: ${history} holds no probe results`);
     return 2;
   }
   const known = new Set(loaded.config.targets.map((t) => t.name));
   const unknown = [...new Set(records.filter((r) => !known.has(r.target)).map((r) => r.target))];
-  if (unknown.length > 0) io.err(`backtest: results for targets not in ${args.config} are ignored: ${unknown.join(', ')}`);
+  if (unknown.length > 0) io.err(`backtest: results for targets not in ${choice.path} are ignored: ${unknown.join(', ')}`);
 
   const first = records[0]?.intervalStart ?? 0;
   const last = records[records.length - 1]?.intervalStart ?? 0;

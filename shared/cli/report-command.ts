@@ -1,15 +1,20 @@
 // `pptp-monitor report`: the SLA report over a range (default: the previous calendar month) from the
-// local store, a history file or CloudWatch, as Markdown, CSV, self-contained HTML or JSON.
+// local store, a history file or CloudWatch, as Markdown, CSV, self-contained HTML or JSON. In the local
+// workflow it needs no flags: the config defaults to monitor.yml, else monitor.local.yml, and the results
+// to the store under ./data; --history takes a file or a store directory.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { formatConfigError, loadConfig } from '../config/index.js';
 import { recordsFromHistoryFile, recordsFromStore, reportFromCloudWatch, type ReportRecords } from '../monitor/report-sources.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { buildReport, previousCalendarMonth, type SlaReport } from '../sla/report.js';
+import { fsProblem } from '../store/errors.js';
+import { chooseConfig } from './default-config.js';
 import { UsageError } from './usage-error.js';
 
 export interface ReportArgs {
-  config: string;
+  /** Unset: monitor.yml, else monitor.local.yml (see chooseConfig). */
+  config?: string;
   source: 'local' | 'cloudwatch';
   data: string;
   history?: string;
@@ -23,13 +28,13 @@ export const REPORT_USAGE = `usage: pptp-monitor report [options]
   --from <iso> --to <iso>     the range (default: the previous calendar month, UTC)
   --source local|cloudwatch   where the results come from (default local: the store under --data)
   --data <dir>                the local store (default ./data)
-  --history <results.jsonl>   a history file instead of the store
-  --config <file>             targets and SLOs (default monitor.yml)
+  --history <path>            a history file (.jsonl) or a store directory instead of --data
+  --config <file>             targets and SLOs (default monitor.yml, else monitor.local.yml)
   --format md|csv|html|json   (default md)
   --out <file>                write there instead of standard output`;
 
 export function parseReportArgs(argv: readonly string[]): ReportArgs {
-  const args: ReportArgs = { config: 'monitor.yml', source: 'local', data: 'data', format: 'md' };
+  const args: ReportArgs = { source: 'local', data: 'data', format: 'md' };
   const time = (flag: string, v: string | undefined): number => {
     const ms = v === undefined ? Number.NaN : Date.parse(v);
     if (!Number.isFinite(ms)) throw new UsageError(`${flag}: not an ISO 8601 time: '${v ?? ''}'`);
@@ -77,7 +82,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
         throw new UsageError(`report: unknown option '${String(flag)}'`);
     }
   }
-  if (args.history && args.source === 'cloudwatch') throw new UsageError('report: --history reads a file; it cannot be combined with --source cloudwatch');
+  if (args.history && args.source === 'cloudwatch') throw new UsageError('report: --history reads a file or a store directory; it cannot be combined with --source cloudwatch');
   if ((args.from === undefined) !== (args.to === undefined)) throw new UsageError('report: give both --from and --to, or neither (the previous calendar month)');
   if (args.from !== undefined && args.to !== undefined && args.from >= args.to) throw new UsageError('report: --from must be before --to');
   return args;
@@ -89,8 +94,36 @@ export interface ReportIo {
   now(): number;
 }
 
+/** What a results path is: the store's directory, a single file, or nothing readable (and why). */
+async function kindOf(path: string): Promise<'directory' | 'file' | { problem: string }> {
+  try {
+    return (await stat(path)).isDirectory() ? 'directory' : 'file';
+  } catch (err) {
+    return { problem: fsProblem(err) === 'ENOENT' ? 'no such file or directory' : fsProblem(err) };
+  }
+}
+
 export async function runReport(args: ReportArgs, io: ReportIo): Promise<number> {
-  const loaded = await loadConfig(args.config);
+  const choice = await chooseConfig(args.config);
+  if (!choice.ok) {
+    io.err(`report: ${choice.problem}`);
+    return 2;
+  }
+  if (choice.defaulted && choice.path !== 'monitor.yml') io.err(`report: using --config ${choice.path} (no monitor.yml here)`);
+  let local: { path: string; kind: 'directory' | 'file' } | undefined;
+  if (args.history !== undefined || args.source === 'local') {
+    // Checked before anything is read, so a wrong path is named rather than reported on as an empty store.
+    const path = args.history ?? args.data;
+    const kind = await kindOf(path);
+    if (typeof kind !== 'string' || (args.history === undefined && kind === 'file')) {
+      const why = typeof kind !== 'string' ? kind.problem : 'a file, not the store directory (pass it as --history to read one history file)';
+      const flag = args.history !== undefined ? '--history' : '--data';
+      io.err(`report: no results at ${flag} ${path}: ${why}; pass --data <the store directory that \`pptp-monitor run\` writes>, --history <a results file or store directory>, or --source cloudwatch`);
+      return 2;
+    }
+    local = { path, kind };
+  }
+  const loaded = await loadConfig(choice.path);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatConfigError(e));
     return 2;
@@ -103,7 +136,8 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
       io.err(`cloudwatch: ${read.metricsRequested} metrics requested${read.usedFiveMinuteData ? ' (5-minute aggregates before the last 14 days)' : ''}`);
       report = read.report;
     } else {
-      const source: ReportRecords = args.history ? await recordsFromHistoryFile(args.history, range) : await recordsFromStore(args.data, range);
+      const from = local ?? { path: args.data, kind: 'directory' as const };
+      const source: ReportRecords = from.kind === 'directory' ? await recordsFromStore(from.path, range) : await recordsFromHistoryFile(from.path, range);
       for (const line of source.skipped.slice(0, 10)) io.err(`skipped: ${line}`);
       if (source.skipped.length > 10) io.err(`... and ${source.skipped.length - 10} more unreadable line(s)`);
       report = buildReport(loaded.config, source.records, range, source.view ? { view: source.view } : {});
