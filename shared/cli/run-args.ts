@@ -16,7 +16,7 @@ export interface RunArgs {
 
 export const RUN_USAGE = `usage: pptp-monitor run [options]
   --config <file>     targets and policies (default monitor.yml)
-  --data <dir>        where results are stored, one JSON line each (default ./data)
+  --data <dir>        where results are stored, one JSON line each (default ./data; locked: one monitor per directory)
   --webhook <url>     also POST every alert's JSON body to this http(s) URL
   --simulate <port>   start a simulated PPTP gateway on 127.0.0.1:<port>; type 'fault <name>' to break it
   --http <port>       serve a status page and /metrics (Prometheus) on 127.0.0.1:<port> (off by default)

@@ -223,4 +223,30 @@ describe('pptp-monitor run: start-up checks', () => {
       `pptp-monitor run: warning: no target in ${config} probes the simulator at 127.0.0.1:${port} (targets: sim-gw at 127.0.0.1:${simulator.port}), so the faults you set will not show; point a target at host 127.0.0.1, port ${port}, or pass --simulate with its port\n`,
     );
   });
+
+  it("says when a fault typed at the embedded simulator needs a check no target has (drop-calls without checks.call)", async () => {
+    // Prepare: a free port for the simulator, and a target on it with the call check off (the default).
+    const holder = await takenPort();
+    const port = portOf(holder);
+    await new Promise((resolve) => holder.close(resolve));
+    const noCall = write('no-call.yml', `version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-central-1], timeout: 1000 }\ntargets:\n  - { name: sim-gw, host: 127.0.0.1, port: ${port} }\n`);
+    const running = await startRun(['--config', noCall, '--data', join(dir, 'no-call-data'), '--simulate', String(port)]);
+    // Act
+    running.child.stdin.write('fault drop-calls\n');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no note in: ${running.out()}`)), 5_000);
+      const poll = setInterval(() => {
+        if (running.out().includes('will not show')) {
+          clearTimeout(timer);
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    const code = await running.stop();
+    // Assess
+    expect(running.out()).toContain('simulator: fault is now drop-calls\n');
+    expect(running.out()).toContain("simulator: no target probing it has checks.call on, so 'drop-calls' will not show; set checks: { call: true } in the config\n");
+    expect(code).toBe(0);
+  }, 20_000);
 });
