@@ -115,6 +115,8 @@ export async function readHistory(
   const ran = new Map<string, Set<number>>();
   const control = new Map<string, Map<number, number>>();
   const detail = new Map<string, Map<number, FailureClass>>();
+  /** Failed probes per target and region per period, summed over the classes (the failure detail's counts). */
+  const detailCounts = new Map<string, Map<number, number>>();
   const key = (...parts: string[]): string => parts.join('\u0000');
   let metricsRequested = 0;
   let calls = 0;
@@ -191,11 +193,17 @@ export async function readHistory(
     if (!recent) continue;
     for (const region of t.regions) {
       const perRegion = new Map<number, FailureClass>();
+      const counts = new Map<number, number>();
       detail.set(key(t.name, region), perRegion);
+      detailCounts.set(key(t.name, region), counts);
       for (const cls of FAILURE_CLASSES) {
         phase2.push(
           stat(MetricName.ProbeFailures, { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region, [Dimension.FailureClass]: cls }, 'Sum', detailFrom, (pts) =>
-            pts.forEach(([at, v]) => v > 0 && !perRegion.has(at) && perRegion.set(at, cls)),
+            pts.forEach(([at, v]) => {
+              if (!(v > 0)) return;
+              if (!perRegion.has(at)) perRegion.set(at, cls);
+              counts.set(at, (counts.get(at) ?? 0) + v);
+            }),
           ),
         );
       }
@@ -205,7 +213,7 @@ export async function readHistory(
 
   const records = new Map<string, ProbeRecord[]>();
   for (const t of config.targets) {
-    const series = { failedCounts: failed.get(t.name), ran, control, connect, detail, key, shards };
+    const series = { failedCounts: failed.get(t.name), ran, control, connect, detail, detailCounts, key, shards };
     records.set(t.name, periodS === PERIOD_S ? rebuild(t, fromMs, toMs, series) : rebuildBuckets(t, fromMs, toMs, bucketMs, series));
   }
   const lastHeartbeat = new Map<string, number | undefined>();
@@ -224,6 +232,7 @@ interface Series {
   control: Map<string, Map<number, number>>;
   connect: Map<string, Map<number, number>>;
   detail: Map<string, Map<number, FailureClass>>;
+  detailCounts: Map<string, Map<number, number>>;
   key: (...parts: string[]) => string;
 }
 
@@ -273,12 +282,16 @@ function rebuild(t: ResolvedTarget, fromMs: number, toMs: number, s: Series): Pr
 }
 
 /**
- * 5-minute aggregates back into intervals. A bucket holds F failed probes over k intervals (5 for 1-minute
- * targets) from the regions whose heartbeat is in it. Real outages hit the regions together, so the first
- * min(k, floor(F / quorum)) intervals get `quorum` failing regions (down); the failures left over are spread
- * one per interval over the next intervals (single-region failures, which never count as down). Classes
- * come from the bucket's failure detail; times are the bucket's averages. Downtime is therefore exact when
- * an outage covers whole minutes in a quorum of regions, and never overstated otherwise.
+ * 5-minute aggregates back into intervals. A bucket holds k intervals (5 for 1-minute targets) from the
+ * regions whose heartbeat is in it. Where the failure detail gives each region's failed probes c_r in the
+ * bucket (reports read it for the whole range), region r is taken to fail in the bucket's first c_r
+ * intervals: real outages hit the regions together, so an interval is down when at least `quorum` regions
+ * have c_r above its index, i.e. the bucket holds as many down intervals as the quorum-th largest c_r.
+ * That is exact when failures coincide across regions, and never overstated: a region failing alone, however
+ * often, never makes a down interval, and an outage in more regions than the quorum is not counted twice.
+ * Without the detail (the evaluator's short-detail mode) only the bucket's total F is known: the first
+ * floor(F / regions reporting) intervals are down in every region, the rest spread one per interval (single
+ * failures, never down). Classes come from the detail; times are the bucket's averages.
  */
 function rebuildBuckets(t: ResolvedTarget, fromMs: number, toMs: number, bucketMs: number, s: Series): ProbeRecord[] {
   const out: ProbeRecord[] = [];
@@ -291,17 +304,12 @@ function rebuildBuckets(t: ResolvedTarget, fromMs: number, toMs: number, bucketM
     const reporting = regions.filter((r) => ranAt(s, t.name, r, bucket));
     if (reporting.length === 0) continue;
     const classOf = (r: string): FailureClass | undefined => s.detail.get(s.key(t.name, r))?.get(bucket);
-    // Regions with known failures first, so the synthesised failing regions are the real ones where known.
-    const order = [...reporting].sort((a, b) => Number(classOf(b) !== undefined) - Number(classOf(a) !== undefined));
-    let failures = Math.round(count);
-    const quorum = Math.min(t.quorum, order.length);
+    const failingIntervals = regionFailures(t, s, reporting, Math.round(count), perBucket, bucket);
     for (let i = 0; i < perBucket; i++) {
       const at = bucket + i * stepMs;
       if (at < fromMs || at >= toMs || at % stepMs !== 0) continue;
-      const failingHere = failures >= quorum && quorum > 0 ? quorum : failures > 0 ? 1 : 0;
-      failures -= failingHere;
-      order.forEach((region, index) => {
-        const record: ProbeRecord = { target: t.name, region, intervalStart: at, ok: index >= failingHere };
+      reporting.forEach((region, index) => {
+        const record: ProbeRecord = { target: t.name, region, intervalStart: at, ok: !failingIntervals[index]!.has(i) };
         const cls = classOf(region);
         if (!record.ok && cls) record.failureClass = cls;
         out.push(withTimes(record, s, region, bucket));
@@ -309,4 +317,28 @@ function rebuildBuckets(t: ResolvedTarget, fromMs: number, toMs: number, bucketM
     }
   }
   return out;
+}
+
+/** Per reporting region, the indices of the bucket's intervals in which it is rebuilt as failed (see rebuildBuckets). */
+function regionFailures(t: ResolvedTarget, s: Series, reporting: readonly string[], total: number, perBucket: number, bucket: number): Array<Set<number>> {
+  const sets = reporting.map(() => new Set<number>());
+  // The detail is sparse (a region without failures has no point), but read for every region or none.
+  const perRegion = reporting.map((r) => s.detailCounts.get(s.key(t.name, r)));
+  if (perRegion.every((m) => m !== undefined)) {
+    const counts = perRegion.map((m) => Math.round(m!.get(bucket) ?? 0));
+    if (counts.reduce((a, c) => a + c, 0) >= total) {
+      counts.forEach((c, r) => {
+        for (let i = 0; i < Math.min(perBucket, c); i++) sets[r]!.add(i);
+      });
+      return sets;
+    }
+  }
+  // No per-region detail: failures in every region together first, then one region at a time.
+  let left = total;
+  for (let i = 0; i < perBucket && left > 0; i++) {
+    const together = left >= reporting.length ? reporting.length : 1;
+    for (let r = 0; r < together; r++) sets[(r + i) % reporting.length]!.add(i);
+    left -= together;
+  }
+  return sets;
 }

@@ -341,13 +341,10 @@ describe('readHistory: 5-minute aggregates beyond the 1-minute retention (report
     expect(downIn({ from: B, to: B + 30 * MIN }).every((at) => inRange(at, bucketsOf(quorumOutage).from, bucketsOf(quorumOutage).to))).toBe(true);
   });
 
-  // BUG: shared/metrics/cloudwatch-history.ts rebuildBuckets (the `failingHere` line) turns a bucket's F
-  // failures into min(k, floor(F / quorum)) down intervals, assuming each down interval holds exactly `quorum`
-  // failures. An outage in MORE regions than the quorum (the usual real outage: the gateway is down for
-  // everyone) is overstated whenever it covers part of a bucket: 3 minutes in 3 regions with quorum 2 is
-  // F = 9 → 4 down minutes. This 13-minute outage (00:32–00:45) comes back as 14 down minutes, against the
-  // doc comment's "never overstated". Un-skip when fixed.
-  it.skip('counts an outage in every region 20 days ago as down for exactly its minutes, not more', () => {
+  // An outage in MORE regions than the quorum (the usual real outage: the gateway is down for everyone)
+  // used to be overstated when it covered part of a bucket (each down interval was assumed to hold exactly
+  // `quorum` failures: 3 minutes in 3 regions read as 4 down minutes); this one came back as 14 minutes.
+  it('counts an outage in every region 20 days ago as down for exactly its minutes, not more', () => {
     expect(downIn({ from: B + 30 * MIN, to: B + 60 * MIN })).toHaveLength(13);
     expect(downIn({ from: B + 30 * MIN, to: B + 60 * MIN }).every((at) => inRange(at, bucketsOf(everywhereOutage).from, bucketsOf(everywhereOutage).to))).toBe(true);
   });
@@ -360,11 +357,9 @@ describe('readHistory: 5-minute aggregates beyond the 1-minute retention (report
     expect(stretch.reduce((n, s) => n + s.failing.length, 0)).toBe(3);
   });
 
-  // BUG: same line as above. F failures in a bucket are read as coincident whenever F >= quorum, so one
-  // region failing alone for 3 minutes of a bucket (F = 3, quorum 2) is rebuilt as a down minute (2 regions
-  // failing at 02:05) plus a single failure: downtime that never happened, again against "never overstated".
-  // Un-skip when fixed.
-  it.skip('counts one flaky region 20 days ago as up, however many of its minutes in a bucket failed', () => {
+  // One region failing alone for 3 minutes of a bucket (F = 3, quorum 2) used to be read as a down minute
+  // plus a single failure: downtime that never happened. Per-region counts from the detail settle it.
+  it('counts one flaky region 20 days ago as up, however many of its minutes in a bucket failed', () => {
     const stretch = states.filter((s) => inRange(s.start, flaky.from, flaky.to));
     expect(stretch.every((s) => s.verdict === 'up')).toBe(true);
     expect(stretch.reduce((n, s) => n + s.failing.length, 0)).toBe(3);
