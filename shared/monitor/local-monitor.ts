@@ -36,6 +36,8 @@ export interface LocalMonitorDeps {
   probe(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult>;
   store: LocalStore;
   clock: Clock;
+  /** Wall-clock time in ms since the epoch (default Date.now): notification times never lie after it. */
+  wallClock?: () => number;
   timers: Timers;
   /** One probe result, as it comes in. */
   onResult(result: ProbeResult, target: ResolvedTarget, intervalStart: number): void;
@@ -87,6 +89,8 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
   // before the monitor started was printed by an earlier run, or never will be).
   let evaluatedUntil: number | undefined;
   let resumeFrom: number | undefined;
+  /** The first interval this run probed: what lies before it and after the last run is time nobody watched. */
+  let runStartMs: number | undefined;
   const sent: SentEntry[] = [];
   const sentIds = new Set<string>();
 
@@ -151,6 +155,7 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
     async cycle(intervalStart) {
       // After a restart, from where the last run stopped (catch-up bounded by the history in memory).
       evaluatedUntil ??= resumeFrom === undefined ? intervalStart : Math.max(resumeFrom, intervalStart - LOCAL_MAX_CATCH_UP_MS);
+      runStartMs ??= intervalStart;
       // A restart within an interval the last run already probed must not store it twice.
       const dueNow = targets.filter((t) => isDue(t, intervalStart));
       const due = dueNow.filter((t) => !stored(t.name, intervalStart));
@@ -182,7 +187,10 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
       const pending: Notification[] = [];
       if (t > evaluatedUntil) {
         for (const target of targets) {
-          pending.push(...evaluateTarget(target, history.get(target.name) ?? [], { fromExclusive: evaluatedUntil, toInclusive: t }, { lookbackMs: LOCAL_LOOKBACK_MS }));
+          // The interval just probed is complete once its result is in, a minute before its end: nowMs keeps
+          // every time in a notification at or before the moment it is printed.
+          const options = { lookbackMs: LOCAL_LOOKBACK_MS, nowMs: (deps.wallClock ?? Date.now)() };
+          pending.push(...evaluateTarget(target, history.get(target.name) ?? [], { fromExclusive: evaluatedUntil, toInclusive: t }, options));
         }
       }
       pending.sort((a, b) => a.at - b.at);
@@ -192,6 +200,9 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
         // The window already starts where the last run stopped; the ledger also covers a run that died
         // between a delivery and saving its watermark.
         if (sentIds.has(id)) continue;
+        // Locally the monitor is the only location, so no_data over the minutes it was stopped says only that
+        // it was not running, which its user knows: such an incident is told only if the last run told it.
+        if (n.policy === 'no_data' && n.startsAt < (runStartMs ?? n.startsAt) && !sentIds.has(sentIdentity({ ...n, status: 'firing' }))) continue;
         await deps.deliver(n);
         sentIds.add(id);
         sent.push({ dedupKey: n.dedupKey, status: n.status, at: n.at });

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { Notification, NotificationStatus } from '../sla/notification.js';
 import { fsProblem } from './errors.js';
 
+const MINUTE_MS = 60_000;
+
 export const SENT_LEDGER_FILE = 'sent-notifications.json';
 /** The ledger's format version. */
 const SENT_LEDGER_VERSION = 1;
@@ -41,7 +43,9 @@ export interface SentLedger {
 
 /** One delivered notification's identity: firing and resolved happen once per incident, reminders once per instant. */
 export function sentIdentity(n: Pick<Notification, 'dedupKey' | 'status' | 'at'>): string {
-  return n.status === 'reminder' ? `${n.dedupKey} reminder ${n.at}` : `${n.dedupKey} ${n.status}`;
+  // A reminder's `at` is its evaluation instant, or the clock a little before it when the monitor evaluates
+  // an interval as soon as its result is in: the minute it falls in names the reminder either way.
+  return n.status === 'reminder' ? `${n.dedupKey} reminder ${Math.ceil(n.at / MINUTE_MS) * MINUTE_MS}` : `${n.dedupKey} ${n.status}`;
 }
 
 const STATUSES: readonly NotificationStatus[] = ['firing', 'reminder', 'resolved'];

@@ -139,10 +139,11 @@ describe('pptp-monitor report', () => {
     const run = await runCli(['report', '--config', config, '--history', history, '--from', '2026-11-01T00:00:00Z', '--to', '2026-11-01T01:00:00Z', '--format', 'json']);
     const html = join(dir, 'report.html');
     const htmlRun = await runCli(['report', '--config', config, '--history', history, '--from', '2026-10-31T23:00:00Z', '--to', '2026-11-01T01:00:00Z', '--format', 'html', '--out', html]);
-    // Assess: 60 minutes in range, 10 down: 50/60 = 83.333%; budget 0.001 × 60 = 0.06 min, consumed 10.
+    // Assess: 60 minutes in range, 10 down: 50/60 = 83.333%; the budget is the 30-day SLO window's allowance
+    // (0.001 × 43,200 = 43.2 min; the range's share, 0.06 min, is shown beside it), consumed 10.
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { targets: Array<{ availability: number; downtimeMinutes: number; incidents: number; errorBudgetRemaining: number; regions: Array<{ region: string; availability: number }> }> };
-    expect(report.targets[0]).toMatchObject({ availability: 83.333, downtimeMinutes: 10, incidents: 1, errorBudgetRemaining: expect.closeTo(1 - 10 / 0.06, 2) });
+    expect(report.targets[0]).toMatchObject({ availability: 83.333, downtimeMinutes: 10, incidents: 1, errorBudgetRemaining: expect.closeTo(1 - 10 / 43.2, 4) });
     expect(htmlRun.code).toBe(0);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<svg');
