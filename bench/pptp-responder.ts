@@ -1,7 +1,7 @@
 // A minimal, fast PPTP responder for benchmarks: answers SCCRQ, Echo and Stop on a range of loopback
 // ports. It runs as its own process so that its CPU is not counted against the prober.
 import { createServer, type Server } from 'node:net';
-import { ControlMessageType as T, PptpFramer, encodeMessage } from '../shared/pptp/index.js';
+import { ControlMessageType as T, PptpFramer, encodeMessage } from '../shared/probers/pptp/index.js';
 
 const [first, last] = (process.argv[2] ?? '20000-20009').split('-').map(Number) as [number, number];
 // Optional second range: ports that accept and then never say a word (deadline benchmarks).

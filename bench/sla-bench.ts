@@ -4,10 +4,10 @@
 //   * one evaluator shard: 100 targets evaluated for one minute;
 //   * the monthly report of 100 targets (31 days), built a batch of targets at a time like the report function.
 import { parseConfig, type ResolvedConfig } from '../shared/config/index.js';
-import { EVALUATOR_TARGETS_PER_SHARD } from '../shared/monitor/evaluator-shards.js';
+import { EVALUATOR_TARGETS_PER_SHARD } from '../shared/runners/lambda/evaluator-shards.js';
 import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { ProbeRecord } from '../shared/sla/probe-record.js';
-import { CLOUDWATCH_REPORT_BATCH_TARGETS } from '../shared/monitor/report-sources.js';
+import { CLOUDWATCH_REPORT_BATCH_TARGETS } from '../shared/cycles/report-sources.js';
 import { reportBucketMs, reportTarget } from '../shared/sla/report.js';
 
 const MINUTE_MS = 60_000;

@@ -11,10 +11,10 @@ import type { Logger } from '../shared/log/logger.js';
 import { heartbeatKey, readHistory } from '../shared/metrics/cloudwatch-history.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { readWatermark, writeWatermark } from '../shared/metrics/watermark.js';
-import { LATENCY_STEP_MS, planEvaluation, type EvaluationPlan } from '../shared/monitor/evaluation-window.js';
-import { evaluatorShards } from '../shared/monitor/evaluator-shards.js';
-import { pickShard, scheduledMinute, type ScheduleEvent } from '../shared/monitor/schedule-event.js';
-import { probeShardMap } from '../shared/monitor/probe-lambda-sizing.js';
+import { LATENCY_STEP_MS, planEvaluation, type EvaluationPlan } from '../shared/cycles/evaluation-window.js';
+import { evaluatorShards } from '../shared/runners/lambda/evaluator-shards.js';
+import { pickShard, scheduledMinute, type ScheduleEvent } from '../shared/runners/lambda/schedule-event.js';
+import { probeShardMap } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { Notification } from '../shared/sla/notification.js';
 

@@ -6,9 +6,9 @@ import { probeOptionsFor } from '../shared/config/targets.js';
 import type { ProbeConfig } from '../shared/config/probe-config.js';
 import type { Logger } from '../shared/log/logger.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
-import { runProbeCycle, type CycleReport, type CycleTarget } from '../shared/monitor/probe-cycle.js';
-import { INVOCATION_CONCURRENCY, isDue, PUBLISH_MARGIN_MS, regionShards, START_INTERVAL_MS } from '../shared/monitor/probe-lambda-sizing.js';
-import { pickShard, scheduledMinute, ScheduleEventError, type ScheduleEvent } from '../shared/monitor/schedule-event.js';
+import { runProbeCycle, type CycleReport, type CycleTarget } from '../shared/cycles/probe-cycle.js';
+import { INVOCATION_CONCURRENCY, isDue, PUBLISH_MARGIN_MS, regionShards, START_INTERVAL_MS } from '../shared/runners/lambda/probe-lambda-sizing.js';
+import { pickShard, scheduledMinute, ScheduleEventError, type ScheduleEvent } from '../shared/runners/lambda/schedule-event.js';
 import { probePptp, type ProbeDeps } from '../shared/probe/index.js';
 
 /** Kept back at the very end so the EMF fallback of a publish still cut short gets written, in ms. */

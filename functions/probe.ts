@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createJsonLogger, isLogLevel } from '../shared/log/logger.js';
 import { createMetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
-import type { CycleReport } from '../shared/monitor/probe-cycle.js';
+import type { CycleReport } from '../shared/cycles/probe-cycle.js';
 import { nodeProbeDeps } from '../shared/probe/node-deps.js';
 import { logErrors } from './middleware/log-errors.js';
 import { loadPackagedProbeConfig } from './packaged-config.js';

@@ -7,7 +7,7 @@ import { isRetryableSnsError } from '../shared/alerts/sns-publisher.js';
 import { withRetries, type RetryPolicy } from '../shared/aws/retry.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
 import type { Logger } from '../shared/log/logger.js';
-import { reportFromCloudWatch } from '../shared/monitor/report-sources.js';
+import { reportFromCloudWatch } from '../shared/cycles/report-sources.js';
 import { reportSummary } from '../shared/report/report-summary.js';
 import { previousCalendarMonth, type ReportRange } from '../shared/sla/report.js';
 

@@ -4,7 +4,7 @@
 // still report would otherwise go unnoticed here. It is the alarm that catches what the SLA
 // evaluation cannot: a region whose probes publish nothing looks the same as a region with nothing to say.
 import { targetsForRegion } from '../shared/config/targets.js';
-import { regionShards } from '../shared/monitor/probe-lambda-sizing.js';
+import { regionShards } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { Dimension, MetricName } from '../shared/metrics/metric-design.js';
 import type { CfnString, CloudWatchAlarm } from './cfn.js';

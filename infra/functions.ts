@@ -1,8 +1,8 @@
 // The Lambda functions, in osls's `functions:` syntax. The probe function gets one schedule per shard of
 // its region, from the same plan the handler recomputes from the packaged config.
 import type { ResolvedConfig } from '../shared/config/types.js';
-import { evaluatorShards } from '../shared/monitor/evaluator-shards.js';
-import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../shared/monitor/probe-lambda-sizing.js';
+import { evaluatorShards } from '../shared/runners/lambda/evaluator-shards.js';
+import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } from './cfn.js';
 import type { Naming } from './names.js';
 
@@ -86,7 +86,7 @@ export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact
     timeout: EVALUATOR_LAMBDA_TIMEOUT_S,
     role: EVALUATOR_ROLE_ID,
     environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
-    // One schedule per shard of targets (see shared/monitor/evaluator-shards.ts), carrying the time too.
+    // One schedule per shard of targets (see shared/runners/lambda/evaluator-shards.ts), carrying the time too.
     events: Array.from({ length: shards }, (_, shard): ScheduleEvent => ({ schedule: { rate: [EVERY_MINUTE], inputTransformer: probeScheduleInput(shard, shards) } })),
   };
 }

@@ -5,7 +5,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { stat, writeFile } from 'node:fs/promises';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { recordsFromHistoryFile, recordsFromStore, reportFromCloudWatch, type ReportRecords } from '../monitor/report-sources.js';
+import { recordsFromHistoryFile, recordsFromStore, reportFromCloudWatch, type ReportRecords } from '../cycles/report-sources.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { buildReport, previousCalendarMonth, type SlaReport } from '../sla/report.js';
 import { fsProblem } from '../store/errors.js';

@@ -3,7 +3,7 @@
 // issue code. Rules that need two fields (quorum against regions, timeout against interval, names unique
 // across targets, one name per host and port) are in resolve.ts, which also applies the defaults.
 import { z } from 'zod';
-import { PPTP_PORT } from '../pptp/constants.js';
+import { PPTP_PORT } from '../probers/pptp/constants.js';
 import { DEFAULT_PROBE_OPTIONS } from '../probe/types.js';
 import { addressProblem, looksLikeUrl, parseTarget, TargetParseError } from '../probe/target.js';
 import { parseCron } from './cron.js';

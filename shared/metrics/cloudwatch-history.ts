@@ -16,7 +16,7 @@ import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { probeShardMap, type ProbeShardMap } from '../monitor/probe-lambda-sizing.js';
+import { probeShardMap, type ProbeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
 import { Dimension, MetricName } from './metric-design.js';
 
 /** CloudWatch's limits for one GetMetricData call. */

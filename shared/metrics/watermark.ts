@@ -1,4 +1,4 @@
-// The evaluator's watermark in CloudWatch (see shared/monitor/evaluation-window.ts for why it exists).
+// The evaluator's watermark in CloudWatch (see shared/cycles/evaluation-window.ts for why it exists).
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { MetricPublisher } from './cloudwatch-publisher.js';
 import { Dimension, MetricName } from './metric-design.js';

@@ -23,7 +23,7 @@ import {
   messageName,
   type ControlMessage,
   type StartControlConnectionReply,
-} from '../pptp/index.js';
+} from '../probers/pptp/index.js';
 import type { ProbeDeps, ProbeSocket, SocketErrorLike, SocketHandlers, TimerHandle } from './deps.js';
 import type { FailureClass } from './failure-classes.js';
 import type { Phase, ProbeFailure, ProbeOptions, ServerIdentity } from './types.js';

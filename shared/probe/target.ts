@@ -2,7 +2,7 @@
 // A host must be what it looks like. The system resolver still reads the legacy inet_aton forms (`1.2.3`
 // is 1.2.0.3, `0x7f.1` and `2130706433` are 127.0.0.1, `010.0.0.1` is 8.0.0.1), so a typo in an address
 // would send probes to a host nobody configured; numeric-looking hosts must be a dotted quad or are refused.
-import { PPTP_PORT } from '../pptp/constants.js';
+import { PPTP_PORT } from '../probers/pptp/constants.js';
 import type { ProbeTarget } from './types.js';
 
 export class TargetParseError extends Error {

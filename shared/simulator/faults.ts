@@ -6,7 +6,7 @@ import {
   START_CONTROL_RESULT_TEXT,
   StartControlResult,
   codeText,
-} from '../pptp/index.js';
+} from '../probers/pptp/index.js';
 import type { FailureClass } from '../probe/failure-classes.js';
 import { SimulatorOptionError } from './errors.js';
 

@@ -14,7 +14,7 @@ import {
   encodeMessage,
   type ControlMessage,
   type EncodableMessage,
-} from '../pptp/index.js';
+} from '../probers/pptp/index.js';
 import { DROP_CALL_AFTER_MS, type FaultSettings } from './faults.js';
 
 const T = ControlMessageType;

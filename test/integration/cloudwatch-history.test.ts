@@ -13,7 +13,7 @@ import { createJsonLogger } from '../../shared/log/logger.js';
 import { DETAIL_WINDOW_MS, readHistory } from '../../shared/metrics/cloudwatch-history.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
-import { INGESTION_LAG_MS } from '../../shared/monitor/evaluation-window.js';
+import { INGESTION_LAG_MS } from '../../shared/cycles/evaluation-window.js';
 import { evaluateTarget, targetStatus } from '../../shared/sla/evaluate.js';
 import { intervalStates } from '../../shared/sla/intervals.js';
 import type { Notification } from '../../shared/sla/notification.js';

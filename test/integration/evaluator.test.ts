@@ -11,7 +11,7 @@ import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
-import { INGESTION_LAG_MS } from '../../shared/monitor/evaluation-window.js';
+import { INGESTION_LAG_MS } from '../../shared/cycles/evaluation-window.js';
 import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import { startCloudWatchFake, type CloudWatchFake } from '../support/cloudwatch-fake.js';
 import { startSnsFake, type SnsFake } from '../support/sns-fake.js';

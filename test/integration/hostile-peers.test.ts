@@ -3,7 +3,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlMessageType } from '../../shared/pptp/index.js';
+import { ControlMessageType } from '../../shared/probers/pptp/index.js';
 import { nodeProbeDeps } from '../../shared/probe/node-deps.js';
 import { probePptp, type ProbeOptions, type ProbeResult } from '../../shared/probe/index.js';
 import {

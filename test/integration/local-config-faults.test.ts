@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { probeOptionsFor, probeTargetFor } from '../../shared/config/targets.js';
-import { createLocalMonitor } from '../../shared/monitor/local-monitor.js';
+import { createLocalMonitor } from '../../shared/cycles/local-monitor.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../../shared/probe/node-deps.js';
 import { probePptp, type ProbeResult } from '../../shared/probe/index.js';
 import type { Notification } from '../../shared/sla/notification.js';

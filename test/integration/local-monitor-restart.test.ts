@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
-import { createLocalMonitor, type LocalMonitor } from '../../shared/monitor/local-monitor.js';
+import { createLocalMonitor, type LocalMonitor } from '../../shared/cycles/local-monitor.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../../shared/probe/node-deps.js';
 import { probePptp } from '../../shared/probe/index.js';
 import type { Notification } from '../../shared/sla/notification.js';

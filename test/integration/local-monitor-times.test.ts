@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAlert } from '../../shared/alerts/render.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
-import { createLocalMonitor } from '../../shared/monitor/local-monitor.js';
+import { createLocalMonitor } from '../../shared/cycles/local-monitor.js';
 import { nodeProbeDeps, nodeTimers } from '../../shared/probe/node-deps.js';
 import { probePptp } from '../../shared/probe/index.js';
 import type { Notification } from '../../shared/sla/notification.js';

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSimulate } from '../../shared/cli/simulate-command.js';
 import { parseSimulateArgs } from '../../shared/cli/simulate-args.js';
-import { ControlMessageType, PROTOCOL_VERSION, PptpFramer, encodeMessage, type ControlMessage } from '../../shared/pptp/index.js';
+import { ControlMessageType, PROTOCOL_VERSION, PptpFramer, encodeMessage, type ControlMessage } from '../../shared/probers/pptp/index.js';
 import { nodeProbeDeps } from '../../shared/probe/node-deps.js';
 import { probePptp, type ProbeOptions, type ProbeResult } from '../../shared/probe/index.js';
 import {

@@ -1,7 +1,7 @@
 // A fake clock, timers and socket for driving the probe state machine deterministically: no network,
 // no real time. Time only moves when a test calls advance().
 import type { ConnectRequest, ProbeDeps, ProbeSocket, SocketHandlers, TimerHandle } from '../../shared/probe/deps.js';
-import { PptpFramer, type ControlMessage } from '../../shared/pptp/index.js';
+import { PptpFramer, type ControlMessage } from '../../shared/probers/pptp/index.js';
 
 interface FakeTimer {
   at: number;

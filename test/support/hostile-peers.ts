@@ -17,7 +17,7 @@ import {
   type EchoRequest,
   type OutgoingCallRequest,
   type CallClearRequest,
-} from '../../shared/pptp/index.js';
+} from '../../shared/probers/pptp/index.js';
 
 const T = ControlMessageType;
 

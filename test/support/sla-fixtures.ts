@@ -2,7 +2,7 @@
 // defaults, probe-record histories, one-off maintenance windows, and the fixed instants and regions the
 // scenarios are written against. Every builder takes overrides, so a test states only what it depends on.
 import type { OneOffWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
-import { LOCAL_REGION } from '../../shared/monitor/local-view.js';
+import { LOCAL_REGION } from '../../shared/cycles/local-view.js';
 import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 

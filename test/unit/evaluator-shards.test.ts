@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluatorShardOf } from '../../functions/evaluate-handler.js';
 import { buildStack } from '../../infra/stack.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
-import { EVALUATOR_TARGETS_PER_SHARD } from '../../shared/monitor/evaluator-shards.js';
+import { EVALUATOR_TARGETS_PER_SHARD } from '../../shared/runners/lambda/evaluator-shards.js';
 
 function fleet(n: number): ResolvedConfig {
   const lines = ['version: 1', 'homeRegion: eu-central-1', 'defaults: { regions: [eu-central-1, eu-west-1] }', 'targets:'];

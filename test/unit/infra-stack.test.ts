@@ -12,7 +12,7 @@ import {
 import { StackConfigError } from '../../infra/errors.js';
 import { buildStack, type StackFragment, type StackOptions } from '../../infra/stack.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
-import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../../shared/monitor/probe-lambda-sizing.js';
+import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../../shared/runners/lambda/probe-lambda-sizing.js';
 
 function config(yamlText: string): ResolvedConfig {
   const result = parseConfig(yamlText, 'test.yml');
@@ -39,7 +39,7 @@ targets:
     timeout: 8000
 `;
 
-/** 250 targets of eu-west-1 with 30 s timeouts: at most 100 fit one invocation (see shared/monitor/shards.ts). */
+/** 250 targets of eu-west-1 with 30 s timeouts: at most 100 fit one invocation (see shared/runners/lambda/shards.ts). */
 function bigYaml(targets = 250): string {
   const lines = Array.from({ length: targets }, (_, i) => `  - { name: gw-${String(i).padStart(3, '0')}, host: gw-${i}.example.net }`);
   return `version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-west-1], timeout: 30000 }\ntargets:\n${lines.join('\n')}\n`;

@@ -28,7 +28,7 @@ import {
   type ControlMessageType as ControlMessageTypeValue,
   type EncodableMessage,
   type PptpDecodeErrorCode,
-} from '../../shared/pptp/index.js';
+} from '../../shared/probers/pptp/index.js';
 
 // ---- helpers ----
 

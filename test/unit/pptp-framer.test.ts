@@ -15,7 +15,7 @@ import {
   type ControlMessage,
   type EncodableMessage,
   type PptpDecodeErrorCode,
-} from '../../shared/pptp/index.js';
+} from '../../shared/probers/pptp/index.js';
 import { mulberry32 } from '../support/prng.js';
 
 // ---- helpers ----

@@ -18,7 +18,7 @@ import {
   type ControlMessageType as ControlMessageTypeValue,
   type EncodableMessage,
   type PptpDecodeErrorCode,
-} from '../../shared/pptp/index.js';
+} from '../../shared/probers/pptp/index.js';
 import { mulberry32 } from '../support/prng.js';
 
 // ---- deterministic randomness ----

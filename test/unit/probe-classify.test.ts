@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ControlMessageType, encodeMessage, type ControlMessage, type EncodableMessage } from '../../shared/pptp/index.js';
+import { ControlMessageType, encodeMessage, type ControlMessage, type EncodableMessage } from '../../shared/probers/pptp/index.js';
 import { probePptp, type ProbeOptions, type ProbeResult } from '../../shared/probe/index.js';
 import { MAX_BYTES_FROM_PEER, MAX_UNSOLICITED_MESSAGES } from '../../shared/probe/probe-attempt.js';
 import { fakeWorld, type FakeSocket, type FakeWorld } from '../support/fake-io.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import type { Datum } from '../../shared/metrics/index.js';
-import { runProbeCycle, startSpacingMs, type CycleTarget } from '../../shared/monitor/probe-cycle.js';
-import { planShards, targetsPerInvocation } from '../../shared/monitor/shards.js';
+import { runProbeCycle, startSpacingMs, type CycleTarget } from '../../shared/cycles/probe-cycle.js';
+import { planShards, targetsPerInvocation } from '../../shared/runners/lambda/shards.js';
 import type { ProbeResult } from '../../shared/probe/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { FakeClock } from '../support/fake-io.js';

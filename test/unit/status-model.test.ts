@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AwsRegion } from '../../shared/config/regions.js';
 import type { ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
-import { LOCAL_LOOKBACK_MS } from '../../shared/monitor/local-monitor.js';
-import { localView } from '../../shared/monitor/local-view.js';
+import { LOCAL_LOOKBACK_MS } from '../../shared/cycles/local-monitor.js';
+import { localView } from '../../shared/cycles/local-view.js';
 import { targetStatus } from '../../shared/sla/evaluate.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { STATUS_BUCKETS, STATUS_BUCKET_MS, statusModel, type StatusModelOptions, type TargetModel } from '../../shared/status/status-model.js';

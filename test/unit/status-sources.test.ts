@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../shared/config/types.js';
-import { LOCAL_REGION, localView } from '../../shared/monitor/local-view.js';
+import { LOCAL_REGION, localView } from '../../shared/cycles/local-view.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { createProbeTally, recordResult } from '../../shared/status/prometheus.js';
 import { MODEL_CACHE_MS, statusSources } from '../../shared/status/status-sources.js';

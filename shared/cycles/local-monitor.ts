@@ -16,7 +16,7 @@ import type { ProbeRecord } from '../sla/probe-record.js';
 import type { LocalStore } from '../store/local-store.js';
 import { boundLedger, sentIdentity, type SentEntry, type SentLedger } from '../store/sent-ledger.js';
 import { recordOfLine, resultLine, type ResultLine } from '../store/result-line.js';
-import { isDue } from './probe-lambda-sizing.js';
+import { isDue } from '../runners/lambda/probe-lambda-sizing.js';
 import { LOCAL_REGION, localView } from './local-view.js';
 
 /** History kept in memory and evaluated: the SLA core's minimum lookback plus its longest window. */

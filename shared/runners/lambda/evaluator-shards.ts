@@ -3,7 +3,7 @@
 // through the SLA core (12-24 ms per target here). 100 targets per shard keep one run to about a dozen
 // GetMetricData calls and a few seconds of CPU, well inside the 50 s a 1-minute schedule allows; larger
 // fleets get one scheduled evaluator invocation per shard, each with its own watermark.
-import type { ResolvedTarget } from '../config/types.js';
+import type { ResolvedTarget } from '../../config/types.js';
 import { planShards } from './shards.js';
 
 export const EVALUATOR_TARGETS_PER_SHARD = 100;

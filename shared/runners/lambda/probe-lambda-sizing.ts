@@ -1,8 +1,8 @@
 // How the probe Lambda is sized and how a region's targets are split across its scheduled invocations.
 // Shared by the deploy step (which creates one schedule per shard) and the handler (which recomputes the
 // same plan from the same packaged config to find its shard), so the two can never disagree silently.
-import type { ResolvedTarget } from '../config/types.js';
-import { targetsForRegion } from '../config/targets.js';
+import type { ResolvedTarget } from '../../config/types.js';
+import { targetsForRegion } from '../../config/targets.js';
 import { planShards, targetsPerInvocation, type ShardLimits } from './shards.js';
 
 /** Lambda timeout of the probe function: results of a 1-minute interval must be in before the next. */

@@ -8,7 +8,7 @@ import type { ProbeRecord } from '../sla/probe-record.js';
 import { REPORT_LOOKBACK_MS, reportBucketMs, reportTarget, type ReportRange, type SlaReport, type TargetReport } from '../sla/report.js';
 import { createLocalStore, parseResultLines, sortRecords } from '../store/local-store.js';
 import { isLocalHistory, localView } from './local-view.js';
-import { probeShardMap, type ProbeShardMap } from './probe-lambda-sizing.js';
+import { probeShardMap, type ProbeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
 
 /** CloudWatch keeps 1-minute points for 15 days; a day of margin so a read never falls off the edge. */
 export const CLOUDWATCH_MINUTE_DATA_MS = 14 * 86_400_000;
