@@ -9,9 +9,8 @@ import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { ProbeRecord } from '../shared/sla/probe-record.js';
 import { CLOUDWATCH_REPORT_BATCH_TARGETS } from '../shared/cycles/report-sources.js';
 import { reportBucketMs, reportTarget } from '../shared/sla/report.js';
+import { DAY_MS, MINUTE_MS } from '../shared/common/time.js';
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 const REGIONS = ['eu-central-1', 'eu-west-1', 'us-east-1'] as const;
 const T = Date.parse('2026-11-01T00:00:00Z');
 const print = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { FAILURE_CLASSES, FAILURE_CLASS_INFO, isFailureClass } from '../probe/failure-classes.js';
 import type { Notification, PolicyName, Severity } from '../sla/notification.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';
 
 /** SNS Publish: longest Subject, in characters. */
 export const SNS_SUBJECT_MAX_CHARS = 100;
@@ -395,9 +396,6 @@ function hhmm(ms: number): string {
   return `${iso(ms).slice(11, 16)}Z`;
 }
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /** Compact, for subjects: `45s`, `12m`, `1h 5m`, `2h`, `3d 4h`. Whole units, rounded down. */
 export function shortDuration(ms: number): string {

@@ -17,6 +17,7 @@ import { fsProblem } from '../store/errors.js';
 import { readResultHistory } from '../store/local-store.js';
 import { chooseConfig } from './default-config.js';
 import { UsageError } from './usage-error.js';
+import { MINUTE_MS } from '../common/time.js';
 
 /** The history read when --history is not given: the local monitor's store. */
 export const DEFAULT_HISTORY = 'data';
@@ -38,7 +39,6 @@ export const BACKTEST_USAGE = `usage: pptp-monitor backtest [--config <file>] [-
   --to <iso>          last evaluation instant (default: the end of the history's last interval)
   --json              print the notifications as a JSON array`;
 
-const MINUTE_MS = 60_000;
 
 function isoOption(flag: string, v: string | undefined): number {
   if (v === undefined || v === '') throw new UsageError(`${flag} needs a value (an ISO 8601 time such as 2026-11-01T00:00:00Z)`);

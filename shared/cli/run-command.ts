@@ -29,6 +29,7 @@ import type { RunArgs } from './run-args.js';
 import { RUN_USAGE } from './run-args.js';
 import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
 import { parseFaultCommand } from './simulate-args.js';
+import { MINUTE_MS } from '../common/time.js';
 
 export interface RunIo {
   out(line: string): void;
@@ -38,7 +39,6 @@ export interface RunIo {
   now?: () => number;
 }
 
-const MINUTE_MS = 60_000;
 const fmt = (ms: number | undefined): string => (ms === undefined ? '-' : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
 
 export function probeLine(result: ProbeResult, intervalStart: number): string {

@@ -4,6 +4,7 @@
 // published. A run evaluates (watermark, t], so a run that failed to publish, or a run that never
 // happened, is made up by the next one with the same dedup keys; catch-up is capped so that an evaluator
 // that was down for a day does not replay a day of notifications.
+import { MINUTE_MS } from '../common/time.js';
 
 /** Probe results reach CloudWatch within a minute or two; evaluating this far behind now sees them all. */
 export const INGESTION_LAG_MS = 2 * 60_000;
@@ -12,7 +13,6 @@ export const MAX_CATCH_UP_MS = 60 * 60_000;
 /** The latency policy needs ControlTime per region, a billed metric each: it is evaluated every 5 minutes. */
 export const LATENCY_STEP_MS = 5 * 60_000;
 
-const MINUTE_MS = 60_000;
 const floorTo = (ms: number, step: number): number => Math.floor(ms / step) * step;
 
 export interface EvaluationPlan {

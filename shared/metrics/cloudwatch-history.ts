@@ -18,6 +18,7 @@ import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js'
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { probeShardMap, type ProbeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
 import { Dimension, MetricName } from './metric-design.js';
+import { MINUTE_MS } from '../common/time.js';
 
 /** CloudWatch's limits for one GetMetricData call. */
 export const MAX_QUERIES_PER_CALL = 500;
@@ -25,7 +26,6 @@ export const MAX_DATAPOINTS_PER_CALL = 100_800;
 /** How far back failure classes and region names are fetched for failing targets, in ms. */
 export const DETAIL_WINDOW_MS = 60 * 60_000;
 const PERIOD_S = 60;
-const MINUTE_MS = 60_000;
 
 export interface HistoryRequest {
   fromMs: number;

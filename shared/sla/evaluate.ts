@@ -26,7 +26,7 @@ import { buildTimeline, type IntervalTimeline, type Verdict } from './intervals.
 import { IncidentTracker, dominantFailureClass, policyMachines, type IncidentPhase, type IncidentTransition, type PolicyKey } from './incidents.js';
 import { LONGEST_BURN_WINDOW_MS, availability, burnRates, errorBudgetRemaining, latencyP95ByRegion } from './policies.js';
 import type { BurnRate, Notification, PolicyName, Severity } from './notification.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from './time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
 
 /** Default look-back of the walk before the window, in ms. */
 export const DEFAULT_LOOKBACK_MS = 7 * DAY_MS;

@@ -41,7 +41,7 @@ import {
   outageStartIndex,
   type BurnRule,
 } from './policies.js';
-import { MINUTE_MS } from './time.js';
+import { MINUTE_MS } from '../common/time.js';
 
 /** The policy as it appears in the dedupKey: error_budget is two state machines, one per severity. */
 export type PolicyKey = 'down' | 'error_budget-page' | 'error_budget-ticket' | 'latency' | 'no_data';

@@ -18,7 +18,7 @@ import type { ResolvedTarget } from '../config/types.js';
 import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
 import { maintenanceMask } from './maintenance.js';
 import type { ProbeRecord } from './probe-record.js';
-import { MINUTE_MS, floorTo } from './time.js';
+import { MINUTE_MS, floorTo } from '../common/time.js';
 
 export type Verdict = 'up' | 'down' | 'unknown';
 

@@ -22,7 +22,8 @@
 // over N minutes costs O(N + duration).
 import type { CronWindow, MaintenanceWindow, WeeklyWindow, Weekday } from '../config/types.js';
 import { parseCron, type CronSchedule } from '../config/cron.js';
-import { DAY_MS, MINUTE_MS, ceilTo, civilTime, floorTo, ZoneOffsets } from './time.js';
+import { DAY_MS, MINUTE_MS, ceilTo, floorTo } from '../common/time.js';
+import { civilTime, ZoneOffsets } from './time.js';
 
 /** Longest cron window we search back for, in minutes: the config's maximum duration (7 days). */
 export const CRON_MAX_DURATION_MINUTES = 7 * 24 * 60;

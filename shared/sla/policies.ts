@@ -29,7 +29,8 @@
 import type { ResolvedTarget } from '../config/types.js';
 import type { BurnRate, Severity } from './notification.js';
 import type { IntervalTimeline } from './intervals.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
+import { nearestRank } from '../common/percentile.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';
 
 /** Consecutive up intervals that resolve a down incident: one good interval in a flapping outage must not resolve and re-page. */
 export const DOWN_RECOVERY_INTERVALS = 3;
@@ -222,13 +223,6 @@ export function latencyWindowIntervals(timeline: IntervalTimeline): number {
 export function latencyForIntervals(timeline: IntervalTimeline): number {
   const forMinutes = timeline.target.latency?.forMinutes ?? LATENCY_DEFAULT_FOR_MINUTES;
   return Math.max(1, Math.ceil((forMinutes * MINUTE_MS) / timeline.stepMs));
-}
-
-/** Nearest-rank percentile of ascending-sorted values: the value at rank ceil(p·n). */
-export function nearestRank(sortedAscending: readonly number[], percentile: number): number | undefined {
-  if (sortedAscending.length === 0) return undefined;
-  const rank = Math.max(1, Math.ceil((percentile / 100) * sortedAscending.length));
-  return sortedAscending[rank - 1];
 }
 
 /**

@@ -60,9 +60,10 @@ import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js'
 import { dominantFailureClass } from './incidents.js';
 import { buildTimeline, type IntervalTimeline } from './intervals.js';
 import { maintenanceMask } from './maintenance.js';
-import { DOWN_RECOVERY_INTERVALS, budgetRate, nearestRank } from './policies.js';
+import { nearestRank } from '../common/percentile.js';
+import { DOWN_RECOVERY_INTERVALS, budgetRate } from './policies.js';
 import type { ProbeRecord } from './probe-record.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, ceilTo } from './time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, ceilTo } from '../common/time.js';
 
 /** How far before `fromMs` the report looks for the start of an incident open at `fromMs`, in ms. */
 export const REPORT_LOOKBACK_MS = 7 * DAY_MS;

@@ -1,23 +1,6 @@
-// Time arithmetic for the SLA core: units, flooring to a grid, civil dates from day numbers, and UTC
-// offsets of IANA time zones through Intl.DateTimeFormat. Pure apart from caches that only remember
+// Civil time for the SLA core's maintenance windows: civil dates from day numbers, and UTC offsets of IANA time zones through Intl.DateTimeFormat. Pure apart from caches that only remember
 // what Intl already answered, so a result never depends on when or how often it is asked.
-
-/** One minute, in ms. */
-export const MINUTE_MS = 60_000;
-/** One hour, in ms. */
-export const HOUR_MS = 60 * MINUTE_MS;
-/** One (UTC) day, in ms. */
-export const DAY_MS = 24 * HOUR_MS;
-
-/** The largest multiple of `stepMs` that is ≤ `ms`. */
-export function floorTo(ms: number, stepMs: number): number {
-  return Math.floor(ms / stepMs) * stepMs;
-}
-
-/** The smallest multiple of `stepMs` that is ≥ `ms`. */
-export function ceilTo(ms: number, stepMs: number): number {
-  return Math.ceil(ms / stepMs) * stepMs;
-}
+import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
 
 /** Calendar fields of a "local ms" value: a wall-clock reading written as if it were a UTC instant. */
 export interface CivilTime {

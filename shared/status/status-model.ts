@@ -19,9 +19,10 @@ import { dominantFailureClass, type IncidentPhase, type PolicyKey } from '../sla
 import { buildTimeline } from '../sla/intervals.js';
 import { inMaintenance } from '../sla/maintenance.js';
 import type { PolicyName, Severity } from '../sla/notification.js';
-import { budgetRate, nearestRank } from '../sla/policies.js';
+import { nearestRank } from '../common/percentile.js';
+import { budgetRate } from '../sla/policies.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../sla/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
 
 /** Span of the availability strip and the latency chart, in ms. */
 export const STATUS_SPAN_MS = 24 * HOUR_MS;

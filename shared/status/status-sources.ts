@@ -9,7 +9,7 @@
 // younger than MODEL_CACHE_MS; the age bound keeps each region's "last result" no staler than that.
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { MINUTE_MS, floorTo } from '../sla/time.js';
+import { MINUTE_MS, floorTo } from '../common/time.js';
 import { prometheusText, type ProbeTally } from './prometheus.js';
 import { statusModel, type StatusModel, type StatusModelOptions } from './status-model.js';
 

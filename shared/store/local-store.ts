@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { fsProblem } from './errors.js';
 import { parseResultLine, type ResultLine } from './result-line.js';
+import { DAY_MS } from '../common/time.js';
 
 const FILE_PATTERN = /^results-(\d{4}-\d{2}-\d{2})\.jsonl$/;
-const DAY_MS = 86_400_000;
 
 export interface ReadReport {
   records: ProbeRecord[];

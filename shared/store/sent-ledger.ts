@@ -9,8 +9,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Notification, NotificationStatus } from '../sla/notification.js';
 import { fsProblem } from './errors.js';
+import { MINUTE_MS } from '../common/time.js';
 
-const MINUTE_MS = 60_000;
 
 export const SENT_LEDGER_FILE = 'sent-notifications.json';
 /** The ledger's format version. */

@@ -5,7 +5,7 @@ import { evaluateTarget, targetStatus } from '../../shared/sla/evaluate.js';
 import { dominantFailureClass } from '../../shared/sla/incidents.js';
 import { intervalStates, verdictOf } from '../../shared/sla/intervals.js';
 import type { Notification } from '../../shared/sla/notification.js';
-import { nearestRank } from '../../shared/sla/policies.js';
+import { nearestRank } from '../../shared/common/percentile.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { AP, DAY, EU, HOUR, MIN, US, between, failed, history as recordHistory, makeTarget, once, type Patch } from '../support/sla-fixtures.js';
 import { mulberry32 } from '../support/prng.js';
