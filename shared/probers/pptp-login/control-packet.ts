@@ -109,7 +109,7 @@ export interface ProtocolReject {
 
 export function decodeProtocolReject(packet: ControlPacket): ProtocolReject {
   if (packet.data.length < 2) throw new LoginDecodeError('truncated', 'Protocol-Reject without a Rejected-Protocol field');
-  return { rejectedProtocol: (packet.data[0]! << 8) | packet.data[1]!, rejectedInformation: packet.data.slice(2) };
+  return { rejectedProtocol: (packet.data[0]! << 8) | packet.data[1]!, rejectedInformation: Uint8Array.prototype.slice.call(packet.data, 2) };
 }
 
 /** Protocol-Reject for a received packet; the copy is cut to `mruBytes` less the 6 header bytes (RFC 1661 §5.7). */
@@ -140,7 +140,7 @@ export interface EchoPacket {
 /** Echo-Request, Echo-Reply and Discard-Request: Magic-Number then data (RFC 1661 §5.8, §5.9). */
 export function decodeEcho(packet: ControlPacket): EchoPacket {
   if (packet.data.length < 4) throw new LoginDecodeError('truncated', `echo packet of ${packet.data.length} data bytes has no Magic-Number`);
-  return { magicNumber: Buffer.from(packet.data).readUInt32BE(0), data: packet.data.slice(4) };
+  return { magicNumber: Buffer.from(packet.data.subarray(0, 4)).readUInt32BE(0), data: Uint8Array.prototype.slice.call(packet.data, 4) };
 }
 
 export function encodeEcho(code: number, identifier: number, echo: EchoPacket): Buffer {
