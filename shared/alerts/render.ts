@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { FAILURE_CLASSES, FAILURE_CLASS_INFO, isFailureClass } from '../probe/failure-classes.js';
 import type { Notification, PolicyName, Severity } from '../sla/notification.js';
+import { runbookUrlFor } from '../sla/runbooks.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';
 
 /** SNS Publish: longest Subject, in characters. */
@@ -114,14 +115,6 @@ export function renderAlert(n: Notification, ctx: RenderContext): RenderedAlert 
     policy: { DataType: 'String', StringValue: n.policy },
   };
   return { subject, message, messageAttributes, runbookUrl };
-}
-
-/** runbookBaseUrl + `<dominant class>.md` for down and error_budget incidents with a dominant class, else `<policy>.md`. */
-export function runbookUrlFor(n: Pick<Notification, 'policy' | 'dominantFailureClass'>, runbookBaseUrl: string): string {
-  const base = runbookBaseUrl.endsWith('/') ? runbookBaseUrl : `${runbookBaseUrl}/`;
-  // latency and no_data are not about failed probes: their own runbook fits even when some probes failed.
-  const byClass = n.dominantFailureClass !== undefined && (n.policy === 'down' || n.policy === 'error_budget');
-  return `${base}${byClass ? n.dominantFailureClass : n.policy}.md`;
 }
 
 // ---------------------------------------------------------------- subject

@@ -23,9 +23,10 @@ import type { FailureClass } from '../probe/failure-classes.js';
 import { maintenanceFlags, type MaintenanceFlags } from './maintenance.js';
 import type { ProbeRecord } from './probe-record.js';
 import { buildTimeline, type IntervalTimeline, type Verdict } from './intervals.js';
-import { IncidentTracker, dominantFailureClass, policyMachines, type IncidentPhase, type IncidentTransition, type PolicyKey } from './incidents.js';
+import { IncidentTracker, policyMachines, type IncidentPhase, type IncidentTransition, type PolicyKey } from './incidents.js';
 import { LONGEST_BURN_WINDOW_MS, availability, burnRates, errorBudgetRemaining, latencyP95ByRegion } from './policies.js';
 import type { BurnRate, Notification, PolicyName, Severity } from './notification.js';
+import { dominantFailureClass } from './runbooks.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
 
 /** Default look-back of the walk before the window, in ms. */

@@ -23,7 +23,6 @@
 //   before the look-back cannot be seen whole, and the clamp keeps its key stable for a whole day of
 //   evaluations (it changes at most once per day, when the look-back start moves on);
 // - never before the previous incident of the same policy ended, so a new incident never reuses a key.
-import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
 import type { NotificationStatus, PolicyName, Severity } from './notification.js';
 import type { IntervalTimeline } from './intervals.js';
 import {
@@ -290,18 +289,4 @@ export class IncidentTracker {
   private transition(status: NotificationStatus, t: number): IncidentTransition {
     return { status, at: t, startsAt: this.startsAt, rule: this.rule, affected: [...this.affected].sort((a, b) => a - b) };
   }
-}
-
-/** The class with the most failed probes; ties go to the class earlier in FAILURE_CLASSES. */
-export function dominantFailureClass(counts: Partial<Record<FailureClass, number>>): FailureClass | undefined {
-  let best: FailureClass | undefined;
-  let bestCount = 0;
-  for (const cls of FAILURE_CLASSES) {
-    const count = counts[cls] ?? 0;
-    if (count > bestCount) {
-      best = cls;
-      bestCount = count;
-    }
-  }
-  return best;
 }

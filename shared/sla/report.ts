@@ -57,7 +57,7 @@
 // Numbers are exact here; renderers round (availability to 3 decimals, see shared/report/format.ts).
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
-import { dominantFailureClass } from './incidents.js';
+import { dominantFailureClass } from './runbooks.js';
 import { buildTimeline, type IntervalTimeline } from './intervals.js';
 import { maintenanceMask } from './maintenance.js';
 import { nearestRank } from '../common/percentile.js';

@@ -11,17 +11,17 @@
 // allowance, 43.2 at 99.9% over 30 days, and the down minutes used of it: the report's definition too). Everything else (strip, latency, last results) is read straight from
 // the records, with the SLA core's interval timeline so that verdicts (quorum, at-least-once duplicates,
 // maintenance) mean exactly what they mean for the SLO.
-import { runbookUrlFor } from '../alerts/render.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import type { FailureClass } from '../probe/failure-classes.js';
 import { targetStatus, type EvaluateOptions, type PolicyStatus } from '../sla/evaluate.js';
-import { dominantFailureClass, type IncidentPhase, type PolicyKey } from '../sla/incidents.js';
+import type { IncidentPhase, PolicyKey } from '../sla/incidents.js';
 import { buildTimeline } from '../sla/intervals.js';
 import { inMaintenance } from '../sla/maintenance.js';
 import type { PolicyName, Severity } from '../sla/notification.js';
 import { nearestRank } from '../common/percentile.js';
 import { budgetRate } from '../sla/policies.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
+import { dominantFailureClass, runbookUrlFor } from '../sla/runbooks.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
 
 /** Span of the availability strip and the latency chart, in ms. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedTarget } from '../../shared/config/types.js';
 import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import { evaluateTarget, targetStatus } from '../../shared/sla/evaluate.js';
-import { dominantFailureClass } from '../../shared/sla/incidents.js';
+import { dominantFailureClass } from '../../shared/sla/runbooks.js';
 import { intervalStates, verdictOf } from '../../shared/sla/intervals.js';
 import type { Notification } from '../../shared/sla/notification.js';
 import { nearestRank } from '../../shared/common/percentile.js';
