@@ -9,14 +9,6 @@ import { renderMarkdown } from './render-md.js';
 export const REPORT_FORMATS = ['md', 'csv', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Media types, for a Lambda that stores or mails the report. */
-export const REPORT_CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
-  md: 'text/markdown; charset=utf-8',
-  csv: 'text/csv; charset=utf-8; header=present',
-  html: 'text/html; charset=utf-8',
-  json: 'application/json',
-};
-
 export function isReportFormat(value: string): value is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(value);
 }

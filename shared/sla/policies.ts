@@ -361,10 +361,6 @@ export function noDataRecovered(timeline: IntervalTimeline, t: number): boolean 
 }
 
 /**
- * Error budget left over the SLO window before t: 1 − (bad / counted) / b, over the intervals of the last
- * slo.windowDays that the timeline holds (only the history there is; 1 when nothing counted yet).
- */
-/**
  * The share of the SLO window's error budget still left at t: 1 − bad intervals / ((1 − SLO) × the
  * window's intervals). The budget is the whole window's allowance even when less history exists (a new
  * target that was down 4 minutes has spent 4 of its 43.2 budget minutes at 99.9% over 30 days, not
