@@ -34,7 +34,7 @@ const writeStdout = (line: string): void => {
 /** Error objects lose their message in JSON.stringify: keep name, message and code. */
 function jsonSafe(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
+    const code = 'code' in value ? value.code : undefined;
     return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
   }
   return typeof value === 'bigint' ? value.toString() : value;

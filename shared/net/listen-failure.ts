@@ -8,8 +8,7 @@ export function formatHostPort(host: string, port: number): string {
 
 /** The socket error code Node gave (EADDRINUSE, EACCES, ...), and the words to report: the code, else the message. */
 export function listenFailure(cause: unknown): { code: string | undefined; why: string } {
-  const code = (cause as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return { code, why: code };
+  if (typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string') return { code: cause.code, why: cause.code };
   return { code: undefined, why: cause instanceof Error ? cause.message : String(cause) };
 }
 

@@ -27,6 +27,7 @@ import { IncidentTracker, policyMachines, type IncidentPhase, type IncidentTrans
 import { LONGEST_BURN_WINDOW_MS, availability, burnRates, errorBudgetRemaining, latencyP95ByRegion } from './policies.js';
 import type { BurnRate, Notification, PolicyName, Severity } from './notification.js';
 import { dominantFailureClass } from './runbooks.js';
+import { rejectUnknownOptions } from '../common/options.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
 
 /** Default look-back of the walk before the window, in ms. */
@@ -67,12 +68,11 @@ interface Walk {
   silenced: ReadonlyMap<IncidentTracker, number>;
 }
 
+const EVALUATE_OPTIONS: readonly (keyof EvaluateOptions)[] = ['lookbackMs', 'renotify', 'latencyStepMs', 'nowMs'];
+
 /** Options are checked, not trusted: a zero renotify period would silently stop every reminder. */
 function checkOptions(options: EvaluateOptions | undefined): void {
-  const known = ['lookbackMs', 'renotify', 'latencyStepMs', 'nowMs'];
-  for (const key of Object.keys(options ?? {})) {
-    if (!known.includes(key)) throw new TypeError(`evaluateTarget: unknown option '${key}' (known: ${known.join(', ')})`);
-  }
+  rejectUnknownOptions('evaluateTarget', options, EVALUATE_OPTIONS);
   const latencyStepMs = options?.latencyStepMs;
   if (latencyStepMs !== undefined && !(Number.isInteger(latencyStepMs) && latencyStepMs > 0 && latencyStepMs % MINUTE_MS === 0)) {
     throw new RangeError(`evaluateTarget: latencyStepMs must be a positive whole number of minutes in ms, got ${latencyStepMs}`);

@@ -18,6 +18,7 @@ import type { IncidentPhase, PolicyKey } from '../sla/incidents.js';
 import { buildTimeline } from '../sla/intervals.js';
 import { inMaintenance } from '../sla/maintenance.js';
 import type { PolicyName, Severity } from '../sla/notification.js';
+import { rejectUnknownOptions } from '../common/options.js';
 import { nearestRank } from '../common/percentile.js';
 import { budgetRate } from '../sla/policies.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
@@ -169,7 +170,7 @@ export interface StatusModelOptions {
   evaluate?: EvaluateOptions;
 }
 
-const KNOWN_OPTIONS = ['view', 'runbookBaseUrl', 'evaluate'];
+const KNOWN_OPTIONS: readonly (keyof StatusModelOptions)[] = ['view', 'runbookBaseUrl', 'evaluate'];
 
 /**
  * The status of every configured target at `nowMs`. `history(target)` returns that target's records (the
@@ -177,9 +178,7 @@ const KNOWN_OPTIONS = ['view', 'runbookBaseUrl', 'evaluate'];
  */
 export function statusModel(config: ResolvedConfig, history: (target: ResolvedTarget) => readonly ProbeRecord[], nowMs: number, options?: StatusModelOptions): StatusModel {
   // Options are checked, not trusted: a misspelt `veiw` would silently page-disagree with the alerts.
-  for (const key of Object.keys(options ?? {})) {
-    if (!KNOWN_OPTIONS.includes(key)) throw new TypeError(`statusModel: unknown option '${key}' (known: ${KNOWN_OPTIONS.join(', ')})`);
-  }
+  rejectUnknownOptions('statusModel', options, KNOWN_OPTIONS);
   if (!Number.isFinite(nowMs)) throw new RangeError(`statusModel: nowMs must be a finite number of ms, got ${nowMs}`);
   const evaluatedAt = floorTo(nowMs, MINUTE_MS);
   const spanStart = floorTo(nowMs, STATUS_BUCKET_MS) - (STATUS_BUCKETS - 1) * STATUS_BUCKET_MS;

@@ -11,6 +11,7 @@
 // sockets instead of waiting for browsers to let go of them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { rejectUnknownOptions } from '../common/options.js';
 import { StatusServerListenError, StatusServerOptionError } from './errors.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 import { renderStatusPage } from './render-status.js';
@@ -59,7 +60,7 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-const KNOWN_OPTIONS = ['host', 'port', 'model', 'metrics', 'allowNonLoopback', 'onError'];
+const KNOWN_OPTIONS: readonly (keyof StatusServerOptions)[] = ['host', 'port', 'model', 'metrics', 'allowNonLoopback', 'onError'];
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped 127/8, or the name localhost (and *.localhost, RFC 6761). */
 export function isLoopbackHost(host: string): boolean {
@@ -71,9 +72,7 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.includes(key)) throw new StatusServerOptionError(`startStatusServer: unknown option '${key}' (known: ${KNOWN_OPTIONS.join(', ')})`);
-  }
+  rejectUnknownOptions('startStatusServer', options, KNOWN_OPTIONS, (message) => new StatusServerOptionError(message));
   const host = options.host ?? DEFAULT_STATUS_HOST;
   const allowNonLoopback = options.allowNonLoopback === true;
   const { port } = options;

@@ -57,7 +57,7 @@ async function isRunning(holder: LockHolder): Promise<boolean> {
     process.kill(holder.pid, 0);
   } catch (err) {
     // EPERM: it exists, under another user.
-    if ((err as { code?: unknown }).code === 'ESRCH') return false;
+    if (fsProblem(err) === 'ESRCH') return false;
   }
   // A PID that is alive but started at another time is a new process that reused the number.
   if (holder.procStart === undefined) return true;

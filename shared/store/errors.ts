@@ -1,15 +1,20 @@
 // What the local store's start-up checks throw: the data directory cannot be used (a file is there, it
 // cannot be created or written), or another monitor holds it. Both are an operator's problem to fix, so the
 // CLI prints the message and exits 2; neither is a bug.
+import { PptpMonitorError } from '../common/errors.js';
 
-export class DataDirError extends Error {
+/** `data_dir_unusable`: not a directory, cannot be created, read or written; `data_dir_locked`: another monitor holds it. */
+export type DataDirErrorCode = 'data_dir_unusable' | 'data_dir_locked';
+
+export class DataDirError extends PptpMonitorError<DataDirErrorCode> {
   override readonly name: string = 'DataDirError';
   constructor(
     readonly dir: string,
     message: string,
     options?: { cause?: unknown },
+    code: DataDirErrorCode = 'data_dir_unusable',
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }
 
@@ -31,13 +36,12 @@ export class DataDirLockedError extends DataDirError {
     readonly holder: LockHolder,
     message: string,
   ) {
-    super(dir, message);
+    super(dir, message, undefined, 'data_dir_locked');
   }
 }
 
 /** The code Node gave a file-system error (EISDIR, EACCES, ...), else its message. */
 export function fsProblem(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
   return err instanceof Error ? err.message : String(err);
 }
