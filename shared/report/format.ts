@@ -1,6 +1,7 @@
 // Rounding and wording shared by the report renderers, so Markdown, CSV, JSON and HTML print the same
 // number for the same thing. The report itself (shared/sla/report.ts) keeps exact values.
 import type { SlaReport, TargetReport } from '../sla/report.js';
+import { HOUR_MS } from '../common/time.js';
 
 /** Decimals of an availability percentage: 99.953 (a month at 1-minute intervals has 44,640 of them: 0.002%). */
 export const AVAILABILITY_DECIMALS = 3;
@@ -125,7 +126,7 @@ export function formatDuration(minutes: number | undefined, none = 'n/a'): strin
 
 /** A chart bucket's width in words: '1 hour', '1 day', '2 days'. */
 export function formatBucket(bucketMs: number): string {
-  const hours = bucketMs / 3_600_000;
+  const hours = bucketMs / HOUR_MS;
   if (hours % 24 === 0) return hours === 24 ? '1 day' : `${hours / 24} days`;
   return hours === 1 ? '1 hour' : `${hours} hours`;
 }

@@ -22,11 +22,11 @@
 // over N minutes costs O(N + duration).
 import type { CronWindow, MaintenanceWindow, WeeklyWindow, Weekday } from '../config/types.js';
 import { parseCron, type CronSchedule } from '../config/cron.js';
-import { DAY_MS, MINUTE_MS, ceilTo, floorTo } from '../common/time.js';
-import { civilTime, ZoneOffsets } from './time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, ceilTo, floorTo } from '../common/time.js';
+import { civilTime, ZoneOffsets } from './civil-time.js';
 
 /** Longest cron window we search back for, in minutes: the config's maximum duration (7 days). */
-export const CRON_MAX_DURATION_MINUTES = 7 * 24 * 60;
+export const CRON_MAX_DURATION_MINUTES = (7 * DAY_MS) / MINUTE_MS;
 
 const WEEKDAY_NUMBER: Readonly<Record<Weekday, number>> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 
@@ -110,7 +110,7 @@ function cronDurationMs(window: CronWindow): number {
 function weeklyStarts(window: WeeklyWindow, zone: ZoneOffsets, fromMs: number, toMs: number): number[] {
   const durationMs = window.weekly.durationMinutes * MINUTE_MS;
   const [hours = 0, minutes = 0] = window.weekly.start.split(':').map(Number);
-  const timeOfDayMs = hours * 60 * MINUTE_MS + minutes * MINUTE_MS;
+  const timeOfDayMs = hours * HOUR_MS + minutes * MINUTE_MS;
   const weekday = WEEKDAY_NUMBER[window.weekly.day];
   // Local dates from a day before the earliest possible start to a day after the end (offsets are < 1 day).
   const firstDay = floorTo(zone.localMs(fromMs - durationMs), DAY_MS) - DAY_MS;

@@ -15,6 +15,7 @@
 import { FAILURE_CLASSES } from '../probe/failure-classes.js';
 import type { ProbeResult } from '../probe/types.js';
 import type { StatusModel } from './status-model.js';
+import { SECOND_MS } from '../common/time.js';
 
 /** The Content-Type of this format, for the HTTP response. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -122,7 +123,7 @@ export function prometheusText(model: Pick<StatusModel, 'targets'>, tally: Probe
     for (const phase of DURATION_PHASES) {
       const ms = last.durationsMs[phase];
       if (ms === undefined) continue;
-      duration.samples.push({ labels: [['target', last.target], ['region', last.region], ['phase', phase]], value: ms / 1000 });
+      duration.samples.push({ labels: [['target', last.target], ['region', last.region], ['phase', phase]], value: ms / SECOND_MS });
     }
   }
 

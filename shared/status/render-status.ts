@@ -17,6 +17,7 @@
 //   svg[data-strip] > rect[data-cell][data-cell-state]  the 24 h availability strip
 //   svg[data-chart=latency] polyline[data-series=control|connect]
 import { isFailureClass, FAILURE_CLASS_INFO } from '../probe/failure-classes.js';
+import { MINUTE_MS } from '../common/time.js';
 import {
   STATUS_BUCKETS,
   isoMinute,
@@ -159,7 +160,7 @@ function renderStrip(strip: readonly StripCell[], model: StatusModel): string {
 <svg data-strip viewBox="0 0 ${CHART_WIDTH} ${STRIP_HEIGHT}" width="${CHART_WIDTH}" height="${STRIP_HEIGHT}" role="img" aria-label="Availability over the last 24 hours">
 ${cells.join('\n')}
 </svg>
-<figcaption>Last 24 h from ${escapeHtml(isoMinute(model.spanStart))}, one cell per ${model.bucketMs / 60_000} min: <span class="key cell-up">up</span> <span class="key cell-partial">some down</span> <span class="key cell-down">mostly down</span> <span class="key cell-unknown">no verdict</span></figcaption>
+<figcaption>Last 24 h from ${escapeHtml(isoMinute(model.spanStart))}, one cell per ${model.bucketMs / MINUTE_MS} min: <span class="key cell-up">up</span> <span class="key cell-partial">some down</span> <span class="key cell-down">mostly down</span> <span class="key cell-unknown">no verdict</span></figcaption>
 </figure>`;
 }
 
@@ -196,7 +197,7 @@ function renderLatency(points: readonly LatencyPoint[], thresholdMs: number | un
   };
   const threshold = thresholdMs === undefined ? '' : `<line class="threshold" x1="${AXIS_GUTTER}" x2="${CHART_WIDTH}" y1="${y(thresholdMs)}" y2="${y(thresholdMs)}"><title>latency objective: p95 control ${thresholdMs} ms</title></line>`;
   return `<figure class="latency">
-<svg data-chart="latency" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="p95 connect and control time per ${model.bucketMs / 60_000} minutes over the last 24 hours">
+<svg data-chart="latency" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="p95 connect and control time per ${model.bucketMs / MINUTE_MS} minutes over the last 24 hours">
 <line class="axis" x1="${AXIS_GUTTER}" x2="${AXIS_GUTTER}" y1="4" y2="${CHART_HEIGHT - 4}"/>
 <line class="axis" x1="${AXIS_GUTTER}" x2="${CHART_WIDTH}" y1="${CHART_HEIGHT - 4}" y2="${CHART_HEIGHT - 4}"/>
 <text class="label" x="${AXIS_GUTTER - 4}" y="12" text-anchor="end">${top} ms</text>
@@ -205,7 +206,7 @@ ${threshold}
 ${series('connectP95Ms', 'connect')}
 ${series('controlP95Ms', 'control')}
 </svg>
-<figcaption>p95 per ${model.bucketMs / 60_000} min: <span class="key line-control">control</span> <span class="key line-connect">connect</span>${thresholdMs === undefined ? '' : ' <span class="key threshold">objective</span>'}${values.length === 0 ? ' (no samples in the last 24 h)' : ''}</figcaption>
+<figcaption>p95 per ${model.bucketMs / MINUTE_MS} min: <span class="key line-control">control</span> <span class="key line-connect">connect</span>${thresholdMs === undefined ? '' : ' <span class="key threshold">objective</span>'}${values.length === 0 ? ' (no samples in the last 24 h)' : ''}</figcaption>
 </figure>`;
 }
 

@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { rejectUnknownOptions } from '../common/options.js';
+import { SECOND_MS } from '../common/time.js';
 import { StatusServerListenError, StatusServerOptionError } from './errors.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 import { renderStatusPage } from './render-status.js';
@@ -20,11 +21,11 @@ import type { StatusModel } from './status-model.js';
 /** Default listen address: loopback only. */
 export const DEFAULT_STATUS_HOST = '127.0.0.1';
 /** Time a client has to send the complete request headers, in ms (slowloris bound). */
-export const HEADERS_TIMEOUT_MS = 10_000;
+export const HEADERS_TIMEOUT_MS = 10 * SECOND_MS;
 /** Time for a whole request, in ms (we read no body, so this only matters for a stalled client). */
-export const REQUEST_TIMEOUT_MS = 15_000;
+export const REQUEST_TIMEOUT_MS = 15 * SECOND_MS;
 /** Idle time before a keep-alive connection is closed, in ms. */
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 5 * SECOND_MS;
 /** Largest request header block accepted, in bytes. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 /** Connections open at once; node:http destroys any connection accepted beyond this. */

@@ -9,12 +9,12 @@
 // younger than MODEL_CACHE_MS; the age bound keeps each region's "last result" no staler than that.
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { MINUTE_MS, floorTo } from '../common/time.js';
+import { MINUTE_MS, SECOND_MS, floorTo } from '../common/time.js';
 import { prometheusText, type ProbeTally } from './prometheus.js';
 import { statusModel, type StatusModel, type StatusModelOptions } from './status-model.js';
 
 /** Longest a built model is reused, in ms. */
-export const MODEL_CACHE_MS = 10_000;
+export const MODEL_CACHE_MS = 10 * SECOND_MS;
 
 export interface StatusSourcesOptions {
   config: ResolvedConfig;

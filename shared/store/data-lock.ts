@@ -12,13 +12,14 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { SECOND_MS } from '../common/time.js';
 import { DataDirError, DataDirLockedError, fsProblem, type LockHolder } from './errors.js';
 
 export const LOCK_FILE = 'monitor.lock';
 /** Guard file held for the few milliseconds a stale lock is being replaced. */
 const TAKEOVER_FILE = 'monitor.lock.takeover';
 /** A take-over guard older than this was left by a process that died mid-take-over, in ms. */
-const TAKEOVER_STALE_MS = 10_000;
+const TAKEOVER_STALE_MS = 10 * SECOND_MS;
 /** Tries before giving up on a lock that keeps changing hands, and the pause between them, in ms. */
 const ACQUIRE_TRIES = 50;
 const RETRY_PAUSE_MS = 20;

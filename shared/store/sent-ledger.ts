@@ -9,7 +9,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Notification, NotificationStatus } from '../sla/notification.js';
 import { fsProblem } from './errors.js';
-import { MINUTE_MS } from '../common/time.js';
+import { DAY_MS, MINUTE_MS } from '../common/time.js';
 
 
 export const SENT_LEDGER_FILE = 'sent-notifications.json';
@@ -18,7 +18,7 @@ const SENT_LEDGER_VERSION = 1;
 /** Entries kept at most: about a week of a busy fleet's notifications; the oldest go first. */
 export const SENT_LEDGER_MAX_ENTRIES = 5000;
 /** Entries older than this before the watermark are dropped, in ms: the monitor never evaluates that far back. */
-export const SENT_LEDGER_KEEP_MS = 8 * 86_400_000;
+export const SENT_LEDGER_KEEP_MS = 8 * DAY_MS;
 
 export interface SentEntry {
   dedupKey: string;

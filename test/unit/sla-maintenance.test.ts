@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CronWindow, MaintenanceWindow, OneOffWindow, WeeklyWindow, Weekday } from '../../shared/config/types.js';
 import { inMaintenance, maintenanceFlags, maintenanceMask } from '../../shared/sla/maintenance.js';
-import { ZoneOffsets } from '../../shared/sla/time.js';
+import { ZoneOffsets } from '../../shared/sla/civil-time.js';
 import { HOUR, MIN } from '../support/sla-fixtures.js';
 
 const utc = (iso: string): number => Date.parse(iso);

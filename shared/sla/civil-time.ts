@@ -1,5 +1,7 @@
-// Civil time for the SLA core's maintenance windows: civil dates from day numbers, and UTC offsets of IANA time zones through Intl.DateTimeFormat. Pure apart from caches that only remember
-// what Intl already answered, so a result never depends on when or how often it is asked.
+// Civil time for the SLA core's maintenance windows: civil dates from day numbers, and UTC offsets of IANA
+// time zones through Intl.DateTimeFormat. Pure apart from caches that only remember what Intl already
+// answered, so a result never depends on when or how often it is asked. (Units of time and flooring to a
+// grid are shared/common/time.ts.)
 import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
 
 /** Calendar fields of a "local ms" value: a wall-clock reading written as if it were a UTC instant. */
