@@ -24,36 +24,40 @@
 //   * Operations other than PutMetricData and GetMetricData answer 400 `InvalidAction`.
 //   * StatisticValues, EntityMetricData and metric-math Expressions are rejected with an explicit "cloudwatch-fake" message.
 //   * GetMetricData buckets are aligned to StartTime (send period-aligned StartTimes, as AWS recommends) and pagination is
-//     not implemented: a result larger than MaxDatapoints is rejected rather than truncated.
+//     not implemented: a result larger than MaxDatapoints, or than the 100,800 points CloudWatch returns in one call
+//     whatever MaxDatapoints says, is rejected rather than paginated (AWS would answer PartialData and a NextToken),
+//     so a read side that would need a second page is caught. More than 500 queries in one call is rejected, as AWS does.
 //   * Percentiles are exact nearest-rank over the stored samples, each weighted by its count (real CloudWatch uses an
 //     approximate sketch for percentiles).
+//
+// Scale (for benchmarks that play a day of a large fleet through it):
+//   * Samples are indexed by metric identity and time (cloudwatch-fake-store.ts), so a query costs what it covers.
+//     options.aggregate keeps only count/sum/min/max per (metric, unit, minute): no percentiles, whole minutes only.
+//   * options.quotas enforces GetMetricData's account quotas (50 TPS; 396,000 / 180,000 data points per second) over a
+//     sliding one-second window of the fake's clock (cloudwatch-fake-quotas.ts); off unless asked for. The counters
+//     (calls, throttles, points returned, peak TPS and DPS) are kept either way: `getMetricData`.
+//   * ingest() stores datums in-process through the same validation as PutMetricData, without HTTP and JSON.
 //   * The SigV4 signature is not verified; only the presence of an AWS4-HMAC-SHA256 Authorization header is checked.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { rejectUnknownOptions } from '../../shared/common/options.js';
+import {
+  createSampleStore,
+  STANDARD_UNITS,
+  UnsupportedQueryError,
+  type AcceptedDatum,
+  type MetricSample,
+  type SampleStore,
+  type StandardUnitName,
+  type Stat,
+} from './cloudwatch-fake-store.js';
+import { GetMetricDataMeter, resolveQuotas, type GetMetricDataCounters, type GetMetricDataQuotas, type ThrottleReason } from './cloudwatch-fake-quotas.js';
 
-export const STANDARD_UNITS = [
-  'Seconds', 'Microseconds', 'Milliseconds',
-  'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes',
-  'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits',
-  'Percent', 'Count',
-  'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second',
-  'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second',
-  'Count/Second', 'None',
-] as const;
-export type StandardUnitName = (typeof STANDARD_UNITS)[number];
-
-/** One stored sample: a datum's Value, or one entry of its Values (with the matching Counts entry, default 1). */
-export interface MetricSample {
-  namespace: string;
-  metricName: string;
-  dimensions: Record<string, string>;
-  timestamp: Date;
-  value: number;
-  count: number;
-  unit: StandardUnitName;
-}
+export { STANDARD_UNITS, type MetricSample, type StandardUnitName } from './cloudwatch-fake-store.js';
+export { AWS_GET_METRIC_DATA_QUOTAS, type GetMetricDataCounters, type GetMetricDataQuotas } from './cloudwatch-fake-quotas.js';
 
 export type FaultKind = 'throttle' | 'server' | 'reset';
 
@@ -70,25 +74,48 @@ export interface RecordedRequest {
   errorCode?: string;
   /** Set when the response was an injected fault. */
   injected?: FaultKind;
+  /** Set when options.quotas throttled the request: which quota. */
+  throttledFor?: ThrottleReason;
 }
 
 export interface CloudWatchFakeOptions {
-  /** Clock used for the PutMetricData timestamp window (2 weeks past .. 2 hours future) and for datums without Timestamp. */
+  /**
+   * Clock used for the PutMetricData timestamp window (2 weeks past .. 2 hours future), for datums without Timestamp, and
+   * for GetMetricData's per-second quota windows and its three-hour "recent" line.
+   */
   now?: () => Date;
+  /** Keep only count/sum/min/max per (metric, unit, minute) instead of every sample: no percentiles, no `datums`. */
+  aggregate?: boolean;
+  /** false: no index, every query scans every sample (the original implementation, kept as the tests' reference). */
+  index?: boolean;
+  /** GetMetricData account quotas: true for AWS's (50 TPS, 396,000 / 180,000 DPS), an object to change some. Off by default. */
+  quotas?: boolean | Partial<GetMetricDataQuotas>;
 }
+
+const OPTION_NAMES = ['now', 'aggregate', 'index', 'quotas'] as const;
 
 export interface CloudWatchFake {
   /** `http://127.0.0.1:<port>` — pass as the CloudWatchClient `endpoint`. */
   readonly endpoint: string;
-  /** Snapshot (copy) of accepted samples, in arrival order. */
+  /** Snapshot (copy) of accepted samples, in arrival order. Throws in aggregate mode, which keeps none. */
   readonly datums: readonly MetricSample[];
+  /** Samples accepted so far (each entry of Values counts once); kept in every mode. */
+  readonly sampleCount: number;
   /** Snapshot (copy) of every request received, in arrival order. */
   readonly requests: readonly RecordedRequest[];
   /** Number of MetricStat queries in accepted GetMetricData requests (what CloudWatch bills for). */
   readonly metricsRequested: number;
+  /** GetMetricData counters: calls, throttles, points returned, peak TPS and DPS (snapshot). */
+  readonly getMetricData: GetMetricDataCounters;
+  /**
+   * Stores datums in-process, validated exactly as PutMetricData requests of up to 1000 datums each (a problem throws with
+   * the message the API would send, and nothing is stored), without HTTP or JSON: for benchmarks that feed millions of
+   * datums. Not recorded in `requests`.
+   */
+  ingest(namespace: string, datums: readonly MetricDatum[]): void;
   /** Make the next `n` requests (any operation) fail with `kind`. Calls queue up in order. */
   failNext(n: number, kind: FaultKind): void;
-  /** Forget datums, requests, metricsRequested and pending faults. */
+  /** Forget datums, requests, metricsRequested, GetMetricData counters and quota windows, and pending faults. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -221,16 +248,10 @@ function parseDimensions(list: Json[] | undefined, path: string): Record<string,
   return dims;
 }
 
-function sameDimensions(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ak = Object.keys(a);
-  if (ak.length !== Object.keys(b).length) return false;
-  return ak.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
-}
-
 // ---------------------------------------------------------------------------------------------------------------------
 // PutMetricData
 
-function putMetricData(body: JsonObject, now: Date): MetricSample[] {
+function putMetricData(body: JsonObject, now: Date): AcceptedDatum[] {
   const namespace = stringField(body, 'Namespace', 'Namespace');
   if (namespace === undefined) throw missing('Namespace');
   if (namespace.length < 1 || namespace.length > 255 || namespace.startsWith(':')) {
@@ -248,7 +269,7 @@ function putMetricData(body: JsonObject, now: Date): MetricSample[] {
     throw invalid(`The collection MetricData must not have a size greater than ${MAX_DATUMS}.`);
   }
 
-  const out: MetricSample[] = [];
+  const out: AcceptedDatum[] = [];
   data.forEach((raw, i) => {
     const p = `MetricData.member.${i + 1}`;
     if (!isObject(raw)) throw invalid(`The value for parameter ${p} is invalid.`);
@@ -293,9 +314,9 @@ function putMetricData(body: JsonObject, now: Date): MetricSample[] {
     if (counts !== undefined && counts.length > 0 && !hasValues) {
       throw new ApiError('InvalidParameterCombination', `The parameter ${p}.Counts may only be specified together with ${p}.Values.`);
     }
-    const base = { namespace, metricName, dimensions, timestamp, unit };
+    const base = { namespace, metricName, dimensions, timestampMs: timestamp.getTime(), unit };
     if (hasValue) {
-      out.push({ ...base, dimensions: { ...dimensions }, value: toMetricValue(raw['Value'] as Json, `${p}.Value`), count: 1 });
+      out.push({ ...base, values: [toMetricValue(raw['Value'] as Json, `${p}.Value`)], counts: [1] });
       return;
     }
     if (!hasValues) throw missing(`${p}.Value`);
@@ -305,23 +326,22 @@ function putMetricData(body: JsonObject, now: Date): MetricSample[] {
     if (counts !== undefined && counts.length > 0 && counts.length !== values.length) {
       throw invalid(`The parameters ${p}.Values and ${p}.Counts must be of the same size.`);
     }
+    const datum: AcceptedDatum = { ...base, values: [], counts: [] };
     values.forEach((v, j) => {
       const value = toMetricValue(v, `${p}.Values.member.${j + 1}`);
       const c = counts !== undefined && counts.length > 0 ? counts[j] : 1;
       const count = toFinite(c as Json, `${p}.Counts.member.${j + 1}`);
       if (count < 0) throw invalid(`The value ${count} for parameter ${p}.Counts.member.${j + 1} is invalid.`);
-      out.push({ ...base, dimensions: { ...dimensions }, timestamp: new Date(timestamp), value, count });
+      datum.values.push(value);
+      datum.counts.push(count);
     });
+    out.push(datum);
   });
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // GetMetricData
-
-type Stat =
-  | { kind: 'Sum' | 'Average' | 'SampleCount' | 'Minimum' | 'Maximum' }
-  | { kind: 'percentile'; p: number };
 
 function parseStat(s: string, path: string): Stat {
   if (s === 'Sum' || s === 'Average' || s === 'SampleCount' || s === 'Minimum' || s === 'Maximum') return { kind: s };
@@ -334,39 +354,6 @@ function parseStat(s: string, path: string): Stat {
   throw invalid(`The value ${s} for parameter ${path} is invalid.`);
 }
 
-function computeStat(stat: Stat, samples: readonly MetricSample[]): number {
-  let total = 0;
-  let sum = 0;
-  for (const s of samples) {
-    total += s.count;
-    sum += s.value * s.count;
-  }
-  switch (stat.kind) {
-    case 'SampleCount':
-      return total;
-    case 'Sum':
-      return sum;
-    case 'Average':
-      return sum / total;
-    case 'Minimum':
-      return samples.reduce((m, s) => Math.min(m, s.value), Infinity);
-    case 'Maximum':
-      return samples.reduce((m, s) => Math.max(m, s.value), -Infinity);
-    case 'percentile': {
-      // Nearest rank over the samples expanded by their counts: the smallest value whose cumulative count reaches
-      // ceil(p/100 * N) (at least the first sample).
-      const sorted = [...samples].sort((a, b) => a.value - b.value);
-      const rank = Math.max(Math.ceil((stat.p / 100) * total), Number.MIN_VALUE);
-      let cumulative = 0;
-      for (const s of sorted) {
-        cumulative += s.count;
-        if (cumulative >= rank) return s.value;
-      }
-      return sorted[sorted.length - 1]!.value;
-    }
-  }
-}
-
 interface ParsedQuery {
   id: string;
   label: string;
@@ -376,6 +363,8 @@ interface ParsedQuery {
   dimensions: Record<string, string>;
   periodSec: number;
   stat: Stat;
+  statName: string;
+  statPath: string;
   unit: StandardUnitName | undefined;
 }
 
@@ -428,10 +417,20 @@ function parseQuery(raw: Json, i: number, seenIds: Set<string>): ParsedQuery {
 
   const label = stringField(raw, 'Label', `${p}.Label`) ?? metricName;
   const returnData = raw['ReturnData'] !== false;
-  return { id, label, returnData, namespace, metricName, dimensions, periodSec: period, stat, unit };
+  return { id, label, returnData, namespace, metricName, dimensions, periodSec: period, stat, statName: statRaw, statPath: `${p}.MetricStat.Stat`, unit };
 }
 
-function getMetricData(body: JsonObject, samples: readonly MetricSample[]): { response: JsonObject; metricStats: number } {
+interface ParsedGetMetricData {
+  queries: ParsedQuery[];
+  start: number;
+  end: number;
+  scanBy: 'TimestampDescending' | 'TimestampAscending';
+  maxDatapoints: number;
+  /** MaxDatapoints as sent, when it was above what one call can return. */
+  askedDatapoints: number | undefined;
+}
+
+function parseGetMetricData(body: JsonObject): ParsedGetMetricData {
   const rawQueries = listField(body, 'MetricDataQueries', 'MetricDataQueries');
   if (rawQueries === undefined || rawQueries.length === 0) throw missing('MetricDataQueries');
   if (rawQueries.length > MAX_QUERIES) {
@@ -449,57 +448,94 @@ function getMetricData(body: JsonObject, samples: readonly MetricSample[]): { re
   }
   const maxRaw = body['MaxDatapoints'];
   let maxDatapoints = DEFAULT_MAX_DATAPOINTS;
+  let askedDatapoints: number | undefined;
   if (maxRaw !== undefined && maxRaw !== null) {
     if (typeof maxRaw !== 'number' || !Number.isInteger(maxRaw) || maxRaw < 1) {
       throw invalid(`The value ${JSON.stringify(maxRaw)} for parameter MaxDatapoints is invalid.`);
     }
-    maxDatapoints = maxRaw;
+    // One call returns at most 100,800 points, whatever MaxDatapoints asks for; CloudWatch paginates the rest.
+    if (maxRaw > DEFAULT_MAX_DATAPOINTS) askedDatapoints = maxRaw;
+    else maxDatapoints = maxRaw;
   }
   if (body['NextToken'] !== undefined && body['NextToken'] !== null) throw unsupported('NextToken pagination');
 
   const seenIds = new Set<string>();
   const queries = rawQueries.map((q, i) => parseQuery(q, i, seenIds));
+  return { queries, start, end, scanBy, maxDatapoints, askedDatapoints };
+}
 
+function answerGetMetricData(req: ParsedGetMetricData, store: SampleStore): { response: JsonObject; datapoints: number } {
+  const { start, end, scanBy, maxDatapoints } = req;
   let datapoints = 0;
   const results: JsonObject[] = [];
-  for (const q of queries) {
-    const periodMs = q.periodSec * 1000;
-    const buckets = new Map<number, MetricSample[]>();
-    for (const s of samples) {
-      const t = s.timestamp.getTime();
-      if (t < start || t >= end || s.count <= 0) continue;
-      if (s.namespace !== q.namespace || s.metricName !== q.metricName) continue;
-      if (q.unit !== undefined && s.unit !== q.unit) continue;
-      if (!sameDimensions(s.dimensions, q.dimensions)) continue;
-      const bucket = start + Math.floor((t - start) / periodMs) * periodMs;
-      const list = buckets.get(bucket);
-      if (list) list.push(s);
-      else buckets.set(bucket, [s]);
+  for (const q of req.queries) {
+    let series;
+    try {
+      series = store.query({
+        namespace: q.namespace,
+        metricName: q.metricName,
+        dimensions: q.dimensions,
+        unit: q.unit,
+        stat: q.stat,
+        statName: q.statName,
+        periodMs: q.periodSec * 1000,
+        startMs: start,
+        endMs: end,
+      });
+    } catch (err) {
+      if (err instanceof UnsupportedQueryError) throw unsupported(`${err.message} (${q.statPath})`);
+      throw err;
     }
-    const keys = [...buckets.keys()].sort((a, b) => (scanBy === 'TimestampAscending' ? a - b : b - a));
     if (!q.returnData) continue;
-    datapoints += keys.length;
+    const { timestamps, values } = series;
+    if (scanBy === 'TimestampDescending') {
+      timestamps.reverse();
+      values.reverse();
+    }
+    datapoints += timestamps.length;
     results.push({
       Id: q.id,
       Label: q.label,
-      Timestamps: keys.map((k) => k / 1000),
-      Values: keys.map((k) => computeStat(q.stat, buckets.get(k)!)),
+      Timestamps: timestamps.map((k) => k / 1000),
+      Values: values,
       StatusCode: 'Complete',
       Messages: [],
     });
   }
   if (datapoints > maxDatapoints) {
-    throw unsupported(`pagination: the result has ${datapoints} datapoints, more than MaxDatapoints ${maxDatapoints}`);
+    const limit = req.askedDatapoints === undefined
+      ? `MaxDatapoints ${maxDatapoints}`
+      : `the ${maxDatapoints} one call returns (MaxDatapoints ${req.askedDatapoints})`;
+    throw unsupported(`pagination: the result has ${datapoints} datapoints, more than ${limit}`);
   }
-  return { response: { MetricDataResults: results, Messages: [] }, metricStats: queries.length };
+  return { response: { MetricDataResults: results, Messages: [] }, datapoints };
+}
+
+/** A MetricDatum as the SDK puts it on the wire (epoch-second timestamps, non-finite numbers as strings). */
+function datumToJson(d: MetricDatum): JsonObject {
+  const num = (n: number): Json => (Number.isFinite(n) ? n : String(n));
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(d) as Array<[string, unknown]>) {
+    if (v === undefined) continue;
+    if (v instanceof Date) out[key] = v.getTime() / 1000;
+    else if (typeof v === 'number') out[key] = num(v);
+    else if (Array.isArray(v)) out[key] = v.map((e: unknown) => (typeof e === 'number' ? num(e) : (e as Json)));
+    else out[key] = v as Json;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Server
 
 export async function startCloudWatchFake(options: CloudWatchFakeOptions = {}): Promise<CloudWatchFake> {
+  rejectUnknownOptions('startCloudWatchFake', options, OPTION_NAMES);
+  if (options.aggregate === true && options.index === false) {
+    throw new TypeError('startCloudWatchFake: aggregate and index: false exclude each other (the aggregate store is its own index)');
+  }
   const now = options.now ?? (() => new Date());
-  let samples: MetricSample[] = [];
+  const store = createSampleStore(options.aggregate === true ? 'aggregate' : options.index === false ? 'scan' : 'index');
+  const meter = new GetMetricDataMeter(resolveQuotas(options.quotas));
   let requests: RecordedRequest[] = [];
   let faults: FaultKind[] = [];
   let metricsRequested = 0;
@@ -521,6 +557,11 @@ export async function startCloudWatchFake(options: CloudWatchFakeOptions = {}): 
     const [status, type, fault, messageMember] = ERRORS[kind];
     record.errorCode = kind;
     send(res, record, status, { __type: type, [messageMember]: message }, { 'x-amzn-query-error': `${kind};${fault}` });
+  }
+
+  function sendThrottled(res: ServerResponse, record: RecordedRequest, reason: ThrottleReason): void {
+    record.throttledFor = reason;
+    sendError(res, record, 'Throttling', 'Rate exceeded');
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, body: Buffer, bodyBytes: number): void {
@@ -589,13 +630,17 @@ export async function startCloudWatchFake(options: CloudWatchFakeOptions = {}): 
 
       switch (operation) {
         case 'PutMetricData': {
-          const accepted = putMetricData(parsed, now());
-          samples.push(...accepted);
+          store.add(putMetricData(parsed, now()));
           return send(res, record, 200, {});
         }
         case 'GetMetricData': {
-          const { response, metricStats } = getMetricData(parsed, samples);
-          metricsRequested += metricStats;
+          const request = parseGetMetricData(parsed);
+          const throttledForTps = meter.admitTransaction(now().getTime());
+          if (throttledForTps) return sendThrottled(res, record, throttledForTps);
+          const { response, datapoints } = answerGetMetricData(request, store);
+          const throttledForDps = meter.admitPoints(now().getTime(), request.start, datapoints);
+          if (throttledForDps) return sendThrottled(res, record, throttledForDps);
+          metricsRequested += request.queries.length;
           return send(res, record, 200, response);
         }
         default:
@@ -638,7 +683,10 @@ export async function startCloudWatchFake(options: CloudWatchFakeOptions = {}): 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     get datums() {
-      return samples.map((s) => ({ ...s, dimensions: { ...s.dimensions }, timestamp: new Date(s.timestamp) }));
+      return store.samples();
+    },
+    get sampleCount() {
+      return store.sampleCount;
     },
     get requests() {
       return requests.map((r) => ({ ...r }));
@@ -646,12 +694,29 @@ export async function startCloudWatchFake(options: CloudWatchFakeOptions = {}): 
     get metricsRequested() {
       return metricsRequested;
     },
+    get getMetricData() {
+      return meter.snapshot();
+    },
+    ingest(namespace: string, datums: readonly MetricDatum[]) {
+      // Validated as PutMetricData requests of at most 1000 datums each; all or nothing is stored.
+      try {
+        const accepted: AcceptedDatum[] = [];
+        for (let i = 0; i < datums.length; i += MAX_DATUMS) {
+          accepted.push(...putMetricData({ Namespace: namespace, MetricData: datums.slice(i, i + MAX_DATUMS).map(datumToJson) }, now()));
+        }
+        store.add(accepted);
+      } catch (err) {
+        if (err instanceof ApiError) throw new Error(`cloudwatch-fake ingest: ${err.kind}: ${err.message}`, { cause: err });
+        throw err;
+      }
+    },
     failNext(n: number, kind: FaultKind) {
       if (!Number.isInteger(n) || n < 0) throw new RangeError(`failNext: n must be a non-negative integer, got ${n}`);
       for (let i = 0; i < n; i++) faults.push(kind);
     },
     reset() {
-      samples = [];
+      store.clear();
+      meter.reset();
       requests = [];
       faults = [];
       metricsRequested = 0;
