@@ -27,7 +27,7 @@ function readPackaged(env: NodeJS.ProcessEnv, moduleUrl: string): [string, strin
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new PackagedConfigError(`cannot read the packaged config ${path}: ${(err as Error).message}`, { cause: err });
+    throw new PackagedConfigError('unreadable', `cannot read the packaged config ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return [text, path];
 }

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { PptpMonitorError } from '../shared/common/errors.js';
 import { formatConfigError, loadConfig, type ResolvedConfig } from '../shared/config/index.js';
 import { buildLambdaArtifacts } from './lambda-artifacts.js';
 import { buildStack } from './stack.js';
@@ -32,10 +33,19 @@ export interface PackagedStage {
   artifacts: Record<string, { zipBytes: number; bundleBytes: number; path: string }>;
 }
 
-export class PackageError extends Error {
-  override name = 'PackageError';
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
+/** `usage`: bad arguments; `invalid_config`: monitor.yml has problems; `osls_failed`: the template step failed. */
+export type PackageErrorCode = 'usage' | 'invalid_config' | 'osls_failed';
+
+/** Exit status per code: 2 for what the operator must fix in the command or the config, 1 for a failed step. */
+const PACKAGE_EXIT_CODES: Readonly<Record<PackageErrorCode, number>> = { usage: 2, invalid_config: 2, osls_failed: 1 };
+
+export class PackageError extends PptpMonitorError<PackageErrorCode> {
+  override readonly name = 'PackageError';
+  readonly exitCode: number;
+
+  constructor(code: PackageErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.exitCode = PACKAGE_EXIT_CODES[code];
   }
 }
 
@@ -45,15 +55,15 @@ export function parsePackageArgs(argv: readonly string[]): PackageArgs {
     const flag = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new PackageError(`${flag} needs a value`, 2);
+      if (v === undefined || v.startsWith('--')) throw new PackageError('usage', `${flag} needs a value`);
       return v;
     };
     if (flag === '--config') args.configPath = value();
     else if (flag === '--stage') args.stage = value();
     else if (flag === '--no-cloudformation') args.cloudformation = false;
-    else throw new PackageError(`unknown option ${String(flag)} (options: --config <file>, --stage <name>, --no-cloudformation)`, 2);
+    else throw new PackageError('usage', `unknown option ${String(flag)} (options: --config <file>, --stage <name>, --no-cloudformation)`);
   }
-  if (!STAGE_PATTERN.test(args.stage)) throw new PackageError(`--stage: must be 1-16 lowercase letters, digits or hyphens starting with a letter, got '${args.stage}'`, 2);
+  if (!STAGE_PATTERN.test(args.stage)) throw new PackageError('usage', `--stage: must be 1-16 lowercase letters, digits or hyphens starting with a letter, got '${args.stage}'`);
   return args;
 }
 
@@ -65,7 +75,7 @@ export function stackRegions(config: ResolvedConfig): string[] {
 export async function packageStage(args: PackageArgs, root = process.cwd()): Promise<PackagedStage> {
   const loaded = await loadConfig(resolve(root, args.configPath));
   if (!loaded.ok) {
-    throw new PackageError(`${args.configPath} is invalid; nothing was packaged:\n${loaded.errors.map((e) => `  ${formatConfigError(e)}`).join('\n')}`, 2);
+    throw new PackageError('invalid_config', `${args.configPath} is invalid; nothing was packaged:\n${loaded.errors.map((e) => `  ${formatConfigError(e)}`).join('\n')}`);
   }
   const { config } = loaded;
   const stageDir = join(root, BUILD_DIR, args.stage);
@@ -118,7 +128,7 @@ async function oslsPackage(root: string, stage: string, region: string): Promise
     });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new PackageError(`osls package failed for ${region}:\n${e.stdout ?? ''}${e.stderr ?? ''}`.trimEnd(), 1);
+    throw new PackageError('osls_failed', `osls package failed for ${region}:\n${e.stdout ?? ''}${e.stderr ?? ''}`.trimEnd(), { cause: err });
   }
 }
 

@@ -1,6 +1,7 @@
 // `pptp-monitor simulate`: runs a local PPTP gateway with a chosen fault, switchable by typing commands,
 // until the signal aborts (Ctrl-C). Prints one line per change, so a session reads as a log of what the
 // gateway did when.
+import { formatHostPort } from '../net/listen-failure.js';
 import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
 import {
   MAX_OPEN_CONNECTIONS,
@@ -8,7 +9,6 @@ import {
   SimulatorListenError,
   describeExpectation,
   describeFault,
-  formatHostPort,
   startSimulator,
   type FaultSettings,
   type Simulator,

@@ -7,6 +7,7 @@
 // That keeps the parser out of the bundle while a corrupt, truncated or hand-edited artifact still stops
 // the function at init instead of probing the wrong targets.
 import { createHash } from 'node:crypto';
+import { PptpMonitorError } from '../common/errors.js';
 import type { ProbeConfig } from './probe-config.js';
 import type { ResolvedConfig } from './types.js';
 
@@ -15,8 +16,16 @@ export const PACKAGED_CONFIG_FORMAT = 'pptp-monitor/resolved-config@1';
 /** The probe's projection of it (probeConfigOf): a different format, so neither loads in place of the other. */
 export const PACKAGED_PROBE_CONFIG_FORMAT = 'pptp-monitor/probe-config@1';
 
-export class PackagedConfigError extends Error {
-  override name = 'PackagedConfigError';
+/**
+ * `unreadable`: the file could not be read; `not_packaged`: the header names another format or none;
+ * `digest_mismatch`: edited or corrupted; `not_json`; `invalid_shape`: a field the functions read is
+ * missing, of the wrong type or out of range.
+ */
+export type PackagedConfigErrorCode = 'unreadable' | 'not_packaged' | 'digest_mismatch' | 'not_json' | 'invalid_shape';
+
+export class PackagedConfigError extends PptpMonitorError<PackagedConfigErrorCode> {
+  // Spelled out: the Lambda bundle is minified without keepNames, so the class's own name is mangled.
+  override readonly name = 'PackagedConfigError';
 }
 
 const digest = (configJson: string): string => createHash('sha256').update(configJson).digest('hex');
@@ -75,19 +84,19 @@ function unpack(text: string, source: string, format: string): Record<string, un
     header = undefined;
   }
   if (!isRecord(header) || header['format'] !== format) {
-    throw new PackagedConfigError(`${source}: not a packaged config (the first line must name the format ${format}); run npm run package`);
+    throw new PackagedConfigError('not_packaged', `${source}: not a packaged config (the first line must name the format ${format}); run npm run package`);
   }
   if (typeof header['sha256'] !== 'string' || digest(configJson) !== header['sha256']) {
-    throw new PackagedConfigError(`${source}: sha256 does not match the config: the artifact was edited or corrupted; run npm run package`);
+    throw new PackagedConfigError('digest_mismatch', `${source}: sha256 does not match the config: the artifact was edited or corrupted; run npm run package`);
   }
   let config: unknown;
   try {
     config = JSON.parse(configJson);
   } catch (err) {
-    throw new PackagedConfigError(`${source}: config: not JSON (${(err as Error).message})`);
+    throw new PackagedConfigError('not_json', `${source}: config: not JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
-  if (!isRecord(config)) throw new PackagedConfigError(`${source}: config: must be a mapping`);
+  if (!isRecord(config)) throw new PackagedConfigError('invalid_shape', `${source}: config: must be a mapping`);
   const problem = shapeProblem(config);
-  if (problem) throw new PackagedConfigError(`${source}: ${problem}`);
+  if (problem) throw new PackagedConfigError('invalid_shape', `${source}: ${problem}`);
   return config;
 }

@@ -3,10 +3,16 @@
 // is 1.2.0.3, `0x7f.1` and `2130706433` are 127.0.0.1, `010.0.0.1` is 8.0.0.1), so a typo in an address
 // would send probes to a host nobody configured; numeric-looking hosts must be a dotted quad or are refused.
 import { PPTP_PORT } from '../probers/pptp/constants.js';
+import { PptpMonitorError } from '../common/errors.js';
 import type { ProbeTarget } from './types.js';
 
-export class TargetParseError extends Error {
+/** A target string that is not `host`, `host:port` or `[ipv6]:port`, or names a host no gateway can have. */
+export class TargetParseError extends PptpMonitorError<'invalid_target'> {
   override readonly name = 'TargetParseError';
+
+  constructor(message: string) {
+    super('invalid_target', message);
+  }
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

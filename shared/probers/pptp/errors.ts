@@ -1,5 +1,6 @@
 // Typed decode errors: the only thing the codec and the framer ever throw. A probe maps every one of
 // them to the `protocol_error` failure class and keeps the code for the message.
+import { PptpMonitorError } from '../../common/errors.js';
 
 export type PptpDecodeErrorCode =
   | 'truncated'
@@ -10,12 +11,7 @@ export type PptpDecodeErrorCode =
   | 'bad_magic_cookie'
   | 'unknown_control_type';
 
-export class PptpDecodeError extends Error {
+export class PptpDecodeError extends PptpMonitorError<PptpDecodeErrorCode> {
+  // Spelled out: the Lambda bundle is minified without keepNames, so the class's own name is mangled.
   override readonly name = 'PptpDecodeError';
-  readonly code: PptpDecodeErrorCode;
-
-  constructor(code: PptpDecodeErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
