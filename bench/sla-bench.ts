@@ -7,7 +7,7 @@ import { parseConfig, type ResolvedConfig } from '../shared/config/index.js';
 import { EVALUATOR_TARGETS_PER_SHARD } from '../shared/runners/lambda/evaluator-shards.js';
 import { evaluateTarget } from '../shared/sla/evaluate.js';
 import type { ProbeRecord } from '../shared/sla/probe-record.js';
-import { CLOUDWATCH_REPORT_BATCH_TARGETS } from '../shared/cycles/report-sources.js';
+import { REPORT_BATCH_TARGETS } from '../shared/cycles/report-cycle.js';
 import { reportBucketMs, reportTarget } from '../shared/sla/report.js';
 import { DAY_MS, MINUTE_MS } from '../shared/common/time.js';
 
@@ -64,15 +64,15 @@ function reportPhase(config: ResolvedConfig): void {
   const range = { fromMs: T - 31 * DAY_MS, toMs: T };
   const targets = [];
   let records = 0;
-  for (let i = 0; i < config.targets.length; i += CLOUDWATCH_REPORT_BATCH_TARGETS) {
-    const batch = config.targets.slice(i, i + CLOUDWATCH_REPORT_BATCH_TARGETS);
+  for (let i = 0; i < config.targets.length; i += REPORT_BATCH_TARGETS) {
+    const batch = config.targets.slice(i, i + REPORT_BATCH_TARGETS);
     const month = new Map(batch.map((t) => [t.name, history(t.name, config.targets.indexOf(t), T - 38 * DAY_MS, T)]));
     for (const t of batch) {
       records += month.get(t.name)?.length ?? 0;
       targets.push(reportTarget(t, month.get(t.name) ?? [], range, reportBucketMs(range.toMs - range.fromMs)));
     }
   }
-  print(`monthly report of ${targets.length} targets, ${CLOUDWATCH_REPORT_BATCH_TARGETS} at a time (31 days + 7 days lookback, ${records} records): ${(performance.now() - reportStart).toFixed(0)} ms; gw-0 availability ${targets[0]?.availability?.toFixed(3)} %; heap after: ${heapMiB()}`);
+  print(`monthly report of ${targets.length} targets, ${REPORT_BATCH_TARGETS} at a time (31 days + 7 days lookback, ${records} records): ${(performance.now() - reportStart).toFixed(0)} ms; gw-0 availability ${targets[0]?.availability?.toFixed(3)} %; heap after: ${heapMiB()}`);
 }
 
 function main(): void {

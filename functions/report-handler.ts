@@ -1,18 +1,17 @@
-// The monthly report Lambda's wiring: the previous calendar month (or a range given in the event, for a
-// manual run) read from CloudWatch, built by the pure report core, summarised to the ticket topic.
+// The monthly report Lambda's wiring: the range from the event (the previous calendar month of the
+// scheduled time, or `{ from, to }` for a manual run), CloudWatch as the history, the ticket topic as the
+// sink, and the report cycle (shared/cycles/report-cycle.ts) for everything else.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { isRetryableSnsError } from '../shared/alerts/sns-publisher.js';
-import { withRetries, type RetryPolicy } from '../shared/aws/retry.js';
+import { createSummaryPublisher } from '../shared/alerts/sns-summary-publisher.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
+import { runReportCycle, type ReportRun } from '../shared/cycles/report-cycle.js';
 import type { Logger } from '../shared/log/logger.js';
-import { reportFromCloudWatch } from '../shared/cycles/report-sources.js';
-import { reportSummary } from '../shared/report/report-summary.js';
+import { createCloudWatchHistory } from '../shared/metrics/cloudwatch-history-source.js';
+import { probeShardMap } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import { previousCalendarMonth, type ReportRange } from '../shared/sla/report.js';
-
-/** The SNS publish: 4 tries, backoff from 200 ms doubling (full jitter). */
-export const REPORT_PUBLISH_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 1600 };
+import type { DeadlineContext } from './middleware/deadline.js';
 
 export interface ReportWiring {
   config: ResolvedConfig;
@@ -42,24 +41,15 @@ export function rangeOf(event: ReportEvent, nowMs: number): ReportRange {
   return previousCalendarMonth(Number.isFinite(scheduled) ? scheduled : nowMs);
 }
 
-export function createReportHandler(wiring: ReportWiring): (event: ReportEvent, context: Partial<Pick<Context, 'awsRequestId'>>) => Promise<{ targets: number; belowSlo: string[]; metricsRequested: number }> {
+export type ReportContext = Partial<Pick<Context, 'awsRequestId'> & DeadlineContext>;
+
+export function createReportHandler(wiring: ReportWiring): (event: ReportEvent, context: ReportContext) => Promise<ReportRun> {
+  // The probe shards of the whole config, as deployed: the heartbeats of the history are read per shard.
+  const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards: probeShardMap(wiring.config) });
+  const summaries = createSummaryPublisher({ topicArn: wiring.topicArn, client: wiring.sns, ...(wiring.sleep && { sleep: wiring.sleep }) });
   return async (event, context) => {
     const log = wiring.log.with({ requestId: context.awsRequestId });
     const range = rangeOf(event, wiring.now());
-    const source = await reportFromCloudWatch(wiring.cloudwatch, wiring.config, range, wiring.now());
-    const report = source.report;
-    const summary = reportSummary(report, `pptp-monitor report --source cloudwatch --from ${new Date(range.fromMs).toISOString()} --to ${new Date(range.toMs).toISOString()} --format html`);
-    const outcome = await withRetries(
-      () => wiring.sns.send(new PublishCommand({ TopicArn: wiring.topicArn, Subject: summary.subject, Message: summary.message, MessageStructure: 'json', MessageAttributes: summary.messageAttributes })),
-      { policy: REPORT_PUBLISH_RETRY, retryable: isRetryableSnsError, ...(wiring.sleep && { sleep: wiring.sleep }) },
-    );
-    if (outcome.ok) {
-      log.info('report published', { from: new Date(range.fromMs).toISOString(), to: new Date(range.toMs).toISOString(), targets: report.targets.length, belowSlo: summary.belowSlo, metricsRequested: source.metricsRequested });
-      return { targets: report.targets.length, belowSlo: summary.belowSlo, metricsRequested: source.metricsRequested };
-    }
-    const lastError = outcome.error;
-    // Nothing lost: the whole summary goes to the log, from where it can be re-sent.
-    log.error('report publish failed; the summary follows', { error: lastError, subject: summary.subject, message: summary.message });
-    throw new Error(`report publish failed: ${(lastError as Error).message}`);
+    return runReportCycle({ config: wiring.config, range, nowMs: wiring.now() }, { history, summaries, log }, context.deadline);
   };
 }

@@ -3,7 +3,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { ReportRun } from '../shared/cycles/report-cycle.js';
 import { createJsonLogger } from '../shared/log/logger.js';
+import { deadline, type DeadlineContext } from './middleware/deadline.js';
 import { logErrors } from './middleware/log-errors.js';
 import { loadPackagedConfig } from './packaged-config.js';
 import { createReportHandler, type ReportEvent } from './report-handler.js';
@@ -22,6 +24,8 @@ const report = createReportHandler({
   now: Date.now,
 });
 
-export const handler = middy<ReportEvent, Awaited<ReturnType<typeof report>>, Error, Context>({ timeoutEarlyInMillis: 0 })
+// Reads and the publish stop 2 s before the Lambda deadline, so a run that is out of time still logs why.
+export const handler = middy<ReportEvent, ReportRun, Error, Context & DeadlineContext>({ timeoutEarlyInMillis: 0 })
+  .use(deadline({ marginMs: 2000 }))
   .use(logErrors(log))
   .handler((event, context) => report(event, context));

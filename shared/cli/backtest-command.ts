@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { formatConfigError, loadConfig, type ResolvedTarget } from '../config/index.js';
-import { LOCAL_LOOKBACK_MS } from '../cycles/local-monitor.js';
+import { evaluateTargetWindow } from '../cycles/evaluate-cycle.js';
 import { isLocalHistory, localView } from '../cycles/local-view.js';
-import { evaluateTarget } from '../sla/evaluate.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { fsProblem } from '../store/errors.js';
@@ -129,7 +128,7 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
   for (const target of loaded.config.targets) {
     const own = records.filter((r) => r.target === target.name);
     const view = evaluationTarget(target, own);
-    for (const n of evaluateTarget(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to }, { lookbackMs: LOCAL_LOOKBACK_MS })) {
+    for (const n of evaluateTargetWindow(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to })) {
       const rendered = renderAlert(n, renderContextFor(loaded.config, target));
       notifications.push({ n, subject: rendered.subject, runbookUrl: rendered.runbookUrl });
     }

@@ -5,9 +5,12 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { stat, writeFile } from 'node:fs/promises';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { recordsFromHistoryFile, recordsFromStore, reportFromCloudWatch, type ReportRecords } from '../cycles/report-sources.js';
+import { reportFromHistory } from '../cycles/report-cycle.js';
+import { recordsFromHistoryFile, recordsFromStore, type ReportRecords } from '../cycles/report-sources.js';
+import { createCloudWatchHistory } from '../metrics/cloudwatch-history-source.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { buildReport, previousCalendarMonth, type SlaReport } from '../sla/report.js';
+import { probeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
 import { fsProblem } from '../store/errors.js';
 import { chooseConfig } from './default-config.js';
 import { UsageError } from './usage-error.js';
@@ -132,7 +135,8 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
   let report: SlaReport;
   try {
     if (args.source === 'cloudwatch' && !args.history) {
-      const read = await reportFromCloudWatch(new CloudWatchClient({ region: loaded.config.homeRegion }), loaded.config, range, io.now());
+      const history = createCloudWatchHistory({ client: new CloudWatchClient({ region: loaded.config.homeRegion }), probeShards: probeShardMap(loaded.config) });
+      const read = await reportFromHistory(history, loaded.config, range, io.now());
       io.err(`cloudwatch: ${read.metricsRequested} metrics requested${read.usedFiveMinuteData ? ' (5-minute aggregates before the last 14 days)' : ''}`);
       report = read.report;
     } else {

@@ -6,35 +6,35 @@
 // Restarts: an interval already stored for a target is not probed again (one result per target and
 // interval), and with a sent ledger a restarted monitor evaluates from where the last run stopped and
 // delivers nothing the ledger says was delivered.
+import { MINUTE_MS } from '../common/time.js';
 import { probeOptionsFor, probeTargetFor } from '../config/targets.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import type { Clock, ProbeOptions, ProbeResult, ProbeTarget, Timers } from '../probe/index.js';
 import { runPaced } from '../probe/run-paced.js';
-import { evaluateTarget } from '../sla/evaluate.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import type { LocalStore } from '../store/local-store.js';
 import { boundLedger, sentIdentity, type SentEntry, type SentLedger } from '../store/sent-ledger.js';
 import { recordOfLine, resultLine, type ResultLine } from '../store/result-line.js';
-import { isDue } from '../runners/lambda/probe-lambda-sizing.js';
+import { isDue } from './due.js';
+import { evaluateTargetWindow } from './evaluate-cycle.js';
+import { HISTORY_MS, LOOKBACK_MS } from './evaluation-window.js';
 import { LOCAL_REGION, localView } from './local-view.js';
+import type { ResultStore } from './ports.js';
 
-/** History kept in memory and evaluated: the SLA core's minimum lookback plus its longest window. */
-export const LOCAL_HISTORY_MS = 8 * 86_400_000;
-/** The SLA core's walk before each window (3-day burn window + 24 h ticket renotify). */
-export const LOCAL_LOOKBACK_MS = 4 * 86_400_000;
+/** The lookback the status page evaluates the local history with: the evaluator's own (evaluation-window.ts). */
+export const LOCAL_LOOKBACK_MS = LOOKBACK_MS;
 /**
- * Longest catch-up after a restart, in ms: the evaluation walks LOCAL_LOOKBACK_MS before its window, so a
- * window starting further back than this would walk past the history kept in memory.
+ * Longest catch-up after a restart, in ms: the evaluation walks LOOKBACK_MS before its window, so a window
+ * starting further back than this would walk past the history kept in memory (HISTORY_MS).
  */
-export const LOCAL_MAX_CATCH_UP_MS = LOCAL_HISTORY_MS - LOCAL_LOOKBACK_MS;
+export const LOCAL_MAX_CATCH_UP_MS = HISTORY_MS - LOOKBACK_MS;
 /** Probes in flight at once, and spacing of their starts (see shared/probe/run-paced.ts). */
 export const LOCAL_CONCURRENCY = 20;
 export const LOCAL_START_INTERVAL_MS = 2;
 
 export interface LocalMonitorDeps {
   probe(target: ProbeTarget, options: ProbeOptions): Promise<ProbeResult>;
-  store: LocalStore;
+  store: ResultStore;
   clock: Clock;
   /** Wall-clock time in ms since the epoch (default Date.now): notification times never lie after it. */
   wallClock?: () => number;
@@ -125,7 +125,7 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
 
   function remember(records: readonly ProbeRecord[], nowMs: number): void {
     for (const r of records) history.get(r.target)?.push(r);
-    const horizon = nowMs - LOCAL_HISTORY_MS;
+    const horizon = nowMs - HISTORY_MS;
     for (const [name, list] of history) {
       const firstKept = list.findIndex((r) => r.intervalStart >= horizon);
       if (firstKept > 0) history.set(name, list.slice(firstKept));
@@ -135,7 +135,7 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
   return {
     history: (target) => history.get(target) ?? [],
     async load(nowMs) {
-      const read = await deps.store.read(nowMs - LOCAL_HISTORY_MS, nowMs + 60_000);
+      const read = await deps.store.read(nowMs - HISTORY_MS, nowMs + MINUTE_MS);
       // Only results recorded from here: a history from elsewhere (other regions) is for backtests.
       remember(read.records.filter((r) => r.region === LOCAL_REGION), nowMs);
       const report: LoadReport = { records: read.records.length, skipped: read.skipped.length, duplicates: read.duplicates };
@@ -183,14 +183,14 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
       // From the stored lines, so the history in memory is exactly what a restart reads back.
       remember(lines.map(recordOfLine), intervalStart);
       // This interval is complete now, so the evaluation may run up to its end.
-      const t = intervalStart + 60_000;
+      const t = intervalStart + MINUTE_MS;
       const pending: Notification[] = [];
       if (t > evaluatedUntil) {
         for (const target of targets) {
           // The interval just probed is complete once its result is in, a minute before its end: nowMs keeps
           // every time in a notification at or before the moment it is printed.
-          const options = { lookbackMs: LOCAL_LOOKBACK_MS, nowMs: (deps.wallClock ?? Date.now)() };
-          pending.push(...evaluateTarget(target, history.get(target.name) ?? [], { fromExclusive: evaluatedUntil, toInclusive: t }, options));
+          const nowMs = (deps.wallClock ?? Date.now)();
+          pending.push(...evaluateTargetWindow(target, history.get(target.name) ?? [], { fromExclusive: evaluatedUntil, toInclusive: t }, { nowMs }));
         }
       }
       pending.sort((a, b) => a.at - b.at);

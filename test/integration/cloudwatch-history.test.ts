@@ -6,17 +6,19 @@
 //   * 5-minute aggregates (data older than 14 days, reports) never, or always, counting as down.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvaluateHandler, type EvaluateReport } from '../../functions/evaluate-handler.js';
+import { createEvaluateHandler } from '../../functions/evaluate-handler.js';
 import { createAlertPublisher } from '../../shared/alerts/sns-publisher.js';
 import { parseConfig, type ResolvedConfig, type ResolvedTarget } from '../../shared/config/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { DETAIL_WINDOW_MS, readHistory } from '../../shared/metrics/cloudwatch-history.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
+import type { EvaluateReport } from '../../shared/cycles/evaluate-cycle.js';
 import { INGESTION_LAG_MS } from '../../shared/cycles/evaluation-window.js';
 import { evaluateTarget, targetStatus } from '../../shared/sla/evaluate.js';
 import { intervalStates } from '../../shared/sla/intervals.js';
 import type { Notification } from '../../shared/sla/notification.js';
+import { probeShardMap } from '../../shared/runners/lambda/probe-lambda-sizing.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { startCloudWatchFake, type CloudWatchFake } from '../support/cloudwatch-fake.js';
 import { DAY, HOUR, MIN, failed, history } from '../support/sla-fixtures.js';
@@ -212,7 +214,7 @@ describe('readHistory: failures older than the one-hour failure-detail window', 
     for (let at = fromMs; at < T; at += MIN) for (const region of REGIONS) points.push(heartbeat(region, at));
     await publish(cw, config, points);
     // Act: what the evaluator reads (1-minute data, failure detail for the last hour only).
-    const result = await readHistory(cloudwatchClient(cw), config, { fromMs, toMs: T, latency: false });
+    const result = await readHistory(cloudwatchClient(cw), config, { fromMs, toMs: T, latency: false, probeShards: probeShardMap(config) });
     read = result.records.get('hq-gw') ?? [];
   }, 120_000);
 
@@ -315,7 +317,7 @@ describe('readHistory: 5-minute aggregates beyond the 1-minute retention (report
     await publish(cw, config, points);
     clock = T;
     // Act: the report's read of that range.
-    const result = await readHistory(cloudwatchClient(cw), config, { fromMs: B, toMs: END, latency: false, full: true, periodS: 300 });
+    const result = await readHistory(cloudwatchClient(cw), config, { fromMs: B, toMs: END, latency: false, full: true, periodS: 300, probeShards: probeShardMap(config) });
     states = intervalStates(target, result.records.get('old-gw') ?? [], B, END);
   }, 60_000);
 

@@ -5,12 +5,13 @@
 // with the same dedup key.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvaluateHandler, type EvaluateReport } from '../../functions/evaluate-handler.js';
+import { createEvaluateHandler } from '../../functions/evaluate-handler.js';
 import { createAlertPublisher } from '../../shared/alerts/sns-publisher.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
+import type { EvaluateReport } from '../../shared/cycles/evaluate-cycle.js';
 import { INGESTION_LAG_MS } from '../../shared/cycles/evaluation-window.js';
 import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import { startCloudWatchFake, type CloudWatchFake } from '../support/cloudwatch-fake.js';

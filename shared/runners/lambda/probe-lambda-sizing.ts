@@ -3,7 +3,11 @@
 // same plan from the same packaged config to find its shard), so the two can never disagree silently.
 import type { ResolvedTarget } from '../../config/types.js';
 import { targetsForRegion } from '../../config/targets.js';
+import type { ProbeShardMap } from '../../cycles/ports.js';
 import { planShards, targetsPerInvocation, type ShardLimits } from './shards.js';
+
+// The due rule is the cycles' (every runner probes in the same intervals); re-exported for the probe handler.
+export { isDue } from '../../cycles/due.js';
 
 /** Lambda timeout of the probe function: results of a 1-minute interval must be in before the next. */
 export const PROBE_LAMBDA_TIMEOUT_S = 50;
@@ -34,20 +38,6 @@ export function regionShards<T extends Pick<ResolvedTarget, 'regions' | 'timeout
   if (targets.length === 0) return [];
   const longest = Math.max(...targets.map((t) => t.timeout));
   return planShards(targets, targetsPerInvocation(limits, longest));
-}
-
-/** Whether a target is probed in the interval starting at `intervalStartMs`: 5-minute targets every fifth minute. */
-export function isDue(target: Pick<ResolvedTarget, 'intervalMinutes'>, intervalStartMs: number): boolean {
-  const minute = Math.floor(intervalStartMs / 60_000);
-  return minute % target.intervalMinutes === 0;
-}
-
-/** Which probe shard probes each target from each region: what the heartbeats are keyed by. */
-export interface ProbeShardMap {
-  /** Shards per probe region. */
-  shardCount(region: string): number;
-  /** The shard that probes `target` from `region`, if the target is probed there. */
-  shardOf(target: string, region: string): number | undefined;
 }
 
 /** From the whole config: a subset of its targets would plan different shards. */

@@ -1,0 +1,109 @@
+// The small ports the cycles talk to the world through. A runner (a Lambda function, the CLI, an agent)
+// builds the adapters that meet them (CloudWatch, SNS, the local store) and hands them to a cycle, so a
+// cycle never imports an SDK and a test drives it with plain objects. Types only; adapters import this
+// file, never the reverse.
+import type { RenderContext } from '../alerts/render.js';
+import type { ResolvedConfig } from '../config/types.js';
+import type { Datum } from '../metrics/metric-design.js';
+import type { ReportSummary } from '../report/report-summary.js';
+import type { Notification, NotificationStatus } from '../sla/notification.js';
+import type { ProbeRecord } from '../sla/probe-record.js';
+import type { ReadReport } from '../store/local-store.js';
+import type { ResultLine } from '../store/result-line.js';
+
+// ---------------------------------------------------------------- metrics out
+
+export interface PublishReport {
+  requests: number;
+  /** Requests that needed at least one retry. */
+  retried: number;
+  /** Data points the sink accepted. */
+  published: number;
+  /** Data points written to the log as EMF because their request failed for good. */
+  loggedAsEmf: number;
+  /** The last error of each failed request, for the invocation's own report. */
+  errors: string[];
+}
+
+/** Where data points go (CloudWatch in the Lambda runner). Never throws for a failed publish: the report says. */
+export interface MetricSink {
+  publish(points: readonly Datum[], signal?: AbortSignal): Promise<PublishReport>;
+}
+
+// ---------------------------------------------------------------- history in
+
+/** Which probe shard probes each target from each region: what the heartbeats are keyed by. */
+export interface ProbeShardMap {
+  /** Shards per probe region. */
+  shardCount(region: string): number;
+  /** The shard that probes `target` from `region`, if the target is probed there. */
+  shardOf(target: string, region: string): number | undefined;
+}
+
+/** The key of one probe shard's heartbeat in `HistoryRead.lastHeartbeat`. */
+export const heartbeatKey = (region: string, shard: number): string => `${region}#${shard}`;
+
+export interface HistoryRead {
+  /** Probe records per target name. */
+  records: Map<string, ProbeRecord[]>;
+  /** Per probe shard (`heartbeatKey(region, shard)`), the last interval its heartbeat covers, if any. */
+  lastHeartbeat: Map<string, number | undefined>;
+  /** Metrics requested (what GetMetricData bills), and calls made. */
+  metricsRequested: number;
+  calls: number;
+  /** Whether part of the range could only be read as 5-minute aggregates (CloudWatch keeps minutes for 15 days). */
+  usedFiveMinuteData?: boolean;
+}
+
+/** The probe history of the targets of `config` (CloudWatch in the home region). */
+export interface HistorySource {
+  /** The evaluator's read of [fromMs, toMs): control times only when `latency`, failure detail for the last hour. */
+  recent(config: ResolvedConfig, request: { fromMs: number; toMs: number; latency: boolean }, signal?: AbortSignal): Promise<HistoryRead>;
+  /** A report's read of [fromMs, toMs): every time and failure detail, as fine as the source still holds it at `nowMs`. */
+  range(config: ResolvedConfig, request: { fromMs: number; toMs: number; nowMs: number }, signal?: AbortSignal): Promise<HistoryRead>;
+}
+
+// ---------------------------------------------------------------- alerts out
+
+export interface FailedAlert {
+  dedupKey: string;
+  status: NotificationStatus;
+  /** The last error, `Name (HTTP status): message`. */
+  error: string;
+}
+
+export interface AlertPublishReport {
+  /** Notifications the sink accepted. */
+  sent: number;
+  /** Notifications that needed at least one retry (sent or not). */
+  retried: number;
+  /** Notifications not published; each was written to the log whole. */
+  failed: FailedAlert[];
+}
+
+/** Where notifications go (SNS in the Lambda runner). Never throws for a failed publish: the report says. */
+export interface AlertSink {
+  /** Publishes one at a time, in order. */
+  publish(notifications: readonly Notification[], context: (n: Notification) => RenderContext, signal?: AbortSignal): Promise<AlertPublishReport>;
+}
+
+/** Where the monthly report's summary goes (the ticket topic in the Lambda runner), with the sink's own retries. */
+export interface SummarySink {
+  publish(summary: ReportSummary, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; error: unknown }>;
+}
+
+// ---------------------------------------------------------------- state
+
+/** The evaluator's only state: the last instant whose notifications were all published, per evaluator shard. */
+export interface WatermarkStore {
+  read(shard: number, nowMs: number, signal?: AbortSignal): Promise<number | undefined>;
+  /** Whether the new watermark was stored. */
+  write(shard: number, t: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** Where the local monitor keeps its probe results (the JSON Lines store under --data). */
+export interface ResultStore {
+  append(lines: readonly ResultLine[]): Promise<void>;
+  /** Records whose interval starts in [fromMs, toMs), sorted by interval then target then region. */
+  read(fromMs: number, toMs: number): Promise<ReadReport>;
+}
