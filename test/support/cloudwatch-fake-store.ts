@@ -103,12 +103,19 @@ export function createSampleStore(mode: StoreMode): SampleStore {
   }
 }
 
-/** The identity CloudWatch matches a query against: namespace, name and the exact set of dimensions. */
+/**
+ * The identity CloudWatch matches a query against: namespace, name and the exact set of dimensions (in any order).
+ * Each part is length-prefixed, so no name or value can run into the next.
+ */
 export function metricKey(namespace: string, metricName: string, dimensions: Record<string, string>): string {
-  const pairs = Object.keys(dimensions)
-    .sort()
-    .map((k) => [k, dimensions[k]]);
-  return JSON.stringify([namespace, metricName, pairs]);
+  const names = Object.keys(dimensions);
+  if (names.length > 1) names.sort();
+  let key = `${namespace.length}:${namespace}${metricName.length}:${metricName}`;
+  for (const name of names) {
+    const value = dimensions[name]!;
+    key += `${name.length}:${name}${value.length}:${value}`;
+  }
+  return key;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

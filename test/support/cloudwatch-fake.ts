@@ -364,7 +364,8 @@ interface ParsedQuery {
   periodSec: number;
   stat: Stat;
   statName: string;
-  statPath: string;
+  /** `MetricDataQueries.member.<n>`, for messages. */
+  path: string;
   unit: StandardUnitName | undefined;
 }
 
@@ -417,7 +418,7 @@ function parseQuery(raw: Json, i: number, seenIds: Set<string>): ParsedQuery {
 
   const label = stringField(raw, 'Label', `${p}.Label`) ?? metricName;
   const returnData = raw['ReturnData'] !== false;
-  return { id, label, returnData, namespace, metricName, dimensions, periodSec: period, stat, statName: statRaw, statPath: `${p}.MetricStat.Stat`, unit };
+  return { id, label, returnData, namespace, metricName, dimensions, periodSec: period, stat, statName: statRaw, path: p, unit };
 }
 
 interface ParsedGetMetricData {
@@ -483,7 +484,7 @@ function answerGetMetricData(req: ParsedGetMetricData, store: SampleStore): { re
         endMs: end,
       });
     } catch (err) {
-      if (err instanceof UnsupportedQueryError) throw unsupported(`${err.message} (${q.statPath})`);
+      if (err instanceof UnsupportedQueryError) throw unsupported(`${err.message} (${q.path})`);
       throw err;
     }
     if (!q.returnData) continue;
