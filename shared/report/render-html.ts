@@ -18,7 +18,8 @@
 // chart; `data-row` ('quorum' | 'region') and `data-region` on heat-strip rows; `data-start`,
 // `data-availability` (formatted as in the tables, '' when there is nothing to show) and `data-state`
 // ('counted' | 'no-data' | 'maintenance') on each cell; `data-series` and `data-points` on chart series.
-import { burnDownStepMs, type BurnDownPoint, type ReportBucket, type SlaReport, type TargetReport } from '../sla/report.js';
+import type { SlaReport, TargetReport } from '../sla/report.js';
+import { burnDownStepMs, type BurnDownPoint, type ReportBucket } from '../sla/report-series.js';
 import {
   AVAILABILITY_NOTE,
   coverageNote,

@@ -3,7 +3,8 @@
 // when nothing was counted; `incidents` the number of incidents); everything else is an extra key beside
 // them. Absent values are null (JSON has no undefined), never 0: "no latency sample" is not "0 ms", and a
 // range with no data has `covered: null`, not 100% of its budget left.
-import type { BudgetBasis, Percentiles, SlaReport, TargetReport } from '../sla/report.js';
+import type { BudgetBasis } from '../sla/report-budget.js';
+import type { Percentiles, SlaReport, TargetReport } from '../sla/report.js';
 import { isoInstant, roundAvailability, roundBudget, roundBudgetMinutes, roundLatency, roundMinutes } from './format.js';
 
 export interface JsonPercentiles {
