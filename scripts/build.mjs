@@ -19,6 +19,8 @@ await Promise.all([
   build({ ...common, entryPoints: { cli: 'shared/cli/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: benches, outdir: 'dist/bench', external: ['esbuild'] }),
   build({ ...common, entryPoints: ['test/support/lambda-runner.ts'], outdir: 'dist/test-support' }),
+  // The PPP program the real pptpd starts in the login tests: one plain file, no loader, fast start.
+  build({ ...common, entryPoints: { 'ppp-responder': 'test/support/ppp-responder/main.ts' }, outdir: 'dist/test-support' }),
   // The deploy tooling drives esbuild itself: keep it (a native binary) outside the bundle.
   build({ ...common, entryPoints: ['infra/package-main.ts', 'infra/deploy-main.ts'], outdir: 'dist/infra', external: ['esbuild'] }),
 ]);
