@@ -22,7 +22,8 @@ export function pptpdInstalled(): boolean {
   return existsSync(PPTPD_BINARY);
 }
 
-async function waitForListener(netns: Netns): Promise<void> {
+/** Waits until pptpd listens on 127.0.0.1:1723 inside `netns`. */
+export async function waitForPptpdListener(netns: Netns): Promise<void> {
   const until = Date.now() + PPTPD_START_TIMEOUT_MS;
   while (Date.now() < until) {
     const { stdout } = await netns.run('ss', ['-Hltn', 'sport = :1723']);
@@ -51,7 +52,7 @@ export async function startPptpd(label: string, extraArgs: readonly string[] = [
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForListener(netns);
+    await waitForPptpdListener(netns);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}; pptpd said: ${output.slice(0, 2000)}`);
