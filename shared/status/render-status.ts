@@ -18,6 +18,7 @@
 //   svg[data-chart=latency] polyline[data-series=control|connect]
 import { isFailureClass, FAILURE_CLASS_INFO } from '../probe/failure-classes.js';
 import { MINUTE_MS } from '../common/time.js';
+import { escapeHtml } from '../report/escape-html.js';
 import {
   STATUS_BUCKETS,
   isoMinute,
@@ -47,11 +48,6 @@ const STATE_LABEL: Readonly<Record<TargetState, string>> = {
   no_data: 'NO DATA',
   maintenance: 'MAINTENANCE',
 };
-
-/** Escapes the five characters that matter in HTML text and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 export function renderStatusPage(model: StatusModel): string {
   const counts = new Map<TargetState, number>();

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
 import { localView } from '../../shared/cycles/local-view.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
-import { escapeHtml, renderStatusPage } from '../../shared/status/render-status.js';
+import { escapeHtml } from '../../shared/report/escape-html.js';
+import { renderStatusPage } from '../../shared/status/render-status.js';
 import { STATUS_BUCKETS, statusModel, type StatusModel } from '../../shared/status/status-model.js';
 import { DAY, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeLocalTarget } from '../support/sla-fixtures.js';
 
