@@ -216,13 +216,15 @@ export class PppResponder {
   private ipcpUp(): void {
     const client = this.ipcpPolicy.negotiated.clientAddress;
     this.io.log('ipcp_opened', { local: formatIpv4(this.localAddress), client: client ? formatIpv4(client) : undefined });
-    if (this.scenario.name === 'terminate') {
-      this.io.schedule(this.scenario.terminateAfterMs, () => {
-        this.io.log('terminate_request', { scenario: 'terminate' });
-        this.phase = 'terminate';
-        this.lcp.close({ code: 'refused', message: 'scenario terminate' });
-      });
-    }
+    if (this.scenario.name !== 'terminate') return;
+    const terminate = (): void => {
+      this.io.log('terminate_request', { scenario: 'terminate' });
+      this.phase = 'terminate';
+      this.lcp.close({ code: 'refused', message: 'scenario terminate' });
+    };
+    // At once by default: from here on nothing is answered, so the client sees the tunnel drop, not an echo.
+    if (this.scenario.terminateAfterMs === 0) terminate();
+    else this.io.schedule(this.scenario.terminateAfterMs, terminate);
   }
 
   private lcpDown(): void {

@@ -73,6 +73,14 @@ export interface TestClientOptions {
   deadlineMs?: number;
   /** How long to wait for the Terminate-Ack when closing, in ms. */
   closeTimeoutMs?: number;
+  /**
+   * Wait for the gateway's first LCP packet before sending ours (default true). pptpd delivers no
+   * GRE to its ppp program until that program has written something, and a spawned responder reads
+   * nothing until Node has started: Configure-Requests we retransmit meanwhile queue up, and the
+   * late copy reopens LCP once it is Opened (RFC 1661 §4.1, RCR in Opened). The responder always
+   * speaks first, so waiting costs nothing.
+   */
+  passive?: boolean;
 }
 
 const ICMP_IDENTIFIER = 0x7074; // "pt"
@@ -139,7 +147,7 @@ export class MinimalPppClient {
   start(): void {
     this.after(this.options.deadlineMs ?? 10_000, () => this.fail('deadline', `no outcome within ${this.options.deadlineMs ?? 10_000} ms`));
     this.lcp.open();
-    this.lcp.up();
+    if (!(this.options.passive ?? true)) this.lcp.up();
   }
 
   /** One PPP frame from the responder. */
@@ -155,6 +163,7 @@ export class MinimalPppClient {
     }
     switch (protocol) {
       case PppProtocol.Lcp:
+        if (this.lcp.state === 'starting') this.lcp.up(); // passive: the gateway spoke first
         return this.lcp.receive(information);
       case PppProtocol.Chap:
         return this.receiveChap(information);
@@ -356,11 +365,14 @@ export class MinimalPppClient {
   // ---- ending ----
 
   private lcpDown(): void {
-    // The peer's Terminate-Request while everything was up (or coming up).
-    if (this.phase !== 'closing' && this.phase !== 'resolved') {
+    if (this.phase === 'closing' || this.phase === 'resolved') return;
+    // The automaton records a Terminate-Request received while Opened; anything else that takes
+    // LCP down is a renegotiation, which this minimal client does not follow.
+    if (this.lcp.failure?.code === 'peer_terminated') {
       this.result.terminated = true;
-      this.fail('peer_terminated', 'the gateway sent LCP Terminate-Request');
+      return this.fail('peer_terminated', 'the gateway sent LCP Terminate-Request');
     }
+    this.fail('lcp_failed', 'LCP renegotiation (a Configure-Request or -Ack while Opened)');
   }
 
   private lcpFinished(message: string | undefined): void {
