@@ -16,7 +16,18 @@
 // target whose `regions` are its own names, e.g. ['local'], with quorum 1).
 import type { ResolvedTarget } from '../config/types.js';
 import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
-import { maintenanceMask } from './maintenance.js';
+import {
+  REGION_FAIL,
+  REGION_MISSING,
+  VERDICT_DOWN,
+  VERDICT_UNKNOWN,
+  VERDICT_UP,
+  intervalMaintenance,
+  latencyPrefixes,
+  recordsByInterval,
+  regionStatuses,
+  runsAndPrefixes,
+} from './interval-arrays.js';
 import type { ProbeRecord } from './probe-record.js';
 import { MINUTE_MS, floorTo } from '../common/time.js';
 
@@ -42,14 +53,24 @@ export function verdictOf(reporting: number, failing: number, quorum: number): V
   return 'unknown';
 }
 
-const VERDICT_UNKNOWN = 0;
-const VERDICT_UP = 1;
-const VERDICT_DOWN = 2;
 const VERDICTS: readonly Verdict[] = ['unknown', 'up', 'down'];
 
-const REGION_MISSING = 0;
-const REGION_OK = 1;
-const REGION_FAIL = 2;
+/** The verdict (VERDICT_*) of each of n intervals from its regions' statuses. */
+function intervalVerdicts(regionStatus: Uint8Array, n: number, R: number, quorum: number): Uint8Array {
+  const verdicts = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let reporting = 0;
+    let failing = 0;
+    for (let r = 0; r < R; r++) {
+      const status = regionStatus[i * R + r]!;
+      if (status !== REGION_MISSING) reporting++;
+      if (status === REGION_FAIL) failing++;
+    }
+    const verdict = verdictOf(reporting, failing, quorum);
+    verdicts[i] = verdict === 'down' ? VERDICT_DOWN : verdict === 'up' ? VERDICT_UP : VERDICT_UNKNOWN;
+  }
+  return verdicts;
+}
 
 export interface TimelineRange {
   /** First interval start wanted (floored to the interval). The timeline starts later when the target's first record is later. */
@@ -60,8 +81,8 @@ export interface TimelineRange {
 
 /**
  * The intervals of one target from `startMs` (interval-aligned) with n = `length` intervals, plus a
- * minute-resolution maintenance mask over [startMs, endMs] for the evaluation instants. Arrays are
- * struct-of-arrays (typed) because a 90-day SLO window at one-minute intervals is 130k intervals.
+ * minute-resolution maintenance mask over [startMs, endMs] for the evaluation instants. The data are
+ * typed arrays built by interval-arrays.ts; this class answers the questions the policies ask of them.
  */
 export class IntervalTimeline {
   readonly target: ResolvedTarget;
@@ -76,30 +97,23 @@ export class IntervalTimeline {
   /** Index of the interval holding the first record, clamped to [0, length]. */
   readonly firstRecordIndex: number;
 
-  /** Records in the range, ordered by interval; those of interval i are recs[recOffset[i] .. recOffset[i+1]). */
+  // The arrays, built in interval-arrays.ts (see there for what each holds).
   private readonly recs: ProbeRecord[];
   private readonly recOffset: Int32Array;
-  /** Per (interval, region): REGION_* status, and failure class index (-1 none). Index i * R + r. */
   private readonly regionStatus: Uint8Array;
   private readonly regionClass: Int8Array;
   private readonly verdicts: Uint8Array;
   private readonly suppressInterval: Uint8Array;
   private readonly excludedInterval: Uint8Array;
   private readonly minuteSuppress: Uint8Array;
-  /** Prefix counts over intervals [0, i): bad (down and counted), counted (up or down, not excluded). */
   private readonly badPrefix: Int32Array;
   private readonly countedPrefix: Int32Array;
-  /** Runs ending at interval i: down and not in any maintenance; up; every region reported. */
   private readonly downRun: Int32Array;
   private readonly upRun: Int32Array;
   private readonly allReportedRun: Int32Array;
-  /** Latest interval ≤ i that is not in maintenance, or -1. */
   private readonly prevNonMaintenance: Int32Array;
-  /** Per (interval, region): latest interval ≤ i where the region reported, or -1. Index i * R + r. */
   private readonly lastSeen: Int32Array;
-  /** Latest record index (into recs) ≤ interval i with a server identity, or -1. */
   private readonly lastServerRec: Int32Array;
-  /** Per region, prefix counts of control-time samples and of samples above the latency threshold, outside maintenance. Index r * (n + 1) + i. */
   private readonly sampleCountPrefix: Int32Array;
   private readonly slowCountPrefix: Int32Array;
 
@@ -129,126 +143,35 @@ export class IntervalTimeline {
     this.length = n;
     this.firstRecordIndex = this.firstRecordMs === undefined ? n : Math.min(n, Math.max(0, (this.firstRecordMs - startMs) / stepMs));
 
-    // Counting sort of the records by interval index.
-    const indexOf = (record: ProbeRecord): number => Math.floor((record.intervalStart - startMs) / stepMs);
-    const counts = new Int32Array(n + 1);
-    for (const record of mine) {
-      const i = indexOf(record);
-      if (i >= 0 && i < n) counts[i + 1]! += 1;
-    }
-    for (let i = 0; i < n; i++) counts[i + 1]! += counts[i]!;
-    this.recOffset = counts.slice();
-    const fill = counts.slice();
-    const recs: ProbeRecord[] = new Array<ProbeRecord>(this.recOffset[n] ?? 0);
-    for (const record of mine) {
-      const i = indexOf(record);
-      if (i >= 0 && i < n) recs[fill[i]!++] = record;
-    }
-    this.recs = recs;
-
-    // Maintenance: minute mask over every instant from startMs to endMs inclusive; intervals use their start.
-    const minutes = (this.endMs - startMs) / MINUTE_MS + 1;
-    const mask = maintenanceMask(target.maintenance, startMs, minutes, MINUTE_MS);
-    this.minuteSuppress = mask.suppressNotifications;
-    this.suppressInterval = new Uint8Array(n);
-    this.excludedInterval = new Uint8Array(n);
-    const minutesPerStep = target.intervalMinutes;
-    for (let i = 0; i < n; i++) {
-      this.suppressInterval[i] = mask.suppressNotifications[i * minutesPerStep]!;
-      this.excludedInterval[i] = mask.excludedFromSla[i * minutesPerStep]!;
-    }
-
-    // Per-region status and class, then the verdict.
-    this.regionStatus = new Uint8Array(n * R);
-    this.regionClass = new Int8Array(n * R).fill(-1);
-    this.verdicts = new Uint8Array(n);
-    this.lastServerRec = new Int32Array(n).fill(-1);
-    for (let i = 0; i < n; i++) {
-      let serverRec = -1;
-      let serverRegion = R;
-      for (let k = this.recOffset[i]!; k < this.recOffset[i + 1]!; k++) {
-        const record = recs[k]!;
-        const r = regionIndex.get(record.region)!;
-        const cell = i * R + r;
-        if (record.ok) {
-          this.regionStatus[cell] = REGION_OK;
-        } else if (this.regionStatus[cell] !== REGION_OK) {
-          this.regionStatus[cell] = REGION_FAIL;
-          if (this.regionClass[cell] === -1 && record.failureClass !== undefined) this.regionClass[cell] = FAILURE_CLASSES.indexOf(record.failureClass);
-        }
-        // Latest identity: the latest interval; within it, the first region in config order.
-        if (record.server !== undefined && r < serverRegion) {
-          serverRec = k;
-          serverRegion = r;
-        }
-      }
-      let reporting = 0;
-      let failing = 0;
-      for (let r = 0; r < R; r++) {
-        const status = this.regionStatus[i * R + r]!;
-        if (status !== REGION_MISSING) reporting++;
-        if (status === REGION_FAIL) failing++;
-      }
-      const verdict = verdictOf(reporting, failing, target.quorum);
-      this.verdicts[i] = verdict === 'down' ? VERDICT_DOWN : verdict === 'up' ? VERDICT_UP : VERDICT_UNKNOWN;
-      this.lastServerRec[i] = serverRec >= 0 ? serverRec : i > 0 ? this.lastServerRec[i - 1]! : -1;
-    }
-
-    // Prefix sums and runs.
-    this.badPrefix = new Int32Array(n + 1);
-    this.countedPrefix = new Int32Array(n + 1);
-    this.downRun = new Int32Array(n);
-    this.upRun = new Int32Array(n);
-    this.allReportedRun = new Int32Array(n);
-    this.prevNonMaintenance = new Int32Array(n);
-    this.lastSeen = new Int32Array(n * R);
-    for (let i = 0; i < n; i++) {
-      const verdict = this.verdicts[i]!;
-      const counted = verdict !== VERDICT_UNKNOWN && this.excludedInterval[i] === 0;
-      this.countedPrefix[i + 1] = this.countedPrefix[i]! + (counted ? 1 : 0);
-      this.badPrefix[i + 1] = this.badPrefix[i]! + (counted && verdict === VERDICT_DOWN ? 1 : 0);
-      const previous = (array: Int32Array): number => (i > 0 ? array[i - 1]! : 0);
-      // An interval in any maintenance window breaks a down run: a reboot that overruns its window by a
-      // minute must not page, so the run has to be built again from intervals after the window.
-      this.downRun[i] = verdict === VERDICT_DOWN && this.suppressInterval[i] === 0 ? previous(this.downRun) + 1 : 0;
-      this.upRun[i] = verdict === VERDICT_UP ? previous(this.upRun) + 1 : 0;
-      let everyRegion = true;
-      for (let r = 0; r < R; r++) {
-        const seen = this.regionStatus[i * R + r] !== REGION_MISSING;
-        if (!seen) everyRegion = false;
-        this.lastSeen[i * R + r] = seen ? i : i > 0 ? this.lastSeen[(i - 1) * R + r]! : -1;
-      }
-      this.allReportedRun[i] = everyRegion ? previous(this.allReportedRun) + 1 : 0;
-      this.prevNonMaintenance[i] = this.suppressInterval[i] === 0 ? i : i > 0 ? this.prevNonMaintenance[i - 1]! : -1;
-    }
-
-    // Latency samples (only when the target has a latency objective). Maintenance intervals are left out:
-    // work on the gateway is allowed to be slow, and counting it would fire right after the window.
-    const thresholdMs = target.latency?.controlP95Ms;
-    this.sampleCountPrefix = new Int32Array(thresholdMs === undefined ? 0 : R * (n + 1));
-    this.slowCountPrefix = new Int32Array(thresholdMs === undefined ? 0 : R * (n + 1));
-    if (thresholdMs !== undefined) {
-      const samples = new Int32Array(R);
-      const slow = new Int32Array(R);
-      for (let i = 0; i < n; i++) {
-        samples.fill(0);
-        slow.fill(0);
-        if (this.suppressInterval[i] === 0) {
-          for (let k = this.recOffset[i]!; k < this.recOffset[i + 1]!; k++) {
-            const record = recs[k]!;
-            if (record.controlMs === undefined || !Number.isFinite(record.controlMs)) continue;
-            const r = regionIndex.get(record.region)!;
-            samples[r]! += 1;
-            if (record.controlMs > thresholdMs) slow[r]! += 1;
-          }
-        }
-        for (let r = 0; r < R; r++) {
-          const base = r * (n + 1);
-          this.sampleCountPrefix[base + i + 1] = this.sampleCountPrefix[base + i]! + samples[r]!;
-          this.slowCountPrefix[base + i + 1] = this.slowCountPrefix[base + i]! + slow[r]!;
-        }
-      }
-    }
+    ({ recs: this.recs, offsets: this.recOffset } = recordsByInterval(mine, startMs, stepMs, n));
+    ({ minuteSuppress: this.minuteSuppress, suppressInterval: this.suppressInterval, excludedInterval: this.excludedInterval } = intervalMaintenance(
+      target.maintenance,
+      startMs,
+      this.endMs,
+      n,
+      target.intervalMinutes,
+    ));
+    ({ regionStatus: this.regionStatus, regionClass: this.regionClass, lastServerRec: this.lastServerRec } = regionStatuses(this.recs, this.recOffset, n, R, regionIndex));
+    this.verdicts = intervalVerdicts(this.regionStatus, n, R, target.quorum);
+    ({
+      badPrefix: this.badPrefix,
+      countedPrefix: this.countedPrefix,
+      downRun: this.downRun,
+      upRun: this.upRun,
+      allReportedRun: this.allReportedRun,
+      prevNonMaintenance: this.prevNonMaintenance,
+      lastSeen: this.lastSeen,
+    } = runsAndPrefixes(this.verdicts, this.regionStatus, this.suppressInterval, this.excludedInterval, n, R));
+    // Latency samples only when the target has a latency objective.
+    ({ sampleCountPrefix: this.sampleCountPrefix, slowCountPrefix: this.slowCountPrefix } = latencyPrefixes(
+      this.recs,
+      this.recOffset,
+      this.suppressInterval,
+      n,
+      R,
+      regionIndex,
+      target.latency?.controlP95Ms,
+    ));
   }
 
   /** Start of interval i. */
