@@ -1,19 +1,16 @@
 // The SNS edge: renders each Notification, publishes it to the page or ticket topic by severity, retries
-// throttling, 5xx and network errors with exponential backoff and full jitter (the policy and the
-// retryable test of the CloudWatch publisher, reused so both edges classify errors the same way), and
+// throttling, 5xx and network errors with exponential backoff and full jitter (shared/aws/retry.ts, the
+// same policy and retryable test as the CloudWatch publisher, so both edges classify errors alike), and
 // writes every alert that still fails to the log as one ERROR line carrying the whole rendered alert, so
 // an operator can resend it by hand and nothing is lost. Never throws for a failed publish: the report
-// says what failed and the caller decides. The client is injectable.
+// says what failed and the caller decides. The client is injectable. Meets the cycles' AlertSink port.
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
-// Reused rather than copied so a retry fix lands in both edges. The cost: this module imports the CloudWatch
-// publisher's file (and its SDK client import) — a shared/aws-retry module would remove that coupling.
 import { DEFAULT_RETRY_POLICY, describeAwsError, isRetryable, withRetries, type RetryPolicy } from '../aws/retry.js';
+import type { AlertPublishReport, AlertSink } from '../cycles/ports.js';
 import type { PublisherLog } from '../metrics/cloudwatch-publisher.js';
-import type { Notification, NotificationStatus, Severity } from '../sla/notification.js';
-import { boundedKey, renderAlert, type RenderContext, type RenderedAlert } from './render.js';
-
-export type { RetryPolicy } from '../aws/retry.js';
-export type { PublisherLog } from '../metrics/cloudwatch-publisher.js';
+import type { Notification, Severity } from '../sla/notification.js';
+import { renderAlert, type RenderContext, type RenderedAlert } from './render.js';
+import { boundedKey } from './render-format.js';
 
 export interface AlertPublisherOptions {
   /** Topic ARNs by severity; they may be the same topic (subscribers then filter on the `severity` attribute). */
@@ -30,37 +27,16 @@ export interface AlertPublisherOptions {
   random?: () => number;
 }
 
-export interface FailedAlert {
-  dedupKey: string;
-  status: NotificationStatus;
-  /** The last error, `Name (HTTP status): message`. */
-  error: string;
-}
-
-export interface AlertPublishReport {
-  /** Notifications SNS accepted. */
-  sent: number;
-  /** Notifications that needed at least one retry (sent or not). */
-  retried: number;
-  /** Notifications not published; each was written to the log as an ERROR line with the full alert. */
-  failed: FailedAlert[];
-}
-
-export interface AlertPublisher {
-  /** Publishes one at a time, in order (an evaluation emits a handful; order keeps logs readable). */
-  publish(
-    notifications: readonly Notification[],
-    context: (n: Notification) => RenderContext,
-    signal?: AbortSignal,
-  ): Promise<AlertPublishReport>;
-}
+/** One at a time, in order (an evaluation emits a handful; order keeps logs readable). */
+export type AlertPublisher = AlertSink;
 
 // SNS-specific addition to the shared test: an encrypted topic's KMS key being throttled is a 400 whose
 // name the generic throttling list does not know, yet it clears on retry like any throttling.
 const SNS_RETRYABLE_NAMES = new Set(['KMSThrottlingException']);
 
 export function isRetryableSnsError(err: unknown): boolean {
-  return isRetryable(err) || SNS_RETRYABLE_NAMES.has((err as { name?: string }).name ?? '');
+  const name = typeof err === 'object' && err !== null && 'name' in err && typeof err.name === 'string' ? err.name : '';
+  return isRetryable(err) || SNS_RETRYABLE_NAMES.has(name);
 }
 
 export function createAlertPublisher(options: AlertPublisherOptions): AlertPublisher {

@@ -22,7 +22,7 @@ export async function postWebhook(url: string, body: string, sleep: (ms: number)
       // A 4xx other than 429 will not get better by repeating it.
       if (response.status < 500 && response.status !== 429) break;
     } catch (err) {
-      last = (err as Error).message;
+      last = err instanceof Error ? err.message : String(err);
     }
     if (attempt < WEBHOOK_ATTEMPTS) await sleep(WEBHOOK_BACKOFF_BASE_MS * 2 ** (attempt - 1));
   }

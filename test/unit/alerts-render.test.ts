@@ -7,11 +7,11 @@ import {
   SNS_MESSAGE_MAX_BYTES,
   SNS_SUBJECT_MAX_CHARS,
   renderAlert,
-  shortDuration,
   type HttpsAlertBody,
   type RenderContext,
   type RenderedAlert,
 } from '../../shared/alerts/render.js';
+import { shortDuration } from '../../shared/alerts/render-format.js';
 import { FAILURE_CLASSES, FAILURE_CLASS_INFO } from '../../shared/probe/failure-classes.js';
 import { runbookUrlFor } from '../../shared/sla/runbooks.js';
 import type { Notification } from '../../shared/sla/notification.js';
