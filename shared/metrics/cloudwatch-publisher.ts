@@ -3,11 +3,11 @@
 // log in Embedded Metric Format, so that nothing is dropped. The client is injectable.
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { DEFAULT_RETRY_POLICY, describeAwsError, withRetries, type RetryPolicy } from '../aws/retry.js';
+import type { MetricSink, PublishReport } from '../cycles/ports.js';
 import { planRequests, type BatchedDatum } from './batch.js';
 import { emfLine } from './emf.js';
-import type { Datum } from './metric-design.js';
 
-export { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from '../aws/retry.js';
+export type { PublishReport } from '../cycles/ports.js';
 
 export interface PublisherLog {
   /** One line of structured output (JSON); EMF lines go here too. */
@@ -24,21 +24,8 @@ export interface PublisherOptions {
   random?: () => number;
 }
 
-export interface PublishReport {
-  requests: number;
-  /** Requests that needed at least one retry. */
-  retried: number;
-  /** Data points CloudWatch accepted. */
-  published: number;
-  /** Data points written to the log as EMF because their request failed for good. */
-  loggedAsEmf: number;
-  /** The last error of each failed request, for the invocation's own report. */
-  errors: string[];
-}
-
-export interface MetricPublisher {
-  publish(points: readonly Datum[], signal?: AbortSignal): Promise<PublishReport>;
-}
+/** The CloudWatch publisher is the cycles' metric sink. */
+export type MetricPublisher = MetricSink;
 
 function toSdkDatum(entry: BatchedDatum): MetricDatum {
   const datum: MetricDatum = {

@@ -2,9 +2,6 @@
 // so the count per target and region is kept to two always-on metrics plus one per target shared by
 // all regions; failure classes are a sparse dimension that costs only in hours with failures.
 
-/** Default CloudWatch namespace; configurable in monitor.yml. */
-export const DEFAULT_NAMESPACE = 'PPTPMonitor';
-
 export const MetricName = {
   /** 0 or 1 per probe, dimensions {Target} only: the per-minute Sum is the number of failing regions
    * and the SampleCount the number of regions that reported, so quorum needs one metric per target. */
