@@ -52,6 +52,7 @@ export function probesStoppedAlarms(config: ResolvedConfig, input: AlarmInput): 
         `Until it is fixed, targets are not monitored from ${region}. Runbook: ${config.runbookBaseUrl}${PROBES_STOPPED_RUNBOOK}`;
       if (description.length > ALARM_DESCRIPTION_MAX_CHARS) {
         throw new StackConfigError(
+          'too_long',
           `runbookBaseUrl is too long: the probes-stopped alarm description that links it would be ${description.length} characters, over CloudWatch's limit of ${ALARM_DESCRIPTION_MAX_CHARS}`,
         );
       }

@@ -32,14 +32,15 @@ export interface Naming {
 
 export function naming(service: string, stage: string, region: string): Naming {
   if (!SERVICE_NAME.test(service)) {
-    throw new StackConfigError(`service name must start with a letter and hold only letters, digits and hyphens, got ${JSON.stringify(service)}`);
+    throw new StackConfigError('invalid_name', `service name must start with a letter and hold only letters, digits and hyphens, got ${JSON.stringify(service)}`);
   }
-  if (!STAGE_NAME.test(stage)) throw new StackConfigError(`stage must hold only letters, digits and hyphens, got ${JSON.stringify(stage)}`);
+  if (!STAGE_NAME.test(stage)) throw new StackConfigError('invalid_name', `stage must hold only letters, digits and hyphens, got ${JSON.stringify(stage)}`);
   const prefix = `${service}-${stage}`;
   const functionName = (key: FunctionKey): string => {
     const name = `${prefix}-${key}`;
     if (name.length > LAMBDA_FUNCTION_NAME_MAX_CHARS) {
       throw new StackConfigError(
+        'too_long',
         `Lambda function name ${JSON.stringify(name)} is ${name.length} characters, over the limit of ${LAMBDA_FUNCTION_NAME_MAX_CHARS}: shorten the service or stage name`,
       );
     }

@@ -32,6 +32,7 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
   const isHome = region === config.homeRegion;
   if (!isHome && !(config.regions as readonly string[]).includes(region)) {
     throw new StackConfigError(
+      'no_stack_for_region',
       `no stack for region ${region}: no target is probed from it and it is not the home region (${config.homeRegion}); probe regions: ${config.regions.join(', ')}`,
     );
   }

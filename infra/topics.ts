@@ -30,6 +30,7 @@ export function alertTopics(config: ResolvedConfig, prefix: string): AlertTopics
       // the probes-stopped alarms of the home region.
       if (kind === 'page' && arn[1] !== config.homeRegion) {
         throw new StackConfigError(
+          'topic_in_other_region',
           `alerts.page: the topic ${setting} is in ${arn[1]}, but CloudWatch alarms can notify only a topic in their own region, the home region ${config.homeRegion}: use a topic in ${config.homeRegion}, or a topic name to have one created there`,
         );
       }
