@@ -102,7 +102,7 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
     read = await readResultHistory(history);
   } catch (err) {
     const hint = args.history === undefined ? ` (the local monitor's store, the default); pass --history <a results file or store directory>` : '';
-    io.err(`backtest: cannot read ${history}: ${fsProblem(err) === 'ENOENT' ? 'no such file or directory' : (err as Error).message}${hint}`);
+    io.err(`backtest: cannot read ${history}: ${fsProblem(err) === 'ENOENT' ? 'no such file or directory' : err instanceof Error ? err.message : String(err)}${hint}`);
     return 2;
   }
   // A store's problems name the day file inside it; a file's name the file.

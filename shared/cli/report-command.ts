@@ -147,7 +147,7 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
       report = buildReport(loaded.config, source.records, range, source.view ? { view: source.view } : {});
     }
   } catch (err) {
-    io.err(`report: cannot read the results: ${(err as Error).message}`);
+    io.err(`report: cannot read the results: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
   const text = renderReport(report, args.format);
