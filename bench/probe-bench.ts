@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../shared/probe/node-deps.js';
-import { probePptp, runPaced, type ProbeResult, type ProbeTarget } from '../shared/probe/index.js';
+import { runPaced, type ProbeResult, type ProbeTarget } from '../shared/probe/index.js';
+import { probePptp } from '../shared/probers/pptp/index.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');

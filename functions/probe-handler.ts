@@ -2,14 +2,14 @@
 // invocation's shard of the region's targets, keep the ones due this minute, run the cycle inside the
 // invocation's deadline, publish to the home region. All logic lives in shared/.
 import type { Context } from 'aws-lambda';
-import { probeOptionsFor } from '../shared/config/targets.js';
 import type { ProbeConfig } from '../shared/config/probe-config.js';
 import type { Logger } from '../shared/log/logger.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
 import { runProbeCycle, type CycleReport, type CycleTarget } from '../shared/cycles/probe-cycle.js';
 import { INVOCATION_CONCURRENCY, isDue, PUBLISH_MARGIN_MS, regionShards, START_INTERVAL_MS } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import { pickShard, scheduledMinute, ScheduleEventError, type ScheduleEvent } from '../shared/runners/lambda/schedule-event.js';
-import { probePptp, type ProbeDeps } from '../shared/probe/index.js';
+import { probeByKind, type ProbeDeps } from '../shared/probe/index.js';
+import { checkKindOf, probeOptionsFor, PROBERS } from '../shared/probers/index.js';
 
 /** Kept back at the very end so the EMF fallback of a publish still cut short gets written, in ms. */
 export const FINAL_LOG_MARGIN_MS = 1000;
@@ -33,7 +33,9 @@ export const intervalStartOf = scheduledMinute;
 type ShardTarget = CycleTarget & { intervalMinutes: 1 | 5 };
 
 function cycleTargetsOf(config: ProbeConfig, region: string): ShardTarget[][] {
-  return regionShards(config, region).map((shard) => shard.map((t) => ({ name: t.name, host: t.host, port: t.port, options: probeOptionsFor(t), intervalMinutes: t.intervalMinutes })));
+  return regionShards(config, region).map((shard) =>
+    shard.map((t) => ({ name: t.name, host: t.host, port: t.port, check: checkKindOf(t), options: probeOptionsFor(t), intervalMinutes: t.intervalMinutes })),
+  );
 }
 
 /**
@@ -79,7 +81,7 @@ export function createProbeHandler(wiring: ProbeHandlerConfig): ProbeHandler {
           startIntervalMs: START_INTERVAL_MS,
         },
         {
-          probe: (target, options) => probePptp(target, options, probeDeps),
+          probe: probeByKind(PROBERS, probeDeps),
           clock: probeDeps.clock,
           timers: probeDeps.timers,
           publisher: { publish: (points) => wiring.publisher.publish(points, publishAbort.signal) },

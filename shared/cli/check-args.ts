@@ -1,11 +1,13 @@
 // Argument parsing for `pptp-monitor check`. No library: the grammar is small, and every mistake must
 // name the option and what is wrong with it.
-import { DEFAULT_PROBE_OPTIONS, parseTarget, TargetParseError, type ProbeOptions, type ProbeTarget } from '../probe/index.js';
+import { parseTarget, TargetParseError, type ProbeTarget } from '../probe/index.js';
+import { DEFAULT_PPTP_CONTROL_OPTIONS, type PptpControlOptions } from '../probers/pptp/index.js';
 import { UsageError } from './usage-error.js';
 
 export interface CheckArgs {
   targets: ProbeTarget[];
-  probe: ProbeOptions;
+  /** The flags are the pptp-control prober's: `check` probes the control connection. */
+  probe: PptpControlOptions;
   concurrency: number;
   json: boolean;
 }
@@ -43,7 +45,7 @@ function stringOption(name: string, value: string | undefined): string {
 }
 
 export function parseCheckArgs(argv: readonly string[]): CheckArgs {
-  const probe: ProbeOptions = { ...DEFAULT_PROBE_OPTIONS };
+  const probe: PptpControlOptions = { ...DEFAULT_PPTP_CONTROL_OPTIONS };
   let concurrency = 10;
   let json = false;
   const targets: ProbeTarget[] = [];

@@ -1,5 +1,9 @@
+// `pptp-monitor check`: probes each target once with the control-connection prober, found in the
+// registry like every runner's, and prints the results in argument order (or as JSON).
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
-import { probePptp, runPaced, type ProbeResult } from '../probe/index.js';
+import { runPaced, type ProbeResult } from '../probe/index.js';
+import { PROBERS } from '../probers/index.js';
+import { PPTP_CONTROL } from '../probers/pptp/index.js';
 import type { CheckArgs } from './check-args.js';
 import { ANSI, PLAIN, formatResult } from './format-human.js';
 import { toResultJson } from './result-json.js';
@@ -16,6 +20,8 @@ export interface CheckIo {
 /** Runs `check`; returns the exit status (0 all healthy, 1 any failed). */
 export async function runCheck(args: CheckArgs, io: CheckIo): Promise<number> {
   const deps = nodeProbeDeps(io.signal);
+  // Every target of `check` gets the control-connection probe: its options are that prober's flags.
+  const prober = PROBERS.proberFor(PPTP_CONTROL);
   const palette = io.isTty && !process.env['NO_COLOR'] ? ANSI : PLAIN;
   // Rows are printed in argument order, as soon as every target before them has its result: a user
   // reading `check a b c` (or diffing two runs) expects row n to be target n, while a refused port
@@ -25,7 +31,7 @@ export async function runCheck(args: CheckArgs, io: CheckIo): Promise<number> {
   const results: ProbeResult[] = await runPaced(
     args.targets,
     async (target, index) => {
-      const result = await probePptp(target, args.probe, deps);
+      const result = await prober.probe(target, args.probe, deps);
       done[index] = result;
       for (let next = done[printed]; next !== undefined; next = done[printed]) {
         if (!args.json) io.write(`${formatResult(next, palette)}\n`);

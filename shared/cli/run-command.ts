@@ -8,14 +8,15 @@ import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { postWebhook } from '../alerts/webhook.js';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { createLocalMonitor, LOCAL_LOOKBACK_MS, type LocalMonitor } from '../cycles/local-monitor.js';
+import { createLocalMonitor, LOCAL_LOOKBACK_MS, type LocalMonitor, type LocalMonitorDeps } from '../cycles/local-monitor.js';
 import { LOCAL_REGION, localView } from '../cycles/local-view.js';
 import { createProbeTally, recordResult } from '../status/prometheus.js';
 import { startStatusServer, type StatusServer } from '../status/status-server.js';
 import { statusSources } from '../status/status-sources.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
 import { formatHostPort, listenAdvice } from '../net/listen-failure.js';
-import { probePptp, type ProbeResult } from '../probe/index.js';
+import type { ProbeDeps, ProbeResult } from '../probe/index.js';
+import { checkKindOf, PROBERS } from '../probers/index.js';
 import type { Notification } from '../sla/notification.js';
 import { StatusServerListenError } from '../status/errors.js';
 import { expectedFailureClass, FAULT_EXPECTED_CLASS, type SimulatorFault } from '../simulator/faults.js';
@@ -45,6 +46,19 @@ export function probeLine(result: ProbeResult, intervalStart: number): string {
   const at = new Date(intervalStart).toISOString().slice(11, 16);
   if (result.ok) return `${at}  ${result.target}  UP    connect ${fmt(result.timings.connectMs)}  control ${fmt(result.timings.controlMs)}  total ${fmt(result.timings.totalMs)}`;
   return `${at}  ${result.target}  DOWN  ${result.failure?.class ?? 'unknown'}: ${result.failure?.message ?? ''}`;
+}
+
+/**
+ * The local monitor's probe: the prober of each target's check kind, from the registry. The monitor names
+ * a target by its config name (probeTargetFor), which is how its kind is found again.
+ */
+function probeConfigured(targets: readonly ResolvedTarget[], deps: ProbeDeps): LocalMonitorDeps['probe'] {
+  const kinds = new Map(targets.map((t) => [t.name, checkKindOf(t)]));
+  return (target, options) => {
+    const kind = kinds.get(target.target);
+    if (kind === undefined) throw new TypeError(`the local monitor probed '${target.target}', which is no target of its config`);
+    return PROBERS.proberFor(kind).probe(target, options, deps);
+  };
 }
 
 function sleepUntil(ms: number, signal: AbortSignal): Promise<void> {
@@ -154,7 +168,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     const tally = createProbeTally();
     let ledgerTrouble: string | undefined;
     const monitor: LocalMonitor = createLocalMonitor(config, {
-      probe: (target, options) => probePptp(target, options, deps),
+      probe: probeConfigured(config.targets, deps),
       store,
       ledger,
       clock: nodeClock,

@@ -4,5 +4,5 @@ export { loadConfig, parseConfig } from './load.js';
 export { AWS_REGIONS, isAwsRegion, type AwsRegion } from './regions.js';
 export { defaultQuorum } from './resolve.js';
 export { CONFIG_DEFAULTS, DEFAULT_RUNBOOK_BASE_URL, LIMITS, TARGET_NAME } from './schema.js';
-export { probeOptionsFor, probeTargetFor, targetsForRegion } from './targets.js';
+export { targetsForRegion } from './targets.js';
 export type * from './types.js';

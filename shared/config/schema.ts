@@ -3,9 +3,8 @@
 // issue code. Rules that need two fields (quorum against regions, timeout against interval, names unique
 // across targets, one name per host and port) are in resolve.ts, which also applies the defaults.
 import { z } from 'zod';
-import { PPTP_PORT } from '../probers/pptp/constants.js';
-import { DEFAULT_PROBE_OPTIONS } from '../probe/types.js';
-import { addressProblem, looksLikeUrl, parseTarget, TargetParseError } from '../probe/target.js';
+import { addressProblem, DEFAULT_TARGET_PORT, looksLikeUrl, parseTarget, TargetParseError } from '../probe/target.js';
+import { CHECK_SWITCHES, DEFAULT_TARGET_ATTEMPTS, DEFAULT_TARGET_TIMEOUT_MS } from '../probers/option-schemas.js';
 import { parseCron } from './cron.js';
 import { GENERIC, says, show } from './format.js';
 import { AWS_REGIONS, isAwsRegion, type AwsRegion } from './regions.js';
@@ -23,11 +22,11 @@ export const DEFAULT_RUNBOOK_BASE_URL = 'docs/runbooks/';
 export const CONFIG_DEFAULTS = {
   namespace: 'PPTPMonitor',
   runbookBaseUrl: DEFAULT_RUNBOOK_BASE_URL,
-  port: PPTP_PORT,
+  port: DEFAULT_TARGET_PORT,
   interval: '1m' as Interval,
-  checks: { echo: DEFAULT_PROBE_OPTIONS.echo, call: DEFAULT_PROBE_OPTIONS.call },
-  timeout: DEFAULT_PROBE_OPTIONS.timeoutMs,
-  attempts: DEFAULT_PROBE_OPTIONS.attempts,
+  checks: CHECK_SWITCHES,
+  timeout: DEFAULT_TARGET_TIMEOUT_MS,
+  attempts: DEFAULT_TARGET_ATTEMPTS,
   slo: { availability: 99.9, window: '30d' },
   down: { for: 3 },
   countsAgainstSla: false,
@@ -325,7 +324,16 @@ const latencySchema = z.strictObject(
   { error: says('must be a mapping with controlP95Ms and for') },
 );
 
-const checksSchema = z.strictObject({ echo: bool.optional(), call: bool.optional() }, { error: says('must be a mapping with echo and call') });
+/** The prober's switches (shared/probers/option-schemas.ts), each an optional boolean. */
+function switchesSchema<Switch extends string>(switches: Readonly<Record<Switch, boolean>>) {
+  const names = Object.keys(switches);
+  // Object.fromEntries cannot carry the key type; the keys are exactly `switches`' own.
+  const shape = Object.fromEntries(names.map((name) => [name, bool.optional()])) as Record<Switch, z.ZodOptional<typeof bool>>;
+  const listed = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join('');
+  return z.strictObject(shape, { error: says(`must be a mapping with ${listed}`) });
+}
+
+const checksSchema = switchesSchema(CHECK_SWITCHES);
 const downSchema = z.strictObject(
   { for: wholeNumber(LIMITS.downFor.min, LIMITS.downFor.max, 'intervals').optional() },
   { error: says('must be a mapping with for') },

@@ -7,9 +7,9 @@
 // interval), and with a sent ledger a restarted monitor evaluates from where the last run stopped and
 // delivers nothing the ledger says was delivered.
 import { MINUTE_MS } from '../common/time.js';
-import { probeOptionsFor, probeTargetFor } from '../config/targets.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
-import type { Clock, ProbeOptions, ProbeResult, ProbeTarget, Timers } from '../probe/index.js';
+import { probeTargetFor, type Clock, type ProbeOptions, type ProbeResult, type ProbeTarget, type Timers } from '../probe/index.js';
+import { probeOptionsFor } from '../probers/index.js';
 import { runPaced } from '../probe/run-paced.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';

@@ -1,16 +1,18 @@
-// One probe cycle in one region: probe every assigned target with bounded, paced concurrency inside the
-// invocation's deadline, log one line per probe, and publish the data points. Shared by the probe Lambda
-// and the local monitor; I/O comes in through deps.
+// One probe cycle in one region: probe every assigned target with the prober of its check kind, with
+// bounded, paced concurrency inside the invocation's deadline, log one line per probe, and publish the
+// data points. Runner-agnostic (the probe Lambda runs it); I/O comes in through deps.
 import type { MetricPublisher, PublishReport } from '../metrics/cloudwatch-publisher.js';
 import { datumsForResult, Dimension, MetricName, type Datum } from '../metrics/index.js';
 import type { Logger } from '../log/logger.js';
-import { runPaced, type Clock, type ProbeOptions, type ProbeResult, type ProbeTarget, type Timers } from '../probe/index.js';
+import { runPaced, type Clock, type ProbeByKind, type ProbeOptions, type Timers } from '../probe/index.js';
 
 export interface CycleTarget {
   /** Config name: the metrics' Target dimension. */
   name: string;
   host: string;
   port: number;
+  /** The check kind: which prober probes it. */
+  check: string;
   options: Partial<ProbeOptions> & { timeoutMs: number };
 }
 
@@ -28,7 +30,8 @@ export interface CycleOptions {
 }
 
 export interface CycleDeps {
-  probe(target: ProbeTarget, options: Partial<ProbeOptions>): Promise<ProbeResult>;
+  /** Runs the prober registered for a kind (the runner binds the registry to its sockets and abort signal). */
+  probe: ProbeByKind;
   clock: Clock;
   timers: Timers;
   publisher: MetricPublisher;
@@ -76,7 +79,7 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
         return;
       }
       // The deadline is the smaller of the target's timeout and what the invocation has left.
-      const result = await deps.probe({ target: t.name, host: t.host, port: t.port }, { ...t.options, timeoutMs: Math.min(t.options.timeoutMs, budget) });
+      const result = await deps.probe(t.check, { target: t.name, host: t.host, port: t.port }, { ...t.options, timeoutMs: Math.min(t.options.timeoutMs, budget) });
       if (result.ok) ok++;
       else if (result.failure) failures[result.failure.class] = (failures[result.failure.class] ?? 0) + 1;
       points.push(...datumsForResult(result, { target: t.name, region: options.region, intervalStart: options.intervalStart }));

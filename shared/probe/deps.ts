@@ -18,6 +18,14 @@ export interface SocketErrorLike {
   message: string;
 }
 
+/** The code and message of whatever a socket factory or resolver threw, checked rather than assumed. */
+export function socketErrorOf(err: unknown): { code: string | undefined; message: string | undefined } {
+  if (typeof err !== 'object' || err === null) return { code: undefined, message: undefined };
+  const code = 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  const message = 'message' in err && typeof err.message === 'string' ? err.message : undefined;
+  return { code, message };
+}
+
 export interface SocketHandlers {
   onConnect(): void;
   onData(chunk: Uint8Array): void;

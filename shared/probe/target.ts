@@ -2,9 +2,14 @@
 // A host must be what it looks like. The system resolver still reads the legacy inet_aton forms (`1.2.3`
 // is 1.2.0.3, `0x7f.1` and `2130706433` are 127.0.0.1, `010.0.0.1` is 8.0.0.1), so a typo in an address
 // would send probes to a host nobody configured; numeric-looking hosts must be a dotted quad or are refused.
-import { PPTP_PORT } from '../probers/pptp/constants.js';
 import { PptpMonitorError } from '../common/errors.js';
 import type { ProbeTarget } from './types.js';
+
+/**
+ * The port of a target that names none: PPTP's control connection (RFC 2637), where every prober of a
+ * PPTP gateway starts. The codec calls the same number PPTP_PORT; the contract cannot import a prober.
+ */
+export const DEFAULT_TARGET_PORT = 1723;
 
 /** A target string that is not `host`, `host:port` or `[ipv6]:port`, or names a host no gateway can have. */
 export class TargetParseError extends PptpMonitorError<'invalid_target'> {
@@ -165,7 +170,7 @@ function checkHost(host: string, input: string): void {
   }
 }
 
-export function parseTarget(input: string, defaultPort: number = PPTP_PORT): ProbeTarget {
+export function parseTarget(input: string, defaultPort: number = DEFAULT_TARGET_PORT): ProbeTarget {
   const text = input.trim();
   // Checked first: split at its colons, a URL gives a baffling "port '//host' is not a number".
   if (looksLikeUrl(text)) throw new TargetParseError(`invalid target '${input}': a URL is not a target; give ${TARGET_FORMS}`);
@@ -193,4 +198,9 @@ export function parseTarget(input: string, defaultPort: number = PPTP_PORT): Pro
   }
   checkHost(host, input);
   return { target: input, host, port };
+}
+
+/** The ProbeTarget of a configured target: results report it under its config name. */
+export function probeTargetFor(target: { name: string; host: string; port: number }): ProbeTarget {
+  return { target: target.name, host: target.host, port: target.port };
 }

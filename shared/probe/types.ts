@@ -1,4 +1,5 @@
-// Values in and out of the probe. Times are fractional milliseconds from a monotonic clock.
+// Values in and out of every prober: the target, the options every prober takes, and the result. Times
+// are fractional milliseconds from a monotonic clock. A prober's own options extend ProbeOptions.
 import type { FailureClass } from './failure-classes.js';
 
 export interface ProbeTarget {
@@ -8,6 +9,7 @@ export interface ProbeTarget {
   port: number;
 }
 
+/** What every prober takes: the deadline and the attempts that share it (run-attempts.ts). */
 export interface ProbeOptions {
   /** The whole probe, retries included, must finish within this many ms. */
   timeoutMs: number;
@@ -15,29 +17,7 @@ export interface ProbeOptions {
   attempts: number;
   /** Pause between attempts, in ms (doubled each time, never past the deadline). */
   retryBackoffMs: number;
-  echo: boolean;
-  call: boolean;
-  /** How long an accepted call must survive before we clear it, in ms. */
-  callSettleMs: number;
-  /** How long to wait for Stop-Control-Connection-Reply (and Call-Disconnect-Notify) in ms. */
-  stopWaitMs: number;
-  /** Host name we announce in SCCRQ. */
-  hostname: string;
-  /** Vendor string we announce in SCCRQ. */
-  vendor: string;
 }
-
-export const DEFAULT_PROBE_OPTIONS: Readonly<ProbeOptions> = {
-  timeoutMs: 5000,
-  attempts: 1,
-  retryBackoffMs: 100,
-  echo: true,
-  call: false,
-  callSettleMs: 250,
-  stopWaitMs: 500,
-  hostname: 'pptp-monitor',
-  vendor: 'pptp-monitor',
-};
 
 export type Phase = 'dns' | 'connect' | 'control' | 'echo' | 'call' | 'stop';
 

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlMessageType } from '../../shared/probers/pptp/index.js';
 import { nodeProbeDeps } from '../../shared/probe/node-deps.js';
-import { probePptp, type ProbeOptions, type ProbeResult } from '../../shared/probe/index.js';
+import type { ProbeResult } from '../../shared/probe/index.js';
+import { probePptp, type PptpControlOptions as ProbeOptions } from '../../shared/probers/pptp/index.js';
 import {
   SIM_IDENTITY,
   badMagic,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createLocalMonitor, type LocalMonitor } from '../../shared/cycles/local-monitor.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../../shared/probe/node-deps.js';
-import { probePptp } from '../../shared/probe/index.js';
+import { probePptp } from '../../shared/probers/pptp/index.js';
 import type { Notification } from '../../shared/sla/notification.js';
 import { startSimulator, type Simulator } from '../../shared/simulator/index.js';
 import { createLocalStore } from '../../shared/store/local-store.js';

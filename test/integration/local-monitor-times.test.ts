@@ -9,7 +9,7 @@ import { renderAlert } from '../../shared/alerts/render.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createLocalMonitor } from '../../shared/cycles/local-monitor.js';
 import { nodeProbeDeps, nodeTimers } from '../../shared/probe/node-deps.js';
-import { probePptp } from '../../shared/probe/index.js';
+import { probePptp } from '../../shared/probers/pptp/index.js';
 import type { Notification } from '../../shared/sla/notification.js';
 import { startSimulator, type Simulator } from '../../shared/simulator/index.js';
 import { createLocalStore } from '../../shared/store/local-store.js';

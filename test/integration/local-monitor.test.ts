@@ -4,12 +4,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderAlert } from '../../shared/alerts/render.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createLocalMonitor } from '../../shared/cycles/local-monitor.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../../shared/probe/node-deps.js';
-import { probePptp } from '../../shared/probe/index.js';
+import { probePptp } from '../../shared/probers/pptp/index.js';
 import type { Notification } from '../../shared/sla/notification.js';
 import { startSimulator, type Simulator } from '../../shared/simulator/index.js';
 import { createLocalStore, type LocalStore } from '../../shared/store/local-store.js';
@@ -20,7 +20,8 @@ const minute = (k: number): number => T0 + k * 60_000;
 describe('local monitor against the simulator', () => {
   let simulator: Simulator;
   let config: ResolvedConfig;
-  const dir = mkdtempSync(join(tmpdir(), 'pmt-local-'));
+  /** Each test's own store directory, removed after it. */
+  const dirs: string[] = [];
 
   beforeAll(async () => {
     simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
@@ -29,12 +30,22 @@ describe('local monitor against the simulator', () => {
     config = parsed.config;
   });
 
-  afterAll(async () => {
-    await simulator.close();
-    rmSync(dir, { recursive: true, force: true });
+  afterEach(async () => {
+    await simulator.setFault('none');
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  function monitor(sink: Notification[], store: LocalStore = createLocalStore(dir), storeErrors: string[] = []): ReturnType<typeof createLocalMonitor> {
+  afterAll(async () => {
+    await simulator.close();
+  });
+
+  function tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'pmt-local-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  function monitor(sink: Notification[], store: LocalStore, storeErrors: string[] = []): ReturnType<typeof createLocalMonitor> {
     const deps = nodeProbeDeps();
     return createLocalMonitor(config, {
       probe: (t, o) => probePptp(t, o, deps),
@@ -47,16 +58,21 @@ describe('local monitor against the simulator', () => {
     });
   }
 
-  it('pages once when the gateway resets for three minutes, with its runbook, and resolves once after it heals', async () => {
-    // Prepare
-    const sent: Notification[] = [];
-    const m = monitor(sent);
-    // Act: 5 healthy minutes, 6 minutes of resets, 8 healthy minutes.
+  /** 5 healthy minutes, 6 minutes of resets, 8 healthy minutes (minutes 0 to 18). */
+  async function runOutage(m: ReturnType<typeof createLocalMonitor>): Promise<void> {
     for (let k = 0; k < 5; k++) await m.cycle(minute(k));
     await simulator.setFault('reset');
     for (let k = 5; k < 11; k++) await m.cycle(minute(k));
     await simulator.setFault('none');
     for (let k = 11; k < 19; k++) await m.cycle(minute(k));
+  }
+
+  it('pages once when the gateway resets for three minutes, with its runbook, and resolves once after it heals', async () => {
+    // Prepare
+    const sent: Notification[] = [];
+    const m = monitor(sent, createLocalStore(tempDir()));
+    // Act
+    await runOutage(m);
     // Assess
     const pages = sent.filter((n) => n.severity === 'page' && n.status === 'firing');
     expect(pages.map((n) => [n.policy, new Date(n.startsAt).toISOString(), new Date(n.at).toISOString()])).toEqual([['down', '2026-11-24T10:05:00.000Z', '2026-11-24T10:08:00.000Z']]);
@@ -71,13 +87,17 @@ describe('local monitor against the simulator', () => {
   }, 60_000);
 
   it('keeps every result on disk, one JSON line each, and a restarted monitor does not page again for the past', async () => {
+    // Prepare: the outage above, stored in this test's own directory.
+    const dir = tempDir();
+    await runOutage(monitor([], createLocalStore(dir)));
+    // Assess
     const files = readdirSync(dir);
     expect(files).toEqual(['results-2026-11-24.jsonl']);
     const lines = readFileSync(join(dir, files[0] ?? ''), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(19);
     expect(lines.filter((l) => (JSON.parse(l) as { failureClass?: string }).failureClass === 'connection_reset')).toHaveLength(6);
     const sent: Notification[] = [];
-    const restarted = monitor(sent);
+    const restarted = monitor(sent, createLocalStore(dir));
     expect(await restarted.load(minute(19))).toEqual({ records: 19, skipped: 0, duplicates: 0 });
     await restarted.cycle(minute(19));
     expect(sent).toEqual([]);

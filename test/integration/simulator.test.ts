@@ -7,7 +7,8 @@ import { runSimulate } from '../../shared/cli/simulate-command.js';
 import { parseSimulateArgs } from '../../shared/cli/simulate-args.js';
 import { ControlMessageType, PROTOCOL_VERSION, PptpFramer, encodeMessage, type ControlMessage } from '../../shared/probers/pptp/index.js';
 import { nodeProbeDeps } from '../../shared/probe/node-deps.js';
-import { probePptp, type ProbeOptions, type ProbeResult } from '../../shared/probe/index.js';
+import type { ProbeResult } from '../../shared/probe/index.js';
+import { probePptp, type PptpControlOptions as ProbeOptions } from '../../shared/probers/pptp/index.js';
 import {
   FAULT_EXPECTED_CLASS,
   SIMULATOR_FAULTS,

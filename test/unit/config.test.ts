@@ -9,14 +9,14 @@ import {
   loadConfig,
   parseConfig,
   parseCron,
-  probeOptionsFor,
-  probeTargetFor,
   targetsForRegion,
   DEFAULT_RUNBOOK_BASE_URL,
   type ConfigResult,
   type ResolvedConfig,
 } from '../../shared/config/index.js';
-import { DEFAULT_PROBE_OPTIONS } from '../../shared/probe/index.js';
+import { probeTargetFor } from '../../shared/probe/index.js';
+import { probeOptionsFor } from '../../shared/probers/index.js';
+import { DEFAULT_PPTP_CONTROL_OPTIONS as DEFAULT_PROBE_OPTIONS } from '../../shared/probers/pptp/index.js';
 
 const EXAMPLE = new URL('../../monitor.example.yml', import.meta.url);
 const FIXTURES = new URL('./fixtures/config/', import.meta.url);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ControlMessageType, encodeMessage, type ControlMessage, type EncodableMessage } from '../../shared/probers/pptp/index.js';
-import { probePptp, type ProbeOptions, type ProbeResult } from '../../shared/probe/index.js';
-import { MAX_BYTES_FROM_PEER, MAX_UNSOLICITED_MESSAGES } from '../../shared/probe/probe-attempt.js';
+import type { ProbeResult } from '../../shared/probe/index.js';
+import { probePptp, type PptpControlOptions as ProbeOptions } from '../../shared/probers/pptp/index.js';
+import { MAX_BYTES_FROM_PEER, MAX_UNSOLICITED_MESSAGES } from '../../shared/probe/attempt-lifecycle.js';
 import { fakeWorld, type FakeSocket, type FakeWorld } from '../support/fake-io.js';
 
 const T = ControlMessageType;

@@ -7,7 +7,7 @@ import type { ProbeResult } from '../../shared/probe/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { FakeClock } from '../support/fake-io.js';
 
-const target = (name: string, timeoutMs = 5000): CycleTarget => ({ name, host: `${name}.example`, port: 1723, options: { timeoutMs } });
+const target = (name: string, timeoutMs = 5000): CycleTarget => ({ name, host: `${name}.example`, port: 1723, check: 'pptp-control', options: { timeoutMs } });
 
 function capturePublisher(): MetricPublisher & { sent: Datum[] } {
   const sent: Datum[] = [];
@@ -27,7 +27,7 @@ describe('runProbeCycle', () => {
     const publisher = capturePublisher();
     const lines: string[] = [];
     const seen: Array<{ host: string; timeoutMs: number | undefined }> = [];
-    const probe = async (t: { target: string; host: string; port: number }, o: { timeoutMs?: number }): Promise<ProbeResult> => {
+    const probe = async (_check: string, t: { target: string; host: string; port: number }, o: { timeoutMs?: number }): Promise<ProbeResult> => {
       seen.push({ host: t.host, timeoutMs: o.timeoutMs });
       const ok = t.target !== 'b';
       return {
@@ -75,7 +75,7 @@ describe('runProbeCycle', () => {
   it('gives a probe no more than what the invocation has left, and skips what cannot start in time', async () => {
     const clock = new FakeClock();
     const timeouts: number[] = [];
-    const probe = async (t: { target: string }, o: { timeoutMs?: number }): Promise<ProbeResult> => {
+    const probe = async (_check: string, t: { target: string }, o: { timeoutMs?: number }): Promise<ProbeResult> => {
       timeouts.push(o.timeoutMs!);
       clock.advance(o.timeoutMs!); // every gateway is silent until its deadline
       return { target: t.target, host: 'h', port: 1, ok: false, attempts: 1, notes: [], timings: { dnsMs: undefined, connectMs: undefined, controlMs: undefined, echoMs: undefined, callMs: undefined, totalMs: o.timeoutMs! }, failure: { class: 'connect_timeout', message: 'x', phase: 'connect', elapsedMs: o.timeoutMs! } };

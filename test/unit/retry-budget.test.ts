@@ -1,11 +1,12 @@
-// How attempts share one probe deadline (shared/probe/probe.ts, planBackoffs and probePptp): pauses of
+// How attempts share one probe deadline (shared/probe/run-attempts.ts, planBackoffs and runAttempts): pauses of
 // retryBackoffMs doubling, scaled down so that together they never take more than half the deadline, and
 // each attempt an equal share of what is left after the remaining pauses are set aside. Driven against a
 // gateway that never answers (every attempt runs to its share's end), with an injected clock and timers
 // that jump from one timer to the next, so every instant is exact.
 import { describe, expect, it } from 'vitest';
 import type { Clock, ProbeDeps, TimerHandle, Timers } from '../../shared/probe/deps.js';
-import { probePptp, type ProbeResult } from '../../shared/probe/index.js';
+import type { ProbeResult } from '../../shared/probe/index.js';
+import { probePptp } from '../../shared/probers/pptp/index.js';
 import { fakeWorld } from '../support/fake-io.js';
 
 const target = { target: '198.51.100.7', host: '198.51.100.7', port: 1723 };

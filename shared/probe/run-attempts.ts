@@ -1,52 +1,17 @@
-// probePptp: the probe the CLI, the Lambda and the local monitor all call. It returns a value and never
-// throws for an unhealthy gateway; the caller owns publishing and verdict bookkeeping.
-import type { ProbeDeps, ResolvedAddress } from './deps.js';
-import { encodeStartRequest, runProbeAttempt, type AttemptOutcome } from './probe-attempt.js';
+// Retries and budget sharing for every prober: one deadline for the whole probe, DNS once, attempts that
+// share what is left, and pauses between them. The prober supplies one attempt (its conversation over the
+// attempt lifecycle); this file knows nothing of the protocol. Returns a value, never throws for an
+// unhealthy gateway.
+import type { AttemptOutcome } from './attempt-lifecycle.js';
+import { socketErrorOf, type ProbeDeps, type ResolvedAddress } from './deps.js';
 import { ipLiteralFamily } from './target.js';
-import { DEFAULT_PROBE_OPTIONS, type ProbeOptions, type ProbeResult, type ProbeTarget } from './types.js';
+import type { ProbeOptions, ProbeResult, ProbeTarget } from './types.js';
 
 /** Below this many ms left there is no point in another attempt. */
 const MIN_ATTEMPT_BUDGET_MS = 1;
 
-const startRequestCache = new Map<string, Uint8Array>();
-
-function startRequestFor(options: ProbeOptions): Uint8Array {
-  const key = `${options.hostname}\u0000${options.vendor}`;
-  let bytes = startRequestCache.get(key);
-  if (!bytes) {
-    bytes = encodeStartRequest(options);
-    if (startRequestCache.size < 64) startRequestCache.set(key, bytes);
-  }
-  return bytes;
-}
-
-function attemptOnce(
-  resolved: ResolvedAddress,
-  target: ProbeTarget,
-  options: ProbeOptions,
-  deadlineAt: number,
-  deps: ProbeDeps,
-): Promise<AttemptOutcome> {
-  const random = deps.random ?? Math.random;
-  return new Promise((resolve) => {
-    runProbeAttempt(
-      {
-        address: resolved.address,
-        family: resolved.family,
-        port: target.port,
-        options,
-        deadlineAt,
-        echoIdentifier: Math.floor(random() * 0x1_0000_0000) >>> 0,
-        // Call ID 0 is legal but some PACs treat it as "none"; stay within 1..65535.
-        callId: 1 + Math.floor(random() * 0xfffe),
-        callSerialNumber: Math.floor(random() * 0x10000),
-        startRequest: startRequestFor(options),
-      },
-      deps,
-      resolve,
-    );
-  });
-}
+/** One attempt against `resolved`, finished by `deadlineAt` (deps.clock time). */
+export type RunOneAttempt = (resolved: ResolvedAddress, deadlineAt: number) => Promise<AttemptOutcome>;
 
 interface DnsOutcome {
   resolved?: ResolvedAddress;
@@ -85,8 +50,8 @@ function resolveWithin(host: string, deadlineAt: number, deps: ProbeDeps): Promi
     deps.resolve(host, controller.signal).then(
       (resolved) => settle({ resolved, dnsMs: clock.now() - startedAt }),
       (err: unknown) => {
-        const e = err as { code?: string; message?: string };
-        failWith(`cannot resolve ${host}: ${e.code ?? e.message ?? String(err)}`, e.code);
+        const { code, message } = socketErrorOf(err);
+        failWith(`cannot resolve ${host}: ${code ?? message ?? String(err)}`, code);
       },
     );
   });
@@ -118,22 +83,22 @@ function planBackoffs(options: ProbeOptions, attempts: number): number[] {
 }
 
 /**
- * Probes one gateway. `timeoutMs` bounds the whole probe, retries included. Each attempt gets an equal
- * share of the time left after the remaining pauses are set aside, so a silent gateway cannot eat the
- * budget of the retries, and time an early failure did not use passes on to the next attempt.
+ * Probes one target with `attempt`. `timeoutMs` bounds the whole probe, retries included. Each attempt gets
+ * an equal share of the time left after the remaining pauses are set aside, so a silent gateway cannot eat
+ * the budget of the retries, and time an early failure did not use passes on to the next attempt. Nothing
+ * is awaited before the first attempt of an IP literal starts: its connect is issued in this call.
  */
-export async function probePptp(target: ProbeTarget, options: Partial<ProbeOptions>, deps: ProbeDeps): Promise<ProbeResult> {
-  const opts: ProbeOptions = { ...DEFAULT_PROBE_OPTIONS, ...options };
+export async function runAttempts(target: ProbeTarget, options: ProbeOptions, deps: ProbeDeps, attempt: RunOneAttempt): Promise<ProbeResult> {
   const { clock } = deps;
   const startedAt = clock.now();
-  const deadlineAt = startedAt + opts.timeoutMs;
+  const deadlineAt = startedAt + options.timeoutMs;
   const literal = ipLiteralFamily(target.host);
   let resolved: ResolvedAddress | undefined = literal ? { address: target.host, family: literal } : undefined;
   let dnsMs: number | undefined;
   let outcome: AttemptOutcome = { ok: false, notes: [] };
   let attempts = 0;
-  const maxAttempts = Math.max(1, Math.floor(opts.attempts));
-  const backoffs = planBackoffs(opts, maxAttempts);
+  const maxAttempts = Math.max(1, Math.floor(options.attempts));
+  const backoffs = planBackoffs(options, maxAttempts);
 
   while (attempts < maxAttempts) {
     attempts++;
@@ -149,7 +114,7 @@ export async function probePptp(target: ProbeTarget, options: Partial<ProbeOptio
         dnsMs = dns.dnsMs;
       }
     }
-    if (resolved) outcome = await attemptOnce(resolved, target, opts, attemptDeadline, deps);
+    if (resolved) outcome = await attempt(resolved, attemptDeadline);
     if (outcome.ok || attempts >= maxAttempts || deps.signal?.aborted) break;
     const backoff = Math.min(backoffs[attempts - 1]!, deadlineAt - clock.now() - MIN_ATTEMPT_BUDGET_MS);
     if (backoff < 0) break;
