@@ -2,13 +2,14 @@
 // prebuilt binaries: Node has no raw sockets of its own. One socket per process serves every login
 // session; the shared GreDemultiplexer routes packets by gateway address and Call ID.
 //
-// How packets are waited for, chosen by measurement (bench/login-gre-transport-bench.ts, two
-// namespaces on a veth pair, Node 20, 2 cores; README.md of this folder has the table):
+// How packets are waited for, chosen by measurement (bench/login-gre-transport-bench.ts: two
+// namespaces on a veth pair, Node 20, 2 cores; figures in this folder's README.md):
 //   - poll(2) on koffi's async worker, woken by the socket or an eventfd, then a non-blocking drain
-//     on the main thread: ~0.4 ms CPU per second idle, 15 µs median wake-up, 6-11 µs CPU per packet;
-//   - a 5 ms timer draining the socket: 25 ms CPU per second idle (even with no traffic), and up to
-//     5 ms added to every packet's timestamp (p50 5.2 ms), which the stage timings would report;
-//   - a blocking recv(2) on koffi's async worker: one thread hop per packet, 33-40 µs CPU per packet.
+//     on the main thread: 0.2 ms CPU per second idle, 20 µs median wake-up, 6-11 µs CPU per packet;
+//   - a 5 ms timer draining the socket: 22 ms CPU per second idle (38 with 1 ms), even with no
+//     traffic, and 5.2 ms median added to every packet's timestamp, which the stage timings report;
+//   - a blocking recv(2) on koffi's async worker: one thread hop per packet, 41-54 µs CPU per
+//     packet, and it saturates near 6,000 packets/s.
 // So: poll on the worker. A pending async call keeps Node's event loop alive, so polling runs only
 // while a channel is open, and the eventfd stops it at once when the last one closes.
 import { createRequire } from 'node:module';

@@ -1,5 +1,5 @@
-// The pure building blocks of the PPTP login probe (issue 11): crypto, codecs, MPPE and the PPP
-// option negotiation. No I/O and no clock of their own; see README.md for what each file holds.
+// The PPTP login probe (issue 11): the login session and its GRE transports, and the pure building
+// blocks under them (crypto, codecs, MPPE, PPP option negotiation); see README.md for each file.
 export * from './errors.js';
 export * from './constants.js';
 export { md4 } from './md4.js';
@@ -25,3 +25,9 @@ export * from './lcp-policy.js';
 export * from './ipcp-policy.js';
 export * from './ccp-policy.js';
 export { printableText, MAX_PEER_TEXT_CHARS } from './text.js';
+export * from './login-failure-classes.js';
+export * from './login-types.js';
+export { runLoginSession, loginSession, MAX_GRE_PACKETS_FROM_PEER, type LoginTarget } from './login-session.js';
+export * from './gre-transport.js';
+export { MemoryGreNetwork, MemoryGreTransport, type GreDropRule, type GreReceiver } from './gre-transport-memory.js';
+export { RawGreTransport, sharedRawGreTransport, CAP_NET_RAW_ADVICE, type RawSocketStats } from './gre-transport-raw.js';
