@@ -19,18 +19,8 @@
 import { isFailureClass, FAILURE_CLASS_INFO } from '../probe/failure-classes.js';
 import { MINUTE_MS } from '../common/time.js';
 import { escapeHtml } from '../report/escape-html.js';
-import {
-  STATUS_BUCKETS,
-  isoMinute,
-  type AvailabilitySpan,
-  type IncidentModel,
-  type LatencyPoint,
-  type RegionModel,
-  type StatusModel,
-  type StripCell,
-  type TargetModel,
-  type TargetState,
-} from './status-model.js';
+import { isoMinute, type AvailabilitySpan, type IncidentModel, type RegionModel, type StatusModel, type TargetModel, type TargetState } from './status-model.js';
+import { STATUS_BUCKETS, type LatencyPoint, type StripCell } from './status-span.js';
 
 /** How often the browser reloads the page, in seconds: the monitor probes once a minute. */
 export const STATUS_REFRESH_SECONDS = 60;

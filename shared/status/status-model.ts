@@ -8,9 +8,9 @@
 // window before now; the model adds what they were measured over (`availabilitySpan`: from the later of the
 // first record and the window's start, to the last complete interval), so a page five minutes into
 // monitoring says "since 19:02, 5 min" and not "30d", and the budget in minutes (the SLO window's
-// allowance, 43.2 at 99.9% over 30 days, and the down minutes used of it: the report's definition too). Everything else (strip, latency, last results) is read straight from
-// the records, with the SLA core's interval timeline so that verdicts (quorum, at-least-once duplicates,
-// maintenance) mean exactly what they mean for the SLO.
+// allowance, 43.2 at 99.9% over 30 days, and the down minutes used of it: the report's definition too).
+// Everything else is read straight from the records: the last result per region here, the 24-hour strip
+// and latency series in status-span.ts.
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import type { FailureClass } from '../probe/failure-classes.js';
 import { targetStatus, type EvaluateOptions, type PolicyStatus } from '../sla/evaluate.js';
@@ -19,23 +19,11 @@ import { buildTimeline } from '../sla/intervals.js';
 import { inMaintenance } from '../sla/maintenance.js';
 import type { PolicyName, Severity } from '../sla/notification.js';
 import { rejectUnknownOptions } from '../common/options.js';
-import { nearestRank } from '../common/percentile.js';
 import { budgetRate } from '../sla/policies.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { dominantFailureClass, runbookUrlFor } from '../sla/runbooks.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, floorTo } from '../common/time.js';
-
-/** Span of the availability strip and the latency chart, in ms. */
-export const STATUS_SPAN_MS = 24 * HOUR_MS;
-/**
- * One strip cell and one latency point, in ms. Ten minutes gives 144 cells: fine enough to see a
- * five-minute outage, coarse enough that a five-minute target still has two intervals per cell.
- */
-export const STATUS_BUCKET_MS = 10 * MINUTE_MS;
-/** Cells in the strip (and points in the latency series). */
-export const STATUS_BUCKETS = STATUS_SPAN_MS / STATUS_BUCKET_MS;
-/** Percentile of the latency series, in percent (nearest rank, as the latency policy uses). */
-export const LATENCY_PERCENTILE = 95;
+import { DAY_MS, MINUTE_MS, floorTo } from '../common/time.js';
+import { STATUS_BUCKET_MS, recentSpan, spanStartAt, type LatencyPoint, type StripCell } from './status-span.js';
 
 /**
  * - up: the last interval was up everywhere it reported and nothing is open.
@@ -80,28 +68,6 @@ export interface IncidentModel {
   /** The runbook the alert links to: the dominant failure class's for down and error_budget, else the policy's. */
   runbookUrl: string;
   dominantFailureClass?: FailureClass;
-}
-
-export interface StripCell {
-  /** Cell start, ms since the epoch; the cell spans STATUS_BUCKET_MS. */
-  start: number;
-  /** Intervals complete by the model's instant whose start falls in the cell, by verdict. */
-  up: number;
-  down: number;
-  /** No verdict: too few regions reported, or no record at all. */
-  unknown: number;
-  /** Of those intervals, how many were in a maintenance window. */
-  maintenance: number;
-}
-
-export interface LatencyPoint {
-  /** Bucket start, ms since the epoch; the bucket spans STATUS_BUCKET_MS. */
-  start: number;
-  /** p95 over every region's records in the bucket (pooled), in ms; absent without samples. */
-  controlP95Ms?: number;
-  connectP95Ms?: number;
-  /** Records with a control time in the bucket. */
-  samples: number;
 }
 
 /** What availability and the error budget were measured over. */
@@ -181,7 +147,7 @@ export function statusModel(config: ResolvedConfig, history: (target: ResolvedTa
   rejectUnknownOptions('statusModel', options, KNOWN_OPTIONS);
   if (!Number.isFinite(nowMs)) throw new RangeError(`statusModel: nowMs must be a finite number of ms, got ${nowMs}`);
   const evaluatedAt = floorTo(nowMs, MINUTE_MS);
-  const spanStart = floorTo(nowMs, STATUS_BUCKET_MS) - (STATUS_BUCKETS - 1) * STATUS_BUCKET_MS;
+  const spanStart = spanStartAt(nowMs);
   const targets = config.targets.map((configured) => {
     const target = options?.view ? options.view(configured) : configured;
     return targetModel(target, history(configured), nowMs, spanStart, options);
@@ -192,7 +158,7 @@ export function statusModel(config: ResolvedConfig, history: (target: ResolvedTa
 function targetModel(target: ResolvedTarget, records: readonly ProbeRecord[], nowMs: number, spanStart: number, options: StatusModelOptions | undefined): TargetModel {
   const status = targetStatus(target, records, nowMs, options?.evaluate);
   const runbookBase = options?.runbookBaseUrl ?? target.runbookBaseUrl;
-  const incidents = status.policies.filter((p) => p.phase !== 'ok').map((p) => incidentModel(target, records, status.at, p, runbookBase));
+  const incidents = status.policies.filter(isOpen).map((p) => incidentModel(target, records, status.at, p, runbookBase));
   const latest = latestByRegion(target, records, nowMs);
   const regions: RegionModel[] = status.regions.map((r) => {
     const last = latest.get(r.region);
@@ -200,7 +166,7 @@ function targetModel(target: ResolvedTarget, records: readonly ProbeRecord[], no
   });
   const window = inMaintenance(target.maintenance, status.at);
   const maintenance = status.maintenance.suppressNotifications && window !== undefined ? { description: window.description, countsAgainstSla: window.countsAgainstSla } : undefined;
-  const { strip, points, firstRecordMs } = span(target, records, nowMs, spanStart);
+  const { strip, points, firstRecordMs } = recentSpan(target, records, nowMs, spanStart);
   const lastVerdict = status.lastInterval?.verdict;
   const { state, reason } = stateOf(lastVerdict, regions, incidents, maintenance);
   return {
@@ -279,13 +245,18 @@ function stateOf(
   return { state: 'up', reason: 'every region answered in the last interval' };
 }
 
+/** A policy with an incident open (breached or recovering). */
+type OpenPolicyStatus = PolicyStatus & { phase: Exclude<IncidentPhase, 'ok'> };
+
+const isOpen = (p: PolicyStatus): p is OpenPolicyStatus => p.phase !== 'ok';
+
 /**
  * One open incident, with the runbook its alert would link to. The dominant failure class is counted as
  * the evaluator counts it for a notification at the same instant: failed probes from the incident's start
  * to the last complete interval, for down and error_budget only in down intervals (a single flaky region
  * must not pick the runbook of a target-wide outage).
  */
-function incidentModel(target: ResolvedTarget, records: readonly ProbeRecord[], at: number, policy: PolicyStatus, runbookBase: string): IncidentModel {
+function incidentModel(target: ResolvedTarget, records: readonly ProbeRecord[], at: number, policy: OpenPolicyStatus, runbookBase: string): IncidentModel {
   const since = policy.startsAt ?? at;
   let dominant: FailureClass | undefined;
   if (policy.policy === 'down' || policy.policy === 'error_budget') {
@@ -304,7 +275,7 @@ function incidentModel(target: ResolvedTarget, records: readonly ProbeRecord[], 
     key: policy.key,
     policy: policy.policy,
     severity: policy.severity,
-    phase: policy.phase as Exclude<IncidentPhase, 'ok'>,
+    phase: policy.phase,
     since,
     dedupKey: policy.dedupKey ?? '',
     announced: policy.announced,
@@ -335,59 +306,6 @@ function latestByRegion(target: ResolvedTarget, records: readonly ProbeRecord[],
     });
   }
   return result;
-}
-
-/**
- * The strip and the latency series over [spanStart, now]: both from one timeline of the last 24 hours, and
- * the target's first record's interval (the timeline finds it among all the records, not only the span's).
- */
-function span(target: ResolvedTarget, records: readonly ProbeRecord[], nowMs: number, spanStart: number): { strip: StripCell[]; points: LatencyPoint[]; firstRecordMs: number | undefined } {
-  const stepMs = target.intervalMinutes * MINUTE_MS;
-  const strip: StripCell[] = [];
-  const control: number[][] = [];
-  const connect: number[][] = [];
-  for (let b = 0; b < STATUS_BUCKETS; b++) {
-    const start = spanStart + b * STATUS_BUCKET_MS;
-    // Intervals starting in the cell and complete by now: the denominator every verdict count shares.
-    const firstStart = Math.ceil(start / stepMs) * stepMs;
-    const lastStart = Math.min(start + STATUS_BUCKET_MS - 1, nowMs - stepMs);
-    const expected = lastStart >= firstStart ? Math.floor((lastStart - firstStart) / stepMs) + 1 : 0;
-    strip.push({ start, up: 0, down: 0, unknown: expected, maintenance: 0 });
-    control.push([]);
-    connect.push([]);
-  }
-  const timeline = buildTimeline(target, records, { fromMs: spanStart, toMs: nowMs });
-  for (let i = 0; i < timeline.length; i++) {
-    const start = timeline.startOf(i);
-    const b = Math.floor((start - spanStart) / STATUS_BUCKET_MS);
-    const cell = strip[b];
-    if (cell === undefined || start + stepMs > nowMs) continue;
-    const verdict = timeline.verdict(i);
-    if (verdict !== 'unknown') {
-      cell[verdict] += 1;
-      cell.unknown -= 1;
-    }
-    if (timeline.inMaintenance(i)) cell.maintenance += 1;
-    for (const record of timeline.recordsOf(i)) {
-      if (record.controlMs !== undefined && Number.isFinite(record.controlMs)) control[b]!.push(record.controlMs);
-      if (record.connectMs !== undefined && Number.isFinite(record.connectMs)) connect[b]!.push(record.connectMs);
-    }
-  }
-  const points = strip.map((cell, b): LatencyPoint => {
-    const controlP95Ms = percentile(control[b]!);
-    const connectP95Ms = percentile(connect[b]!);
-    return {
-      start: cell.start,
-      ...(controlP95Ms !== undefined ? { controlP95Ms } : {}),
-      ...(connectP95Ms !== undefined ? { connectP95Ms } : {}),
-      samples: control[b]!.length,
-    };
-  });
-  return { strip, points, firstRecordMs: timeline.firstRecordMs };
-}
-
-function percentile(values: number[]): number | undefined {
-  return nearestRank(values.sort((a, b) => a - b), LATENCY_PERCENTILE);
 }
 
 /** `2025-01-15 12:03Z`. */

@@ -10,7 +10,7 @@
 // HEADERS_TIMEOUT_MS and fit in MAX_HEADER_BYTES, connections are capped, and close() ends keep-alive
 // sockets instead of waiting for browsers to let go of them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { rejectUnknownOptions } from '../common/options.js';
 import { SECOND_MS } from '../common/time.js';
 import { StatusServerListenError, StatusServerOptionError } from './errors.js';
@@ -72,7 +72,8 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+/** Throws StatusServerOptionError naming what is wrong with the options; the listen address and policy otherwise. */
+function checkOptions(options: StatusServerOptions): { host: string; port: number; allowNonLoopback: boolean } {
   rejectUnknownOptions('startStatusServer', options, KNOWN_OPTIONS, (message) => new StatusServerOptionError(message));
   const host = options.host ?? DEFAULT_STATUS_HOST;
   const allowNonLoopback = options.allowNonLoopback === true;
@@ -85,8 +86,12 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
         `Use 127.0.0.1 (the default) or ::1, or pass allowNonLoopback: true to expose it on purpose.`,
     );
   }
+  return { host, port, allowNonLoopback };
+}
 
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => handle(req, res));
+export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const { host, port, allowNonLoopback } = checkOptions(options);
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => handleRequest(req, res, options, allowNonLoopback));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -96,51 +101,6 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    // A request that announces a body: we will not read it, so the connection cannot carry another request.
-    const announcesBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
-    if (announcesBody) res.setHeader('Connection', 'close');
-
-    // DNS rebinding: a web page on evil.example whose name re-resolves to 127.0.0.1 could read a
-    // loopback-only page. Browsers send its own name as Host, so a loopback server answers loopback names only.
-    const hostHeader = req.headers.host;
-    if (!allowNonLoopback && hostHeader !== undefined && !isLoopbackHost(hostHeader.replace(/:\d*$/, ''))) {
-      return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: this status server answers loopback host names only\n');
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      // Its body (if any) is not read either.
-      res.setHeader('Connection', 'close');
-      res.setHeader('Allow', 'GET, HEAD');
-      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
-    }
-    let path: string;
-    try {
-      path = new URL(req.url ?? '/', 'http://status.invalid').pathname;
-    } catch {
-      return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
-    }
-    try {
-      switch (path) {
-        case '/':
-          res.setHeader('Content-Security-Policy', PAGE_CSP);
-          res.setHeader('Referrer-Policy', 'no-referrer');
-          return send(res, 200, 'text/html; charset=utf-8', renderStatusPage(options.model()));
-        case '/metrics':
-          return send(res, 200, PROMETHEUS_CONTENT_TYPE, options.metrics());
-        case '/healthz':
-          return send(res, 200, 'text/plain; charset=utf-8', 'ok');
-        default:
-          return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-      }
-    } catch (error) {
-      options.onError?.(error);
-      // No details: the message could name paths or config internals.
-      return send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
-    }
-  }
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: unknown): void => reject(new StatusServerListenError(host, port, error));
@@ -164,13 +124,64 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return closing;
   };
 
-  const address = server.address() as AddressInfo;
+  // A listening TCP server has an AddressInfo (a string is a pipe's, null a server not listening).
+  const address = server.address();
+  if (address === null || typeof address === 'string') {
+    await close();
+    throw new TypeError(`startStatusServer: the server listens on ${String(address)}, not a TCP port`);
+  }
   if (!allowNonLoopback && !isLoopbackHost(address.address)) {
     await close();
     throw new StatusServerOptionError(`startStatusServer: host '${host}' bound to non-loopback address ${address.address}; pass allowNonLoopback: true to allow it`);
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return { url: `http://${urlHost}:${address.port}/`, port: address.port, host, close };
+}
+
+/** One request: the page, /metrics or /healthz, with the headers and refusals described at the top. */
+function handleRequest(req: IncomingMessage, res: ServerResponse, options: StatusServerOptions, allowNonLoopback: boolean): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  // A request that announces a body: we will not read it, so the connection cannot carry another request.
+  const announcesBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (announcesBody) res.setHeader('Connection', 'close');
+
+  // DNS rebinding: a web page on evil.example whose name re-resolves to 127.0.0.1 could read a
+  // loopback-only page. Browsers send its own name as Host, so a loopback server answers loopback names only.
+  const hostHeader = req.headers.host;
+  if (!allowNonLoopback && hostHeader !== undefined && !isLoopbackHost(hostHeader.replace(/:\d*$/, ''))) {
+    return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: this status server answers loopback host names only\n');
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    // Its body (if any) is not read either.
+    res.setHeader('Connection', 'close');
+    res.setHeader('Allow', 'GET, HEAD');
+    return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+  }
+  let path: string;
+  try {
+    path = new URL(req.url ?? '/', 'http://status.invalid').pathname;
+  } catch {
+    return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
+  }
+  try {
+    switch (path) {
+      case '/':
+        res.setHeader('Content-Security-Policy', PAGE_CSP);
+        res.setHeader('Referrer-Policy', 'no-referrer');
+        return send(res, 200, 'text/html; charset=utf-8', renderStatusPage(options.model()));
+      case '/metrics':
+        return send(res, 200, PROMETHEUS_CONTENT_TYPE, options.metrics());
+      case '/healthz':
+        return send(res, 200, 'text/plain; charset=utf-8', 'ok');
+      default:
+        return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    }
+  } catch (error) {
+    options.onError?.(error);
+    // No details: the message could name paths or config internals.
+    return send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+  }
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {

@@ -12,7 +12,7 @@ import { LOCAL_REGION, localView } from '../../shared/cycles/local-view.js';
 import type { ProbeResult, Timings } from '../../shared/probe/types.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { createProbeTally, recordResult } from '../../shared/status/prometheus.js';
-import { STATUS_BUCKETS } from '../../shared/status/status-model.js';
+import { STATUS_BUCKETS } from '../../shared/status/status-span.js';
 import { startStatusServer, type StatusServer } from '../../shared/status/status-server.js';
 import { statusSources } from '../../shared/status/status-sources.js';
 import { launchChromium, skipWithoutChromium } from '../support/chromium.js';

@@ -5,7 +5,8 @@ import { LOCAL_LOOKBACK_MS } from '../../shared/cycles/local-monitor.js';
 import { localView } from '../../shared/cycles/local-view.js';
 import { targetStatus } from '../../shared/sla/evaluate.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
-import { STATUS_BUCKETS, STATUS_BUCKET_MS, statusModel, type StatusModelOptions, type TargetModel } from '../../shared/status/status-model.js';
+import { statusModel, type StatusModelOptions, type TargetModel } from '../../shared/status/status-model.js';
+import { STATUS_BUCKETS, STATUS_BUCKET_MS } from '../../shared/status/status-span.js';
 import { DAY, EU_CENTRAL, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeConfig as makeSharedConfig, makeLocalTarget, once } from '../support/sla-fixtures.js';
 
 const RUNBOOKS = 'https://runbooks.example/pptp/';

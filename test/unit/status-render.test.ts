@@ -4,7 +4,8 @@ import { localView } from '../../shared/cycles/local-view.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { escapeHtml } from '../../shared/report/escape-html.js';
 import { renderStatusPage } from '../../shared/status/render-status.js';
-import { STATUS_BUCKETS, statusModel, type StatusModel } from '../../shared/status/status-model.js';
+import { statusModel, type StatusModel } from '../../shared/status/status-model.js';
+import { STATUS_BUCKETS } from '../../shared/status/status-span.js';
 import { DAY, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeLocalTarget } from '../support/sla-fixtures.js';
 
 /** A one-region, quorum-1 target with a 250 ms control p95 objective. */
