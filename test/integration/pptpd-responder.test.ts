@@ -44,11 +44,15 @@ describe('real pptpd carrying logins to the test PPP responder', () => {
     gw: PptpdLoginGateway,
     scenario: Partial<ScenarioFile> & Pick<ScenarioFile, 'scenario'>,
     client: Partial<TestClientOptions> = {},
+    watch: (frame: Buffer) => void = () => undefined,
   ): Promise<{ outcome: TestClientOutcome; call: PptpGreCall; droppedByPptpd: boolean }> {
     gw.setScenario({ user: USER, password: PASSWORD, restartMs: RESPONDER_RESTART_MS, maxLifetimeMs: 15_000, ...scenario });
     const call = await openPptpGreCall(gw.netns.name);
     const ppp = new MinimalPppClient({ user: USER, password: PASSWORD, authTimeoutMs: 1000, echoTimeoutMs: 1000, deadlineMs: 8000, ...client, send: (frame) => call.send(frame) });
-    call.onFrame((frame) => ppp.receive(frame));
+    call.onFrame((frame) => {
+      watch(frame);
+      ppp.receive(frame);
+    });
     ppp.start();
     const outcome = await ppp.outcome;
     // Where the responder ends the link it exits, and pptpctrl then drops the whole connection.
@@ -125,6 +129,24 @@ describe('real pptpd carrying logins to the test PPP responder', () => {
     const { outcome } = await login(gateway, scenario);
     expect(outcome).toMatchObject({ ok: false, ...expected });
     expect(gateway.responderLog()).toContainEqual(expect.objectContaining(responderEntry));
+  });
+
+  it("discards a responder frame whose FCS is wrong: the first LCP Configure-Request only gets through when retransmitted", async (ctx) => {
+    if (!gateway) return ctx.skip(skipReason);
+    // Prepare: the responder spoils the FCS of its first frame (its first Configure-Request).
+    const lcpConfigureRequest = Buffer.from([0xff, 0x03, 0xc0, 0x21, 0x01]);
+    let requestsReceived = 0;
+    // Act
+    const { outcome } = await login(gateway, { scenario: 'success', badFcsFrames: 1 }, {}, (frame) => {
+      if (frame.subarray(0, lcpConfigureRequest.length).equals(lcpConfigureRequest)) requestsReceived++;
+    });
+    // Assess
+    expect(outcome.ok).toBe(true);
+    const log = gateway.responderLog();
+    const requestsSent = log.filter((e) => e.event === 'tx' && e['protocol'] === 'LCP' && e['code'] === 1).length;
+    expect(log.filter((e) => e.event === 'tx_bad_fcs')).toHaveLength(1);
+    expect(requestsSent).toBe(2);
+    expect(requestsReceived).toBe(1);
   });
 
   it('hangs up the whole connection when the responder ends the link, as pptpd does when pppd exits', async (ctx) => {

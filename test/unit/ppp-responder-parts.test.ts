@@ -54,6 +54,7 @@ describe('decodeScenario', () => {
       authenticatorName: 'pptpd-test',
       maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS,
       restartMs: DEFAULT_RESTART_MS,
+      badFcsFrames: 0,
     });
   });
 

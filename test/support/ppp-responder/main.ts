@@ -101,6 +101,18 @@ function openPty(log: Log): PppLine | undefined {
   return { input: new ReadStream(inputFd), write: (bytes) => void writeSync(outputFd, bytes) };
 }
 
+/**
+ * Spoils the FCS of an encoded frame: one bit of its last FCS octet flipped, choosing a bit that
+ * leaves no flag or escape octet behind, so that the frame is still delimited and only its FCS is wrong.
+ */
+function withBadFcs(encoded: Buffer): Buffer {
+  const out = Buffer.from(encoded);
+  const at = out.length - 2;
+  const flipped = out[at]! ^ 0x01;
+  out[at] = flipped === 0x7d || flipped === 0x7e ? out[at]! ^ 0x02 : flipped;
+  return out;
+}
+
 /** What a frame is, for the log: protocol and control code, never its bytes (PAP carries the password). */
 function describeFrame(frame: Uint8Array): Record<string, unknown> {
   let offset = frame[0] === 0xff ? 2 : 0;
@@ -150,6 +162,7 @@ function main(): void {
   const decoder = new HdlcDecoder();
   let exiting = false;
   let lineBroken = false;
+  let badFcsLeft = scenario.badFcsFrames;
   const responder = new PppResponder(
     scenario,
     { local: args.localAddress, remote: args.remoteAddress },
@@ -157,8 +170,14 @@ function main(): void {
       send: (frame) => {
         if (lineBroken) return;
         log('tx', describeFrame(frame));
+        let encoded = encodeHdlcFrame(frame);
+        if (badFcsLeft > 0) {
+          badFcsLeft--;
+          encoded = withBadFcs(encoded);
+          log('tx_bad_fcs', describeFrame(frame));
+        }
         try {
-          line.write(encodeHdlcFrame(frame));
+          line.write(encoded);
         } catch (err) {
           // EIO once pptpctrl has closed the pty; hang up outside the automaton that is sending.
           lineBroken = true;

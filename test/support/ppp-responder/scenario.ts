@@ -51,6 +51,8 @@ export interface ScenarioFile {
   maxLifetimeMs?: number;
   /** Restart timer of LCP, CCP and IPCP, in ms (pppd's 3000 unless said; tests shorten the Stopping pause). */
   restartMs?: number;
+  /** Any scenario: the first this many frames go out with a wrong FCS (pptpctrl must discard them). */
+  badFcsFrames?: number;
 }
 
 /** Used when neither the scenario nor pptpd names an address (the unit tests run without pptpd). */
@@ -74,6 +76,7 @@ export interface Scenario {
   authenticatorName: string;
   maxLifetimeMs: number;
   restartMs: number;
+  badFcsFrames: number;
 }
 
 export class ScenarioError extends Error {
@@ -93,6 +96,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'authenticatorName',
   'maxLifetimeMs',
   'restartMs',
+  'badFcsFrames',
 ]);
 const AUTH_METHODS: readonly AuthMethod[] = ['mschapv2', 'chap-md5', 'pap'];
 
@@ -131,6 +135,13 @@ function milliseconds(errors: string[], key: string, value: unknown, fallback: n
   return fallback;
 }
 
+function count(errors: string[], key: string, value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100) return value;
+  errors.push(`${key} must be an integer from 0 to 100`);
+  return 0;
+}
+
 /** Checks a parsed scenario file; throws ScenarioError listing every problem. */
 export function decodeScenario(input: unknown): Scenario {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ScenarioError('the scenario file must hold a JSON object');
@@ -151,6 +162,7 @@ export function decodeScenario(input: unknown): Scenario {
     authenticatorName: text(errors, 'authenticatorName', raw['authenticatorName'], false, 'pptpd-test'),
     maxLifetimeMs: milliseconds(errors, 'maxLifetimeMs', raw['maxLifetimeMs'], DEFAULT_MAX_LIFETIME_MS),
     restartMs: milliseconds(errors, 'restartMs', raw['restartMs'], DEFAULT_RESTART_MS, 50, 10_000),
+    badFcsFrames: count(errors, 'badFcsFrames', raw['badFcsFrames']),
   };
   if (errors.length > 0) throw new ScenarioError(`invalid scenario: ${errors.join('; ')}`);
   return scenario;
