@@ -82,137 +82,163 @@ export interface LocalMonitor {
   history(target: string): readonly ProbeRecord[];
 }
 
-export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDeps): LocalMonitor {
-  const targets = config.targets.map(localView);
-  const history = new Map<string, ProbeRecord[]>(targets.map((t) => [t.name, []]));
+/** What a monitor holds between cycles. */
+interface MonitorState {
+  /** The configured targets in the local view. */
+  targets: ResolvedTarget[];
+  /** Per target, the records of the last HISTORY_MS, oldest first. */
+  history: Map<string, ProbeRecord[]>;
   // Where the evaluation stands: from the ledger after a restart, else set by the first cycle (what came
   // before the monitor started was printed by an earlier run, or never will be).
-  let evaluatedUntil: number | undefined;
-  let resumeFrom: number | undefined;
+  evaluatedUntil?: number;
+  resumeFrom?: number;
   /** The first interval this run probed: what lies before it and after the last run is time nobody watched. */
-  let runStartMs: number | undefined;
-  const sent: SentEntry[] = [];
-  const sentIds = new Set<string>();
+  runStartMs?: number;
+  sent: SentEntry[];
+  sentIds: Set<string>;
+}
 
-  function stored(target: string, intervalStart: number): boolean {
-    const list = history.get(target) ?? [];
-    // Newest last: only the tail can hold this interval.
-    for (let i = list.length - 1; i >= 0; i--) {
-      const at = list[i]?.intervalStart ?? -Infinity;
-      if (at === intervalStart) return true;
-      if (at < intervalStart) return false;
+function isStored(state: MonitorState, target: string, intervalStart: number): boolean {
+  const list = state.history.get(target) ?? [];
+  // Newest last: only the tail can hold this interval.
+  for (let i = list.length - 1; i >= 0; i--) {
+    const at = list[i]?.intervalStart ?? -Infinity;
+    if (at === intervalStart) return true;
+    if (at < intervalStart) return false;
+  }
+  return false;
+}
+
+const ledgerOf = (state: MonitorState): { evaluatedUntil?: number; sent: SentEntry[] } => ({ ...(state.evaluatedUntil !== undefined && { evaluatedUntil: state.evaluatedUntil }), sent: state.sent });
+
+/** Keeps the in-memory ledger as bounded as the stored one. */
+function boundSent(state: MonitorState): void {
+  const kept = boundLedger(ledgerOf(state)).sent;
+  if (kept.length === state.sent.length) return;
+  state.sent.splice(0, state.sent.length, ...kept);
+  state.sentIds.clear();
+  for (const e of kept) state.sentIds.add(sentIdentity(e));
+}
+
+async function saveLedger(state: MonitorState, deps: LocalMonitorDeps): Promise<void> {
+  if (!deps.ledger) return;
+  try {
+    await deps.ledger.save(ledgerOf(state));
+  } catch (err) {
+    deps.onLedgerError?.(err);
+  }
+}
+
+function remember(state: MonitorState, records: readonly ProbeRecord[], nowMs: number): void {
+  for (const r of records) state.history.get(r.target)?.push(r);
+  const horizon = nowMs - HISTORY_MS;
+  for (const [name, list] of state.history) {
+    const firstKept = list.findIndex((r) => r.intervalStart >= horizon);
+    if (firstKept > 0) state.history.set(name, list.slice(firstKept));
+  }
+}
+
+async function load(state: MonitorState, deps: LocalMonitorDeps, nowMs: number): Promise<LoadReport> {
+  const read = await deps.store.read(nowMs - HISTORY_MS, nowMs + MINUTE_MS);
+  // Only results recorded from here: a history from elsewhere (other regions) is for backtests.
+  remember(state, read.records.filter((r) => r.region === LOCAL_REGION), nowMs);
+  const report: LoadReport = { records: read.records.length, skipped: read.skipped.length, duplicates: read.duplicates };
+  if (deps.ledger) {
+    const ledger = await deps.ledger.load();
+    for (const entry of ledger.state.sent) {
+      state.sent.push(entry);
+      state.sentIds.add(sentIdentity(entry));
     }
-    return false;
+    state.resumeFrom = ledger.state.evaluatedUntil;
+    if (state.resumeFrom !== undefined) report.evaluatedUntil = state.resumeFrom;
+    if (ledger.problem !== undefined) report.ledgerProblem = ledger.problem;
   }
+  return report;
+}
 
-  /** Keeps the in-memory ledger as bounded as the stored one. */
-  function boundSent(): void {
-    const kept = boundLedger({ ...(evaluatedUntil !== undefined && { evaluatedUntil }), sent }).sent;
-    if (kept.length === sent.length) return;
-    sent.splice(0, sent.length, ...kept);
-    sentIds.clear();
-    for (const e of kept) sentIds.add(sentIdentity(e));
-  }
-
-  async function saveLedger(): Promise<void> {
-    if (!deps.ledger) return;
-    try {
-      await deps.ledger.save({ ...(evaluatedUntil !== undefined && { evaluatedUntil }), sent });
-    } catch (err) {
-      deps.onLedgerError?.(err);
-    }
-  }
-
-  function remember(records: readonly ProbeRecord[], nowMs: number): void {
-    for (const r of records) history.get(r.target)?.push(r);
-    const horizon = nowMs - HISTORY_MS;
-    for (const [name, list] of history) {
-      const firstKept = list.findIndex((r) => r.intervalStart >= horizon);
-      if (firstKept > 0) history.set(name, list.slice(firstKept));
-    }
-  }
-
-  return {
-    history: (target) => history.get(target) ?? [],
-    async load(nowMs) {
-      const read = await deps.store.read(nowMs - HISTORY_MS, nowMs + MINUTE_MS);
-      // Only results recorded from here: a history from elsewhere (other regions) is for backtests.
-      remember(read.records.filter((r) => r.region === LOCAL_REGION), nowMs);
-      const report: LoadReport = { records: read.records.length, skipped: read.skipped.length, duplicates: read.duplicates };
-      if (deps.ledger) {
-        const ledger = await deps.ledger.load();
-        for (const entry of ledger.state.sent) {
-          sent.push(entry);
-          sentIds.add(sentIdentity(entry));
-        }
-        resumeFrom = ledger.state.evaluatedUntil;
-        if (resumeFrom !== undefined) report.evaluatedUntil = resumeFrom;
-        if (ledger.problem !== undefined) report.ledgerProblem = ledger.problem;
-      }
-      return report;
+/** Probes what is due at `intervalStart` and not stored yet, stores it, and keeps it in memory. */
+async function probeAndStore(state: MonitorState, deps: LocalMonitorDeps, intervalStart: number): Promise<Omit<CycleReport, 'notifications'>> {
+  // A restart within an interval the last run already probed must not store it twice.
+  const dueNow = state.targets.filter((t) => isDue(t, intervalStart));
+  const due = dueNow.filter((t) => !isStored(state, t.name, intervalStart));
+  const results = await runPaced(
+    due,
+    async (t) => {
+      const result = await deps.probe(probeTargetFor(t), probeOptionsFor(t));
+      deps.onResult(result, t, intervalStart);
+      return result;
     },
+    { concurrency: LOCAL_CONCURRENCY, startIntervalMs: LOCAL_START_INTERVAL_MS },
+    deps.clock,
+    deps.timers,
+  );
+  const lines = results.map((r) => resultLine(r, { region: LOCAL_REGION, intervalStart }));
+  let stored = lines.length;
+  try {
+    await deps.store.append(lines);
+  } catch (err) {
+    // A full disk or a read-only data directory must not stop the monitoring: the results are still
+    // evaluated from memory, and handed over whole so they can be recovered from the log.
+    stored = 0;
+    deps.onStoreError(lines, err);
+  }
+  // From the stored lines, so the history in memory is exactly what a restart reads back.
+  remember(state, lines.map(recordOfLine), intervalStart);
+  return { probed: results.length, alreadyStored: dueNow.length - due.length, stored };
+}
 
+/** Every target's notifications for (evaluatedUntil, t], oldest first. */
+function dueNotifications(state: MonitorState, deps: LocalMonitorDeps, fromExclusive: number, t: number): Notification[] {
+  const pending: Notification[] = [];
+  if (t > fromExclusive) {
+    for (const target of state.targets) {
+      // The interval just probed is complete once its result is in, a minute before its end: nowMs keeps
+      // every time in a notification at or before the moment it is printed.
+      const nowMs = (deps.wallClock ?? Date.now)();
+      pending.push(...evaluateTargetWindow(target, state.history.get(target.name) ?? [], { fromExclusive, toInclusive: t }, { nowMs }));
+    }
+  }
+  return pending.sort((a, b) => a.at - b.at);
+}
+
+/** Delivers what the ledger has not seen, entering each in it as it goes. */
+async function deliverNew(state: MonitorState, deps: LocalMonitorDeps, pending: readonly Notification[]): Promise<Notification[]> {
+  const delivered: Notification[] = [];
+  for (const n of pending) {
+    const id = sentIdentity(n);
+    // The window already starts where the last run stopped; the ledger also covers a run that died
+    // between a delivery and saving its watermark.
+    if (state.sentIds.has(id)) continue;
+    // Locally the monitor is the only location, so no_data over the minutes it was stopped says only that
+    // it was not running, which its user knows: such an incident is told only if the last run told it.
+    if (n.policy === 'no_data' && n.startsAt < (state.runStartMs ?? n.startsAt) && !state.sentIds.has(sentIdentity({ ...n, status: 'firing' }))) continue;
+    await deps.deliver(n);
+    state.sentIds.add(id);
+    state.sent.push({ dedupKey: n.dedupKey, status: n.status, at: n.at });
+    delivered.push(n);
+    await saveLedger(state, deps);
+  }
+  return delivered;
+}
+
+export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDeps): LocalMonitor {
+  const targets = config.targets.map(localView);
+  const state: MonitorState = { targets, history: new Map(targets.map((t) => [t.name, []])), sent: [], sentIds: new Set() };
+  return {
+    history: (target) => state.history.get(target) ?? [],
+    load: (nowMs) => load(state, deps, nowMs),
     async cycle(intervalStart) {
       // After a restart, from where the last run stopped (catch-up bounded by the history in memory).
-      evaluatedUntil ??= resumeFrom === undefined ? intervalStart : Math.max(resumeFrom, intervalStart - LOCAL_MAX_CATCH_UP_MS);
-      runStartMs ??= intervalStart;
-      // A restart within an interval the last run already probed must not store it twice.
-      const dueNow = targets.filter((t) => isDue(t, intervalStart));
-      const due = dueNow.filter((t) => !stored(t.name, intervalStart));
-      const results = await runPaced(
-        due,
-        async (t) => {
-          const result = await deps.probe(probeTargetFor(t), probeOptionsFor(t));
-          deps.onResult(result, t, intervalStart);
-          return result;
-        },
-        { concurrency: LOCAL_CONCURRENCY, startIntervalMs: LOCAL_START_INTERVAL_MS },
-        deps.clock,
-        deps.timers,
-      );
-      const lines = results.map((r) => resultLine(r, { region: LOCAL_REGION, intervalStart }));
-      let storedLines = lines.length;
-      try {
-        await deps.store.append(lines);
-      } catch (err) {
-        // A full disk or a read-only data directory must not stop the monitoring: the results are still
-        // evaluated from memory, and handed over whole so they can be recovered from the log.
-        storedLines = 0;
-        deps.onStoreError(lines, err);
-      }
-      // From the stored lines, so the history in memory is exactly what a restart reads back.
-      remember(lines.map(recordOfLine), intervalStart);
+      const evaluatedUntil = (state.evaluatedUntil ??= state.resumeFrom === undefined ? intervalStart : Math.max(state.resumeFrom, intervalStart - LOCAL_MAX_CATCH_UP_MS));
+      state.runStartMs ??= intervalStart;
+      const probed = await probeAndStore(state, deps, intervalStart);
       // This interval is complete now, so the evaluation may run up to its end.
       const t = intervalStart + MINUTE_MS;
-      const pending: Notification[] = [];
-      if (t > evaluatedUntil) {
-        for (const target of targets) {
-          // The interval just probed is complete once its result is in, a minute before its end: nowMs keeps
-          // every time in a notification at or before the moment it is printed.
-          const nowMs = (deps.wallClock ?? Date.now)();
-          pending.push(...evaluateTargetWindow(target, history.get(target.name) ?? [], { fromExclusive: evaluatedUntil, toInclusive: t }, { nowMs }));
-        }
-      }
-      pending.sort((a, b) => a.at - b.at);
-      const delivered: Notification[] = [];
-      for (const n of pending) {
-        const id = sentIdentity(n);
-        // The window already starts where the last run stopped; the ledger also covers a run that died
-        // between a delivery and saving its watermark.
-        if (sentIds.has(id)) continue;
-        // Locally the monitor is the only location, so no_data over the minutes it was stopped says only that
-        // it was not running, which its user knows: such an incident is told only if the last run told it.
-        if (n.policy === 'no_data' && n.startsAt < (runStartMs ?? n.startsAt) && !sentIds.has(sentIdentity({ ...n, status: 'firing' }))) continue;
-        await deps.deliver(n);
-        sentIds.add(id);
-        sent.push({ dedupKey: n.dedupKey, status: n.status, at: n.at });
-        delivered.push(n);
-        await saveLedger();
-      }
-      evaluatedUntil = Math.max(evaluatedUntil, t);
-      boundSent();
-      await saveLedger();
-      return { probed: results.length, alreadyStored: dueNow.length - due.length, stored: storedLines, notifications: delivered };
+      const notifications = await deliverNew(state, deps, dueNotifications(state, deps, evaluatedUntil, t));
+      state.evaluatedUntil = Math.max(evaluatedUntil, t);
+      boundSent(state);
+      await saveLedger(state, deps);
+      return { ...probed, notifications };
     },
   };
 }

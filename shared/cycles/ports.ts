@@ -11,6 +11,15 @@ import type { ProbeRecord } from '../sla/probe-record.js';
 import type { ReadReport } from '../store/local-store.js';
 import type { ResultLine } from '../store/result-line.js';
 
+// ---------------------------------------------------------------- probes
+
+/**
+ * The prober port is the probe contract's own (shared/probe): a cycle is handed probing by check kind,
+ * bound by its runner to sockets and an abort signal, and never imports a prober.
+ */
+export type { ProbeByKind } from '../probe/registry.js';
+export type { Prober } from '../probe/prober.js';
+
 // ---------------------------------------------------------------- metrics out
 
 export interface PublishReport {
