@@ -72,7 +72,7 @@ export function renderAlert(n: Notification, ctx: RenderContext): RenderedAlert 
 
 // ---------------------------------------------------------------- subject
 
-export function renderSubject(n: Notification): string {
+function renderSubject(n: Notification): string {
   const tag = n.status === 'resolved' ? '[RESOLVED]' : n.status === 'reminder' ? '[REMINDER]' : `[${n.severity.toUpperCase()}]`;
   let rest: string;
   if (n.status === 'resolved') {
@@ -131,7 +131,7 @@ function fitSubject(prefix: string, name: string, rest: string): string {
 }
 
 /** One line of printable ASCII: whitespace and line breaks become a space, anything else outside 0x20-0x7e a '?'. */
-export function asciiLine(text: string): string {
+function asciiLine(text: string): string {
   return text
     .replace(/\s+/g, ' ')
     .replace(/[^\x20-\x7e]/g, '?')

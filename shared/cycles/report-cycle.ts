@@ -70,5 +70,5 @@ export async function runReportCycle(input: ReportCycleInput, ports: ReportPorts
   }
   // Nothing lost: the whole summary goes to the log, from where it can be re-sent.
   ports.log.error('report publish failed; the summary follows', { error: outcome.error, subject: summary.subject, message: summary.message });
-  throw new Error(`report publish failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
+  throw new Error(`report publish failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`, { cause: outcome.error });
 }
