@@ -41,6 +41,8 @@ export interface GatewayScript {
   control?: 'ok' | 'reject' | 'silent';
   /** Outgoing-Call-Reply result code (1 = connected), or silence. */
   callResult?: number | 'silent';
+  /** The Outgoing-Call-Reply names another call than the one the probe placed. */
+  replyForOtherCall?: boolean;
   /** Close the control connection this long after accepting the call (pptpd whose pppd cannot start). */
   dropCallAfterMs?: number;
   /** 'none': no GRE from the gateway reaches the probe; 'one_way': the probe's GRE never reaches the gateway. */
@@ -251,7 +253,8 @@ export class FakeLoginGateway {
       case T.OutgoingCallRequest: {
         if (this.script.callResult === 'silent') return;
         const result = this.script.callResult ?? 1;
-        this.reply({ type: T.OutgoingCallReply, callId: GATEWAY_CALL_ID, peerCallId: message.callId, resultCode: result, errorCode: 0, causeCode: 0, connectSpeed: 10_000_000, packetRecvWindowSize: 64, packetProcessingDelay: 0, physicalChannelId: 0 });
+        const peerCallId = this.script.replyForOtherCall ? (message.callId + 1) & 0xffff : message.callId;
+        this.reply({ type: T.OutgoingCallReply, callId: GATEWAY_CALL_ID, peerCallId, resultCode: result, errorCode: 0, causeCode: 0, connectSpeed: 10_000_000, packetRecvWindowSize: 64, packetProcessingDelay: 0, physicalChannelId: 0 });
         if (result === 1) this.later(() => this.startCall(message.callId));
         if (result === 1 && this.script.dropCallAfterMs !== undefined) {
           this.later(() => {

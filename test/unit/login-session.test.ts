@@ -283,6 +283,26 @@ describe('runLoginSession', () => {
     expectWithinDeadline(run);
   });
 
+  it('ends at once when aborted, classified by the stage in progress', () => {
+    const controller = new AbortController();
+    const gateway = new FakeLoginGateway({ authResult: 'silent' });
+    let result: LoginResult | undefined;
+    runLoginSession(
+      { address: GATEWAY_ADDRESS, port: 1723 },
+      { username: USERNAME, password: PASSWORD },
+      { ...DEFAULT_LOGIN_OPTIONS, timeoutMs: 5000 },
+      { clock: gateway.clock, timers: gateway.clock.timersApi, connect: gateway.connect, gre: gateway.probeTransport, randomBytes: gateway.randomBytes, signal: controller.signal },
+      (r) => (result = r),
+    );
+    gateway.clock.advance(200);
+    expect(result).toBeUndefined();
+    controller.abort();
+    expect(result?.failure?.class).toBe('auth_timeout');
+    expect(result?.failure?.message).toContain('aborted');
+    expect(result?.timings.totalMs).toBe(200);
+    expect(result?.teardown.lcpTerminate).toBe(true);
+  });
+
   describe('hostile gateways', () => {
     it('a GRE flood ends in a classified failure with bounded work', () => {
       const run = login({ hostile: 'gre_flood' });
@@ -321,6 +341,13 @@ describe('runLoginSession', () => {
       expect(run.result.failure?.code).toBe('wrong_call_id');
       expect(run.result.gre.strayFromPeer).toBeGreaterThan(0);
       expectWithinDeadline(run);
+    });
+
+    it('an Outgoing-Call-Reply for another call is a protocol_error, and the control connection is still stopped', () => {
+      const run = login({ replyForOtherCall: true });
+      expect(run.result.failure?.class).toBe('protocol_error');
+      expect(run.result.failure?.code).toBe('wrong_call_id');
+      expectTeardown(run, { lcp: false, callClear: false });
     });
 
     it('teardown ends within the deadline when the gateway answers none of it', () => {

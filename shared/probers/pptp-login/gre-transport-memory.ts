@@ -1,7 +1,7 @@
 // An in-memory IPv4 network that carries GRE between named addresses, for unit tests and simulators:
 // the same GreTransport interface and the same demultiplexer as the raw socket, with delivery put
-// on an injected timer (a fake clock in tests), never inside the sender's call, so that a session
-// meets the re-entrancy a real network would spare it exactly as often as a real network: never.
+// on an injected timer (a fake clock in tests), never inside the sender's call: as on a real
+// network, a session never receives a reply while it is still sending.
 // Links can lose packets in either direction, which is how tests make GRE blocked or one-way.
 import { GreDemultiplexer, GreTransportError, type GreChannel, type GreChannelHandlers, type GreTransport } from './gre-transport.js';
 

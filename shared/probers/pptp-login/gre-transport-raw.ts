@@ -105,7 +105,7 @@ function loadLibc(): Libc {
     if (!isKoffiModule(koffi)) throw new TypeError('the koffi module has no load() or errno()');
     library = koffi.load('libc.so.6');
   } catch (err) {
-    throw new GreTransportError('binding_unavailable', `cannot load koffi and libc for raw GRE sockets (Linux and the koffi package are required): ${(err as Error).message}`, { cause: err });
+    throw new GreTransportError('binding_unavailable', `cannot load koffi and libc for raw GRE sockets (Linux and the koffi package are required): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const k = koffi;
   const f = (signature: string): ForeignFunction => library.func(signature);

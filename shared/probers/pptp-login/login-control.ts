@@ -98,6 +98,13 @@ function generalErrorSuffix(errorCode: number): string {
   return errorCode === 0 ? '' : `; error ${errorCode}: ${codeText(GENERAL_ERROR_TEXT, errorCode)}`;
 }
 
+/** What a socket factory threw, read without trusting its shape. */
+function socketErrorOf(err: unknown): SocketErrorLike {
+  const code = typeof err === 'object' && err !== null ? Reflect.get(err, 'code') : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === 'string' ? { code, message } : { message };
+}
+
 /** The socket error of a failed connect, as the control probe classifies it. */
 export function connectFailureClass(code: string | undefined): FailureClass {
   switch (code) {
@@ -144,7 +151,7 @@ export class ControlChannel implements SocketHandlers {
     try {
       this.socket = this.connect({ address, port, family: 4 }, this);
     } catch (err) {
-      const e = err as SocketErrorLike;
+      const e = socketErrorOf(err);
       this.fail({ class: connectFailureClass(e.code), message: `cannot connect to ${address} port ${port}: ${e.message}`, ...(e.code ? { code: e.code } : {}) });
       return;
     }
