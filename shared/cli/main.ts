@@ -22,8 +22,8 @@ const COMMAND_USAGE = {
   report: REPORT_USAGE,
 } as const;
 type Command = keyof typeof COMMAND_USAGE;
-const COMMANDS = Object.keys(COMMAND_USAGE) as Command[];
 const isCommand = (name: string | undefined): name is Command => name !== undefined && Object.hasOwn(COMMAND_USAGE, name);
+const COMMANDS: readonly Command[] = Object.keys(COMMAND_USAGE).filter(isCommand);
 
 const USAGE = `usage: pptp-monitor <command> [options]
        pptp-monitor <command> --help | --help | --version

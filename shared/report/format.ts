@@ -147,6 +147,6 @@ export function formatPercentiles(p: { p50: number | undefined; p95: number | un
   return `${one(p.p50)} / ${one(p.p95)} / ${one(p.p99)}`;
 }
 
-/** One line per report saying what the availability counts (the definitions live in shared/sla/report.ts). */
+/** One line per report saying what the availability counts (the definitions live beside the code, in shared/sla/report-*.ts). */
 export const AVAILABILITY_NOTE =
   'Availability counts probe intervals with a quorum verdict (up or down) outside maintenance windows that are excluded from the SLA; unknown intervals (too few regions reported) are listed separately and count neither way. Time before a target\'s first result and time that had not passed when the report was made are not covered and count neither way. Budget left is a share of the SLO window\'s error budget (43.2 min at 99.9% over 30 days), as on the status page. Raw region availability ignores the quorum.';

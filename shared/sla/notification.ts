@@ -30,8 +30,9 @@ export interface Notification {
   startsAt: number;
   /**
    * On `resolved` only: when the problem ended (ms), i.e. the end of the last bad (slow, blind) interval
-   * (error_budget: the instant the burn rules stopped exceeding). endsAt − startsAt is the incident's
-   * length, the same as the SLA report's; the recovery that confirmed it took `at − endsAt` more.
+   * (error_budget too: the last bad interval before the burn rules stopped holding, not the instant they
+   * did, which is long after as the windows drain). endsAt − startsAt is the incident's length, the same as
+   * the SLA report's; the recovery that confirmed it took `at − endsAt` more.
    */
   endsAt?: number;
   /**

@@ -171,15 +171,13 @@ export interface DownCheck {
   fires: boolean;
   /** Consecutive down intervals (outside maintenance) ending at the last complete interval. */
   runIntervals: number;
-  /** Start of that run. */
-  runStartMs: number | undefined;
 }
 
 /** down: the last `down.for` complete intervals are all down; an unknown or maintenance interval breaks the run. */
 export function checkDown(timeline: IntervalTimeline, t: number): DownCheck {
   const last = timeline.lastCompleteAt(t);
   const run = timeline.downRunAt(last);
-  return { fires: run >= timeline.target.down.for, runIntervals: run, runStartMs: run > 0 ? timeline.startOf(last - run + 1) : undefined };
+  return { fires: run >= timeline.target.down.for, runIntervals: run };
 }
 
 /**

@@ -57,7 +57,10 @@ const sameSlot = (a: ProbeRecord, b: ProbeRecord): boolean => a.intervalStart ==
 
 /** Drops every record after the first for one target, region and interval; `sorted` must be sortRecords' order (stable, so file order decides the first). */
 function dropDuplicates(sorted: ProbeRecord[]): { records: ProbeRecord[]; duplicates: number } {
-  const records = sorted.filter((r, i) => i === 0 || !sameSlot(r, sorted[i - 1] as ProbeRecord));
+  const records = sorted.filter((r, i) => {
+    const previous = sorted[i - 1];
+    return previous === undefined || !sameSlot(r, previous);
+  });
   return { records, duplicates: sorted.length - records.length };
 }
 
