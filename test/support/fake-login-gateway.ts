@@ -155,8 +155,10 @@ class RejectingCcpPolicy implements NegotiationPolicy {
 }
 
 export class FakeLoginGateway {
-  readonly clock = new FakeClock();
+  readonly clock: FakeClock;
   readonly network: MemoryGreNetwork;
+  /** This gateway's address on the network. */
+  readonly address: string;
   /** The probe's transport: hand this to the session. */
   readonly probeTransport: MemoryGreTransport;
   readonly log: GatewayLog = { control: [], ppp: [], greReceived: 0, echoRequests: 0, authResponses: 0, earlyIpcpTerminateAcks: 0 };
@@ -175,13 +177,24 @@ export class FakeLoginGateway {
   private decryptor: MppeStatelessDecryptor | undefined;
   private greSequence = 0;
 
-  constructor(readonly script: GatewayScript = {}, seed = 1) {
+  /**
+   * `shared` puts several gateways on one clock and network, all reached through one probe transport
+   * (as one agent process reaches many gateways through its one raw socket).
+   */
+  constructor(
+    readonly script: GatewayScript = {},
+    seed = 1,
+    shared?: { clock: FakeClock; network: MemoryGreNetwork; probeTransport: MemoryGreTransport; address: string },
+  ) {
     this.random = mulberry32(seed);
-    this.network = new MemoryGreNetwork({ schedule: (delayMs, fn) => void this.clock.timersApi.set(delayMs, fn), latencyMs: LATENCY_MS });
-    if (script.gre === 'none') this.network.drop((source) => source === GATEWAY_ADDRESS);
-    if (script.gre === 'one_way') this.network.drop((source) => source === PROBE_ADDRESS);
-    this.probeTransport = new MemoryGreTransport(this.network, PROBE_ADDRESS);
-    this.gatewayTransport = new MemoryGreTransport(this.network, GATEWAY_ADDRESS);
+    this.clock = shared?.clock ?? new FakeClock();
+    this.address = shared?.address ?? GATEWAY_ADDRESS;
+    this.network = shared?.network ?? new MemoryGreNetwork({ schedule: (delayMs, fn) => void this.clock.timersApi.set(delayMs, fn), latencyMs: LATENCY_MS });
+    const address = this.address;
+    if (script.gre === 'none') this.network.drop((source) => source === address);
+    if (script.gre === 'one_way') this.network.drop((source, destination) => source === PROBE_ADDRESS && destination === address);
+    this.probeTransport = shared?.probeTransport ?? new MemoryGreTransport(this.network, PROBE_ADDRESS);
+    this.gatewayTransport = new MemoryGreTransport(this.network, address);
   }
 
   /** Deterministic random bytes for the probe (the same seed gives the same Call ID and challenges). */

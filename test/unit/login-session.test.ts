@@ -8,7 +8,9 @@ import { LOGIN_FAILURE_CLASS_INFO, LOGIN_FAILURE_CLASSES } from '../../shared/pr
 import { runLoginSession } from '../../shared/probers/pptp-login/login-session.js';
 import { DEFAULT_LOGIN_OPTIONS, type LoginOptions, type LoginResult, type LoginTimings } from '../../shared/probers/pptp-login/login-types.js';
 import { ControlMessageType } from '../../shared/probers/pptp/index.js';
-import { ASSIGNED_ADDRESS, FakeLoginGateway, GATEWAY_ADDRESS, GATEWAY_CALL_ID, GATEWAY_TUNNEL_ADDRESS, PASSWORD, USERNAME, type GatewayScript } from '../support/fake-login-gateway.js';
+import { MemoryGreNetwork, MemoryGreTransport } from '../../shared/probers/pptp-login/gre-transport-memory.js';
+import { FakeClock } from '../support/fake-io.js';
+import { ASSIGNED_ADDRESS, FakeLoginGateway, GATEWAY_ADDRESS, GATEWAY_CALL_ID, GATEWAY_TUNNEL_ADDRESS, LATENCY_MS, PASSWORD, USERNAME, type GatewayScript } from '../support/fake-login-gateway.js';
 
 const DEADLINE_SLACK_MS = 50;
 const STEP_MS = 5;
@@ -355,6 +357,47 @@ describe('runLoginSession', () => {
       expect(run.result.failure?.class).toBe('auth_timeout');
       expectWithinDeadline(run);
     });
+  });
+});
+
+describe('many logins through one transport', () => {
+  it('runs 100 concurrent logins to 100 gateways through one probe transport, every result right', () => {
+    // Prepare: one clock, one network, one probe transport (as one raw socket per process); a mix of outcomes.
+    const clock = new FakeClock();
+    const network = new MemoryGreNetwork({ schedule: (ms, fn) => void clock.timersApi.set(ms, fn), latencyMs: LATENCY_MS });
+    const probeTransport = new MemoryGreTransport(network, '198.51.100.7');
+    const scripts: Array<[GatewayScript, string | undefined]> = [
+      [{}, undefined],
+      [{ failureCode: 691 }, 'auth_rejected'],
+      [{ gre: 'none' }, 'gre_blocked'],
+      [{ ipcp: 'reject_address' }, 'no_address'],
+      [{ data: 'silent' }, 'no_traffic'],
+    ];
+    const results = new Map<number, LoginResult>();
+    const expected = new Map<number, string | undefined>();
+    for (let i = 0; i < 100; i++) {
+      const [script, cls] = scripts[i % scripts.length]!;
+      const address = `192.0.2.${i + 1}`;
+      const gateway = new FakeLoginGateway(script, i + 1, { clock, network, probeTransport, address });
+      expected.set(i, cls);
+      // Act
+      runLoginSession(
+        { address, port: 1723 },
+        { username: USERNAME, password: PASSWORD },
+        { ...DEFAULT_LOGIN_OPTIONS, timeoutMs: 3000 },
+        { clock, timers: clock.timersApi, connect: gateway.connect, gre: probeTransport, randomBytes: gateway.randomBytes },
+        (r) => results.set(i, r),
+      );
+    }
+    for (let t = 0; results.size < 100 && t < 10_000; t += STEP_MS) clock.advance(STEP_MS);
+    // Assess
+    expect(results.size).toBe(100);
+    for (const [i, result] of results) {
+      expect(result.failure?.class, `login ${i}`).toBe(expected.get(i));
+      expect(result.timings.totalMs).toBeLessThanOrEqual(3000 + DEADLINE_SLACK_MS);
+      if (!expected.get(i)) expect(result.assignedAddress).toBe(ASSIGNED_ADDRESS);
+    }
+    expect(probeTransport.openChannels).toBe(0);
   });
 });
 

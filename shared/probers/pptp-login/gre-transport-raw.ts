@@ -222,6 +222,7 @@ export class RawGreTransport implements GreTransport {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (shared === this) shared = undefined;
     if (this.polling) this.wake();
     else this.release();
   }
