@@ -1,6 +1,6 @@
 // The monthly report's SNS message: a short subject, the Markdown report for email/default, a one-line
 // SMS and the JSON report for https subscribers, kept under SNS's 256 KiB with the cut said in the text.
-import { SNS_MESSAGE_MAX_BYTES } from '../alerts/render.js';
+import { SNS_MESSAGE_MAX_BYTES } from '../alerts/render-limits.js';
 import type { SlaReport } from '../sla/report.js';
 import { renderJson } from './render-json.js';
 import { renderMarkdown } from './render-md.js';
