@@ -3,7 +3,10 @@
 // parses about a third of the bytes (1,000 targets: ~100 KiB instead of ~316 KiB).
 import type { ResolvedConfig, ResolvedTarget } from './types.js';
 
-export type ProbeTargetConfig = Pick<ResolvedTarget, 'name' | 'host' | 'port' | 'regions' | 'interval' | 'intervalMinutes' | 'checks' | 'timeout' | 'attempts'>;
+/** The fields of a resolved target the probe function reads, in the order they are written. */
+export const PROBE_TARGET_FIELDS = ['name', 'host', 'port', 'regions', 'interval', 'intervalMinutes', 'checks', 'timeout', 'attempts'] as const satisfies readonly (keyof ResolvedTarget)[];
+
+export type ProbeTargetConfig = Pick<ResolvedTarget, (typeof PROBE_TARGET_FIELDS)[number]>;
 
 export interface ProbeConfig {
   version: 1;

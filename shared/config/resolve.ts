@@ -6,10 +6,9 @@
 // (checks, slo, latency, down, tags) merge key by key; lists (regions, maintenance) replace.
 import { canonicalHost } from '../probe/target.js';
 import { show, type PathProblem } from './format.js';
+import { CONFIG_DEFAULTS, INTERVAL_MINUTES } from './rules.js';
 import {
-  CONFIG_DEFAULTS,
   hostSchema,
-  INTERVAL_MINUTES,
   nameSchema,
   PARSE_OPTIONS,
   TARGET_FIELDS,

@@ -3,49 +3,33 @@
 // issue code. Rules that need two fields (quorum against regions, timeout against interval, names unique
 // across targets, one name per host and port) are in resolve.ts, which also applies the defaults.
 import { z } from 'zod';
-import { addressProblem, DEFAULT_TARGET_PORT, looksLikeUrl, parseTarget, TargetParseError } from '../probe/target.js';
-import { CHECK_SWITCHES, DEFAULT_TARGET_ATTEMPTS, DEFAULT_TARGET_TIMEOUT_MS } from '../probers/option-schemas.js';
 import { parseCron } from './cron.js';
 import { GENERIC, says, show } from './format.js';
 import { AWS_REGIONS, isAwsRegion, type AwsRegion } from './regions.js';
-import type { Interval, Weekday } from './types.js';
-
-/**
- * Where alerts link when no runbookBaseUrl is set: the runbooks directory of this project's docs.
- * A runbook link is this base followed by `<failure class>.md` (or `<policy>.md`).
- */
-// Repo-relative on purpose: we publish no hosted copy of the runbooks yet, and a made-up URL in an
-// alert would send an on-call engineer nowhere. Deployments set their own https runbookBaseUrl.
-export const DEFAULT_RUNBOOK_BASE_URL = 'docs/runbooks/';
-
-/** Every default, in one place (documented in monitor.example.yml). */
-export const CONFIG_DEFAULTS = {
-  namespace: 'PPTPMonitor',
-  runbookBaseUrl: DEFAULT_RUNBOOK_BASE_URL,
-  port: DEFAULT_TARGET_PORT,
-  interval: '1m' as Interval,
-  checks: CHECK_SWITCHES,
-  timeout: DEFAULT_TARGET_TIMEOUT_MS,
-  attempts: DEFAULT_TARGET_ATTEMPTS,
-  slo: { availability: 99.9, window: '30d' },
-  down: { for: 3 },
-  countsAgainstSla: false,
-} as const;
-
-export const LIMITS = {
-  timeout: { min: 100, max: 60_000 },
-  attempts: { min: 1, max: 5 },
-  tags: 10,
-  tagKeyChars: 128,
-  tagValueChars: 256,
-  downFor: { min: 1, max: 60 },
-  latencyForMinutes: { min: 1, max: 1440 },
-  durationMinutes: { min: 1, max: 7 * 24 * 60 },
-  sloWindowDays: { min: 1, max: 90 },
-} as const;
-
-export const INTERVAL_MINUTES: Readonly<Record<Interval, 1 | 5>> = { '1m': 1, '5m': 5 };
-export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+import {
+  HTTPS_URL_RULE,
+  hostProblem,
+  isHttpsUrl,
+  isNamespace,
+  isPercent,
+  isTimeZone,
+  isTopic,
+  ISO_RULE,
+  LIMITS,
+  NAME_RULE,
+  NAMESPACE_RULE,
+  parseIsoDateTime,
+  PERCENT_RULE,
+  SLO_WINDOW_RULE,
+  sloWindowDays,
+  TARGET_NAME,
+  TIME_OF_DAY,
+  TIME_OF_DAY_RULE,
+  TOPIC_RULE,
+  WEEKDAYS,
+} from './rules.js';
+import type { Weekday } from './types.js';
+import { CHECK_SWITCHES } from '../probers/option-schemas.js';
 
 /** Options for every parse: our generic marker instead of zod's messages, and the input kept for `got`. */
 export const PARSE_OPTIONS = { error: () => GENERIC, reportInput: true } as const;
@@ -71,25 +55,7 @@ function wholeNumber(min: number, max: number, unit?: string) {
 
 const bool = z.boolean({ error: says('must be true or false') });
 
-export const TARGET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const NAME_RULE =
-  'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit (target names are CloudWatch dimension values)';
 export const nameSchema = str(NAME_RULE).regex(TARGET_NAME, { error: says(NAME_RULE) });
-
-function hostProblem(host: string): string | undefined {
-  if (host === '') return 'must not be empty';
-  if (host.trim() !== host) return `must not have leading or trailing spaces, got ${show(host)}`;
-  if (looksLikeUrl(host)) return `must be a host name or IP address, not a URL, got ${show(host)}`;
-  const address = addressProblem(host);
-  if (address !== undefined) return address;
-  try {
-    if (parseTarget(host).host === host) return undefined;
-  } catch (err) {
-    if (!(err instanceof TargetParseError)) throw err;
-    return `must be a host name or IP address, got ${show(host)}`;
-  }
-  return `must be a host name or IP address without brackets or a port (set port separately), got ${show(host)}`;
-}
 
 export const hostSchema = str('must be a host name or IP address').superRefine((host, ctx) => {
   const problem = hostProblem(host);
@@ -117,61 +83,15 @@ export const regionsSchema = z
     { when: (payload) => Array.isArray(payload.value) },
   );
 
-const HTTPS_URL_RULE = 'must be an https:// URL';
-const httpsUrlSchema = str(HTTPS_URL_RULE).refine(
-  (text) => {
-    try {
-      const url = new URL(text);
-      return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  },
-  { error: says(HTTPS_URL_RULE) },
-);
-
-const timeZoneCache = new Map<string, boolean>();
-/** An IANA time zone name (Europe/Berlin, UTC) that this runtime's Intl knows. */
-export function isTimeZone(name: string): boolean {
-  let known = timeZoneCache.get(name);
-  if (known === undefined) {
-    known = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name);
-    if (known) {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: name });
-      } catch {
-        known = false;
-      }
-    }
-    timeZoneCache.set(name, known);
-  }
-  return known;
-}
+const httpsUrlSchema = str(HTTPS_URL_RULE).refine(isHttpsUrl, { error: says(HTTPS_URL_RULE) });
 
 const timeZoneSchema = str('must be an IANA time zone name such as Europe/Berlin').refine(isTimeZone, {
   error: (iss) => `unknown IANA time zone ${show(iss.input)}`,
 });
 
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):(\d{2}))$/;
-/** ms since the epoch of an ISO 8601 date-time with a UTC offset, or undefined. */
-export function parseIsoDateTime(text: string): number | undefined {
-  const m = ISO_DATE_TIME.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s = '0', , oh = '0', om = '0'] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 14 || Number(om) > 59) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-const ISO_RULE = "must be an ISO 8601 date-time with a UTC offset, e.g. '2025-03-01T02:00:00Z'";
 export const isoDateTimeSchema = str(ISO_RULE).refine((t) => parseIsoDateTime(t) !== undefined, { error: says(ISO_RULE) });
 
-const TIME_OF_DAY_RULE = "must be a time of day 'HH:MM' from 00:00 to 23:59";
-const timeOfDaySchema = str(TIME_OF_DAY_RULE).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: says(TIME_OF_DAY_RULE) });
+const timeOfDaySchema = str(TIME_OF_DAY_RULE).regex(TIME_OF_DAY, { error: says(TIME_OF_DAY_RULE) });
 
 const cronSchema = str('must be a 5-field cron expression (minute hour day-of-month month day-of-week)').superRefine((text, ctx) => {
   const result = parseCron(text);
@@ -267,11 +187,7 @@ export const maintenanceSchema = z.array(windowSchema, { error: says('must be a 
 
 // ---------------------------------------------------------------------------------- per-target fields
 
-const TOPIC_RULE = 'must be an SNS topic name or ARN (arn:aws:sns:<region>:<account>:<name>)';
-const topicSchema = str(TOPIC_RULE).refine(
-  (t) => /^[A-Za-z0-9_-]{1,256}$/.test(t) || /^arn:aws:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(t),
-  { error: says(TOPIC_RULE) },
-);
+const topicSchema = str(TOPIC_RULE).refine(isTopic, { error: says(TOPIC_RULE) });
 
 const tagsSchema = z
   .record(z.string(), str('must be a string').max(LIMITS.tagValueChars, { error: says(`must be at most ${LIMITS.tagValueChars} characters`) }), {
@@ -292,22 +208,11 @@ const tagsSchema = z
     { when: (payload) => isMapping(payload.value) },
   );
 
-const PERCENT_RULE = 'must be a percentage above 0 and below 100, e.g. 99.9';
-const sloWindowRule = `must be a number of days from ${LIMITS.sloWindowDays.min}d to ${LIMITS.sloWindowDays.max}d, e.g. '30d'`;
 const sloSchema = z.strictObject(
   {
-    availability: z
-      .number({ error: says(PERCENT_RULE) })
-      .refine((n) => n > 0 && n < 100, { error: says(PERCENT_RULE) })
-      .optional(),
-    window: str(sloWindowRule)
-      .refine(
-        (w) => {
-          const m = /^(\d{1,3})d$/.exec(w);
-          return m !== null && Number(m[1]) >= LIMITS.sloWindowDays.min && Number(m[1]) <= LIMITS.sloWindowDays.max;
-        },
-        { error: says(sloWindowRule) },
-      )
+    availability: z.number({ error: says(PERCENT_RULE) }).refine(isPercent, { error: says(PERCENT_RULE) }).optional(),
+    window: str(SLO_WINDOW_RULE)
+      .refine((w) => sloWindowDays(w) !== undefined, { error: says(SLO_WINDOW_RULE) })
       .optional(),
   },
   { error: says('must be a mapping with availability and window') },
@@ -348,7 +253,7 @@ export const TARGET_FIELDS = {
   timeout: wholeNumber(LIMITS.timeout.min, LIMITS.timeout.max, 'ms'),
   attempts: wholeNumber(LIMITS.attempts.min, LIMITS.attempts.max),
   tags: tagsSchema,
-  owner: str('must be a non-empty string').min(1, { error: 'must not be empty' }).max(256, { error: says('must be at most 256 characters') }),
+  owner: str('must be a non-empty string').min(1, { error: 'must not be empty' }).max(LIMITS.ownerChars, { error: says(`must be at most ${LIMITS.ownerChars} characters`) }),
   runbookBaseUrl: httpsUrlSchema,
   slo: sloSchema,
   latency: latencySchema,
@@ -393,13 +298,10 @@ export const targetSchema = z.strictObject(
   { error: says('must be a mapping with at least name and host') },
 );
 
-const NAMESPACE_RULE = "must be 1-255 printable ASCII characters, not starting with 'AWS/'";
 export const configSchema = z.strictObject(
   {
     version: z.literal(1, { error: says('must be 1') }),
-    namespace: str(NAMESPACE_RULE)
-      .refine((ns) => /^[\x20-\x7e]{1,255}$/.test(ns) && !ns.startsWith('AWS/'), { error: says(NAMESPACE_RULE) })
-      .optional(),
+    namespace: str(NAMESPACE_RULE).refine(isNamespace, { error: says(NAMESPACE_RULE) }).optional(),
     homeRegion: regionSchema,
     runbookBaseUrl: httpsUrlSchema.optional(),
     dashboardBaseUrl: httpsUrlSchema.optional(),
