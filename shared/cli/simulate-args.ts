@@ -1,7 +1,7 @@
 // Argument parsing for `pptp-monitor simulate`, and for the `fault ...` commands typed while it runs.
 // Both share one set of checks so that a value refused on the command line is refused, in the same
 // words, at the prompt.
-import { PPTP_PORT } from '../probers/pptp/constants.js';
+import { PPTP_PORT } from '../probers/pptp/index.js';
 import { ipLiteralFamily } from '../probe/target.js';
 import {
   DEFAULT_SIMULATOR_HOST,

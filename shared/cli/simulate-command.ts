@@ -60,6 +60,46 @@ function summaryLine(stats: SimulatorStats): string {
   return stats.connections === 0 ? `stopped: no connections${dropped}` : `stopped: ${plural(stats.connections, 'connection')} (${perFault(stats)})${dropped}`;
 }
 
+async function switchFault(simulator: Simulator, words: readonly string[], io: SimulateIo): Promise<void> {
+  const { fault, options } = parseFaultCommand(words);
+  const was = faultLabel(simulator.settings);
+  const open = simulator.stats().open;
+  try {
+    await simulator.setFault(fault, options);
+  } catch (err) {
+    if (!(err instanceof SimulatorListenError)) throw err;
+    io.err(`${err.message}; fault stays ${faultLabel(simulator.settings)}`);
+    return;
+  }
+  const keep = open > 0 ? `; ${plural(open, 'open connection')} keep${open === 1 ? 's' : ''} ${was}` : '';
+  io.out(`fault: ${faultLabel(simulator.settings)} (was ${was}): ${describeFault(simulator.settings)}; probes report ${describeExpectation(fault)}${keep}`);
+}
+
+/** One line typed at the simulator: a usage mistake is said and the session goes on. */
+async function runSimulatorCommand(simulator: Simulator, line: string, io: SimulateIo): Promise<void> {
+  const [command, ...words] = line.trim().split(/\s+/).filter((w) => w !== '');
+  try {
+    switch (command) {
+      case undefined:
+        return;
+      case 'fault':
+        await switchFault(simulator, words, io);
+        return;
+      case 'status':
+        io.out(statusLine(simulator));
+        return;
+      case 'help':
+        io.out(SIMULATE_COMMANDS_HELP);
+        return;
+      default:
+        io.err(`unknown command '${command}'; ${SIMULATE_COMMANDS_HELP}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) io.err(err.message);
+    else throw err;
+  }
+}
+
 /** Runs `simulate`; returns the exit status: 0 after a clean stop, 1 if the port could not be bound. */
 export async function runSimulate(args: SimulateArgs, io: SimulateIo): Promise<number> {
   if (args.help) {
@@ -87,44 +127,7 @@ export async function runSimulate(args: SimulateArgs, io: SimulateIo): Promise<n
       `type 'fault <name>' to change it, 'status', or Ctrl-C to stop`,
   );
 
-  const switchFault = async (words: readonly string[]): Promise<void> => {
-    const { fault, options } = parseFaultCommand(words);
-    const was = faultLabel(simulator.settings);
-    const open = simulator.stats().open;
-    try {
-      await simulator.setFault(fault, options);
-    } catch (err) {
-      if (!(err instanceof SimulatorListenError)) throw err;
-      io.err(`${err.message}; fault stays ${faultLabel(simulator.settings)}`);
-      return;
-    }
-    const keep = open > 0 ? `; ${plural(open, 'open connection')} keep${open === 1 ? 's' : ''} ${was}` : '';
-    io.out(`fault: ${faultLabel(simulator.settings)} (was ${was}): ${describeFault(simulator.settings)}; probes report ${describeExpectation(fault)}${keep}`);
-  };
-
-  const runCommand = async (line: string): Promise<void> => {
-    const [command, ...words] = line.trim().split(/\s+/).filter((w) => w !== '');
-    try {
-      switch (command) {
-        case undefined:
-          return;
-        case 'fault':
-          await switchFault(words);
-          return;
-        case 'status':
-          io.out(statusLine(simulator));
-          return;
-        case 'help':
-          io.out(SIMULATE_COMMANDS_HELP);
-          return;
-        default:
-          io.err(`unknown command '${command}'; ${SIMULATE_COMMANDS_HELP}`);
-      }
-    } catch (err) {
-      if (err instanceof UsageError) io.err(err.message);
-      else throw err;
-    }
-  };
+  const runCommand = (line: string): Promise<void> => runSimulatorCommand(simulator, line, io);
 
   // Commands run one at a time, in the order typed: a re-listen must finish before the next switch.
   // A command that throws something other than a usage mistake is a bug: stop, and let main report it.

@@ -22,7 +22,7 @@ export type FailureClass = (typeof FAILURE_CLASSES)[number];
 export interface FailureClassInfo {
   /** One line for a human: what happened, in terms of the wire. */
   explanation: string;
-  /** Usual causes, most likely first (from the field guide in shared/seed and operating experience). */
+  /** Usual causes, most likely first, from operating experience (the class's runbook says how to tell them apart). */
   likelyCauses: readonly string[];
   /** Runbook path relative to the runbook base (docs/runbooks/ locally). */
   runbook: string;

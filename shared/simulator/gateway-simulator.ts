@@ -86,8 +86,8 @@ function checkIdentityField(name: string, value: string): string {
   return value;
 }
 
-export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
-  const host = options.host ?? DEFAULT_SIMULATOR_HOST;
+/** The options with their defaults, every one checked before anything listens. */
+function checkedOptions(options: SimulatorOptions): { host: string; identity: GatewayIdentity; maxConnections: number; initial: FaultSettings } {
   checkPort(options.port);
   const identity: GatewayIdentity = {
     hostname: checkIdentityField('hostname', options.hostname ?? DEFAULT_SIMULATOR_HOSTNAME),
@@ -101,6 +101,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     ...(options.delayMs !== undefined && { delayMs: options.delayMs }),
     ...(options.resultCode !== undefined && { resultCode: options.resultCode }),
   });
+  return { host: options.host ?? DEFAULT_SIMULATOR_HOST, identity, maxConnections, initial };
+}
+
+// One closure over one server's state (its settings, listener, sockets, counters), which the connection
+// handler, the re-listen and the returned methods all read and change: longer than our usual function,
+// shorter than the class that would pass that state around.
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const { host, identity, maxConnections, initial } = checkedOptions(options);
 
   let settings: FaultSettings = initial;
   let port = options.port;

@@ -136,7 +136,53 @@ export function serveConnection(socket: Socket, settings: FaultSettings, identit
 type Reply = (message: EncodableMessage, then?: () => void) => void;
 type Later = (ms: number, fn: () => void) => void;
 
-/** The PAC side of RFC 2637 control connections, with whatever the fault breaks. */
+function startReply(identity: GatewayIdentity, resultCode: number): EncodableMessage {
+  return {
+    type: T.StartControlConnectionReply,
+    protocolVersion: PROTOCOL_VERSION,
+    resultCode,
+    errorCode: resultCode === StartControlResult.GeneralError ? GENERAL_ERROR_INSUFFICIENT_RESOURCES : 0,
+    framingCapabilities: FramingCapability.Asynchronous | FramingCapability.Synchronous,
+    bearerCapabilities: BearerCapability.Analog | BearerCapability.Digital,
+    maxChannels: MAX_CHANNELS,
+    firmwareRevision: FIRMWARE_REVISION,
+    hostname: identity.hostname,
+    vendor: identity.vendor,
+  };
+}
+
+function callReply(peerCallId: number, callId: number, resultCode: number): EncodableMessage {
+  return {
+    type: T.OutgoingCallReply,
+    callId,
+    peerCallId,
+    resultCode,
+    errorCode: resultCode === OutgoingCallResult.GeneralError ? GENERAL_ERROR_INSUFFICIENT_RESOURCES : 0,
+    causeCode: 0,
+    connectSpeed: resultCode === OutgoingCallResult.Connected ? CONNECT_SPEED_BPS : 0,
+    packetRecvWindowSize: RECV_WINDOW_PACKETS,
+    packetProcessingDelay: 0,
+    physicalChannelId: 0,
+  };
+}
+
+function disconnectNotify(pacCallId: number, resultCode: number): EncodableMessage {
+  return {
+    type: T.CallDisconnectNotify,
+    // RFC 2637 2.13: the Call ID in Call-Disconnect-Notify is the one the PAC assigned.
+    callId: pacCallId,
+    resultCode,
+    errorCode: 0,
+    causeCode: 0,
+    callStatistics: '',
+  };
+}
+
+/**
+ * The PAC side of RFC 2637 control connections, with whatever the fault breaks. One closure over one
+ * connection's state (its calls, whether it is established, whether it is hanging up), read by each
+ * message handler: splitting it would only pass that state around.
+ */
 function speakPptp(socket: Socket, settings: FaultSettings, identity: GatewayIdentity, reply: Reply, later: Later): void {
   const framer = new PptpFramer();
   /** Calls up on this connection: the client's (PNS) Call ID to ours (PAC). */
@@ -150,42 +196,6 @@ function speakPptp(socket: Socket, settings: FaultSettings, identity: GatewayIde
     hangingUp = true;
     socket.end();
   };
-
-  const startReply = (resultCode: number): EncodableMessage => ({
-    type: T.StartControlConnectionReply,
-    protocolVersion: PROTOCOL_VERSION,
-    resultCode,
-    errorCode: resultCode === StartControlResult.GeneralError ? GENERAL_ERROR_INSUFFICIENT_RESOURCES : 0,
-    framingCapabilities: FramingCapability.Asynchronous | FramingCapability.Synchronous,
-    bearerCapabilities: BearerCapability.Analog | BearerCapability.Digital,
-    maxChannels: MAX_CHANNELS,
-    firmwareRevision: FIRMWARE_REVISION,
-    hostname: identity.hostname,
-    vendor: identity.vendor,
-  });
-
-  const callReply = (peerCallId: number, callId: number, resultCode: number): EncodableMessage => ({
-    type: T.OutgoingCallReply,
-    callId,
-    peerCallId,
-    resultCode,
-    errorCode: resultCode === OutgoingCallResult.GeneralError ? GENERAL_ERROR_INSUFFICIENT_RESOURCES : 0,
-    causeCode: 0,
-    connectSpeed: resultCode === OutgoingCallResult.Connected ? CONNECT_SPEED_BPS : 0,
-    packetRecvWindowSize: RECV_WINDOW_PACKETS,
-    packetProcessingDelay: 0,
-    physicalChannelId: 0,
-  });
-
-  const disconnectNotify = (pacCallId: number, resultCode: number): EncodableMessage => ({
-    type: T.CallDisconnectNotify,
-    // RFC 2637 2.13: the Call ID in Call-Disconnect-Notify is the one the PAC assigned.
-    callId: pacCallId,
-    resultCode,
-    errorCode: 0,
-    causeCode: 0,
-    callStatistics: '',
-  });
 
   const onOutgoingCall = (pnsCallId: number): void => {
     if (settings.fault === 'reject-calls') {
@@ -215,14 +225,14 @@ function speakPptp(socket: Socket, settings: FaultSettings, identity: GatewayIde
         if (settings.fault === 'close') {
           hangUp();
         } else if (established) {
-          reply(startReply(StartControlResult.AlreadyExists));
+          reply(startReply(identity, StartControlResult.AlreadyExists));
         } else if (settings.fault === 'reject') {
           // A PAC that refuses the control connection has nothing more to say on it.
           hangingUp = true;
-          reply(startReply(settings.resultCode), () => socket.end());
+          reply(startReply(identity, settings.resultCode), () => socket.end());
         } else {
           established = true;
-          reply(startReply(StartControlResult.Success));
+          reply(startReply(identity, StartControlResult.Success));
         }
         break;
       case T.StopControlConnectionRequest:
