@@ -26,6 +26,7 @@
 // - The last server identity and the last interval's per-region result (for the status page).
 import { createHash } from 'node:crypto';
 import type { ResolvedTarget } from '../../config/types.js';
+import { FAILURE_CLASSES } from '../../probe/failure-classes.js';
 import type { PolicyKey } from '../incidents.js';
 import type { Severity } from '../notification.js';
 import {
@@ -226,7 +227,7 @@ export interface FoldPlan {
 
 const roundWindow = (durationMs: number, stepMs: number): number => Math.max(1, Math.round(durationMs / stepMs));
 
-/** The fingerprint: a hash of what the fold's answers depend on (not the host, port, checks, owner or tags). */
+/** The fingerprint: a hash of what the fold's answers depend on (not the host, port, checks, owner or tags), and of the failure-class list the evidence indexes. */
 export function foldFingerprint(target: ResolvedTarget, renotify: { pageMs: number; ticketMs: number }, latencyStepMs: number): string {
   const maintenance = target.maintenance.map((w) => {
     const { description: _d, scope: _s, ...rest } = w;
@@ -244,6 +245,8 @@ export function foldFingerprint(target: ResolvedTarget, renotify: { pageMs: numb
     maintenance,
     renotify: [renotify.pageMs, renotify.ticketMs],
     latencyStepMs,
+    // Evidence stores failure classes by their index in this list.
+    classes: FAILURE_CLASSES,
   });
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
