@@ -2,6 +2,8 @@
 // `shards` from the rule's input transformer. Both handlers read it the same way: the scheduled minute,
 // and their shard of a plan recomputed from the packaged config, refusing a schedule that disagrees (one
 // left over from an older deployment) rather than silently skipping or doubling targets.
+import { PptpMonitorError } from '../../common/errors.js';
+import { MINUTE_MS, floorTo } from '../../common/time.js';
 
 export interface ScheduleEvent {
   time?: string;
@@ -9,15 +11,25 @@ export interface ScheduleEvent {
   shards?: number;
 }
 
-export class ScheduleEventError extends Error {
+/**
+ * A schedule event this deployment cannot run (a shard out of range, a plan that disagrees, a region it
+ * probes nothing from): the invocation fails rather than probe or evaluate the wrong set. One code, as
+ * the answer is always the same (redeploy); the message says which case.
+ */
+export class ScheduleEventError extends PptpMonitorError<'schedule_mismatch'> {
+  // Spelled out: the Lambda bundles are minified, which would mangle the class's own name.
   override name = 'ScheduleEventError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('schedule_mismatch', message, options);
+  }
 }
 
 /** The scheduled minute (ms), so every region agrees on the interval; `fallbackNowMs` when the event has no time. */
 export function scheduledMinute(event: ScheduleEvent, fallbackNowMs: number): number {
   const scheduled = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
   const at = Number.isFinite(scheduled) ? scheduled : fallbackNowMs;
-  return Math.floor(at / 60_000) * 60_000;
+  return floorTo(at, MINUTE_MS);
 }
 
 /**
