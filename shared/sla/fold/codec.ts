@@ -119,6 +119,13 @@ function int(v: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGE
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(path, `must be a whole number from ${min} to ${max}`);
   return v;
 }
+/** Greatest |ms| a Date holds (ECMA-262 §21.4.1.1). */
+const MAX_TIME_MS = 8.64e15;
+/** An instant: every time the fold keeps is a whole minute (instants stepped, interval starts). */
+function time(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > MAX_TIME_MS || v % 60_000 !== 0) fail(path, 'must be a whole minute in ms within the range of a Date');
+  return v;
+}
 function bool(v: unknown, path: string): boolean {
   if (typeof v !== 'boolean') fail(path, 'must be true or false');
   return v;
@@ -240,7 +247,7 @@ const TICKET_RULES = BURN_RULES.filter((r) => r.severity === 'ticket').length;
 
 function tracker(v: unknown, path: string, k: number, rules: number): FoldTracker {
   if (v === null || typeof v === 'number') {
-    const pe = nullable(v, path, num);
+    const pe = nullable(v, path, time);
     return { p: 0, a: false, s: 0, at: 0, fs: 0, r: null, af: [], pe, fn: false, ac: new Array<boolean>(rules).fill(false), si: null, ev: null, lp: null };
   }
   const o = obj(v, path);
@@ -253,15 +260,15 @@ function tracker(v: unknown, path: string, k: number, rules: number): FoldTracke
   return {
     p,
     a: bool(o['a'], `${path}.a`),
-    s: num(o['s'], `${path}.s`),
-    at: num(o['at'], `${path}.at`),
-    fs: num(o['fs'], `${path}.fs`),
+    s: time(o['s'], `${path}.s`),
+    at: time(o['at'], `${path}.at`),
+    fs: time(o['fs'], `${path}.fs`),
     r,
     af: ascending(ints(o['af'], `${path}.af`, 0), `${path}.af`),
-    pe: nullable(o['pe'], `${path}.pe`, num),
+    pe: nullable(o['pe'], `${path}.pe`, time),
     fn: bool(o['fn'], `${path}.fn`),
     ac: arr(o['ac'], `${path}.ac`).map((x, i) => bool(x, `${path}.ac[${i}]`)),
-    si: nullable(o['si'], `${path}.si`, num),
+    si: nullable(o['si'], `${path}.si`, time),
     ev: nullable(o['ev'], `${path}.ev`, (x, at) => failureEvidence(x, at, k)),
     lp: nullable(o['lp'], `${path}.lp`, (x, at) => latencyEvidence(x, at, k)),
   };
@@ -311,9 +318,8 @@ export function decodeFoldState(value: unknown): FoldState {
       if (typeof s['hostname'] !== 'string' || typeof s['vendor'] !== 'string') fail(at, 'must have a hostname and a vendor');
       return { hostname: s['hostname'], vendor: s['vendor'], firmwareRevision: num(s['firmwareRevision'], `${at}.firmwareRevision`) };
     });
-    const t = nullable(o['t'], 'state.t', num);
-    if (t !== null && t % 60_000 !== 0) fail('state.t', 'must be a whole minute');
-    const origin = nullable(o['o'], 'state.o', num);
+    const t = nullable(o['t'], 'state.t', time);
+    const origin = nullable(o['o'], 'state.o', time);
     if (origin !== null && t === null) fail('state.o', 'must come with an instant stepped');
     const state: FoldState = {
       v: FOLD_SCHEMA_VERSION,
