@@ -17,32 +17,36 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 100
 const THROTTLING_NAMES = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
 
-interface SdkErrorLike {
-  name?: string;
-  code?: string;
-  message?: string;
-  $fault?: 'client' | 'server';
-  $retryable?: { throttling?: boolean };
-  $metadata?: { httpStatusCode?: number };
+/** A field of a thrown value, read without trusting its shape: anything can be thrown, SDK errors or not. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && key in value ? Reflect.get(value, key) : undefined;
+}
+
+/** The HTTP status an SDK error carries in `$metadata`, when it is a number. */
+function httpStatusOf(err: unknown): number | undefined {
+  const status = field(field(err, '$metadata'), 'httpStatusCode');
+  return typeof status === 'number' ? status : undefined;
 }
 
 /** Throttling, server faults and network errors are worth another try; a rejected request is not. */
 export function isRetryable(err: unknown): boolean {
-  const e = err as SdkErrorLike;
-  if (e.$retryable) return true;
-  if (e.name && THROTTLING_NAMES.has(e.name)) return true;
-  if (e.$fault === 'server') return true;
-  const status = e.$metadata?.httpStatusCode;
+  if (field(err, '$retryable')) return true;
+  const name = field(err, 'name');
+  if (typeof name === 'string' && THROTTLING_NAMES.has(name)) return true;
+  if (field(err, '$fault') === 'server') return true;
+  const status = httpStatusOf(err);
   if (status !== undefined && (status >= 500 || status === 429)) return true;
-  if (e.code && NETWORK_CODES.has(e.code)) return true;
-  return e.name === 'TimeoutError';
+  const code = field(err, 'code');
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  return name === 'TimeoutError';
 }
 
 /** `Name (HTTP status): message`, for logs and reports. */
 export function describeAwsError(err: unknown): string {
-  const e = err as SdkErrorLike;
-  const status = e.$metadata?.httpStatusCode;
-  return `${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
+  const name = field(err, 'name');
+  const message = field(err, 'message');
+  const status = httpStatusOf(err);
+  return `${typeof name === 'string' ? name : 'Error'}${status ? ` (HTTP ${status})` : ''}: ${typeof message === 'string' ? message : String(err)}`;
 }
 
 /** Waits `ms`, or less when the signal fires. Not unref'd: a pending retry is work the process must wait for. */
