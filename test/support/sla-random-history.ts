@@ -56,14 +56,16 @@ function maintenanceFor(rand: () => number, startMs: number, spanMs: number): Ma
 }
 
 /** A random target and history; `seed` decides everything. */
-export function randomScenario(seed: number): Scenario {
+export function randomScenario(seed: number, options: { calmDays?: number } = {}): Scenario {
   const rand = mulberry32(seed);
   const intervalMinutes = rand() < 0.3 ? 5 : 1;
   const stepMs = intervalMinutes * MIN;
   const regions = [EU, US, AP, EU_CENTRAL].slice(0, 1 + Math.floor(rand() * 4)) as ResolvedTarget['regions'];
   const quorum = 1 + Math.floor(rand() * regions.length);
   const startMs = Math.floor(pick(rand, STARTS) / stepMs) * stepMs + (rand() < 0.5 ? Math.floor(rand() * 300) * stepMs : 0);
-  const spanMs = (intervalMinutes === 5 ? 7 + Math.floor(rand() * 4) : 3 + Math.floor(rand() * 3)) * DAY;
+  // A calm prefix (every region answering, nothing slow) before the eventful part, when asked for.
+  const calmMs = (options.calmDays ?? 0) * DAY;
+  const spanMs = calmMs + (intervalMinutes === 5 ? 7 + Math.floor(rand() * 4) : 3 + Math.floor(rand() * 3)) * DAY;
   const latency = rand() < 0.6 ? { controlP95Ms: pick(rand, [200, 500]), ...(rand() < 0.7 ? { forMinutes: pick(rand, [1, 5, 15, 30, 60]) } : {}) } : undefined;
   const target = makeTarget({
     regions,
@@ -94,6 +96,11 @@ export function randomScenario(seed: number): Scenario {
   const flakyRate = rand() < 0.5 ? 0.02 : 0.2;
   let server = rand() < 0.8 ? SERVERS[0] : undefined;
   for (let start = startMs; start < startMs + spanMs; start += stepMs) {
+    const calm = start < startMs + calmMs;
+    if (calm) {
+      regions.forEach((region) => records.push({ target: target.name, region, intervalStart: start, ok: true, connectMs: 10, controlMs: 40, ...(server !== undefined ? { server } : {}) }));
+      continue;
+    }
     if (outageLeft === 0 && rand() < (chaos * perInterval) / 1200) {
       outageLeft = 1 + Math.floor(rand() * (rand() < 0.2 ? 400 : 40) / perInterval);
       outageRegions = 1 + Math.floor(rand() * regions.length);
