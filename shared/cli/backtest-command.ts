@@ -77,6 +77,8 @@ export function parseBacktestArgs(argv: readonly string[]): BacktestArgs {
 export interface BacktestIo {
   out(line: string): void;
   err(line: string): void;
+  /** Wall clock, ms since the epoch (default Date.now): no time printed lies after it. */
+  now?(): number;
 }
 
 /** A target's records decide its view: results recorded locally are evaluated with the local view. */
@@ -124,11 +126,13 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
   const from = args.from ?? Math.floor(first / MINUTE_MS) * MINUTE_MS;
   // Past the history's end there is no data, which the evaluator would (rightly) read as a blind monitor.
   const to = args.to ?? last + MINUTE_MS;
+  // A history recorded in the current minute ends after now: what is printed never lies in the future.
+  const nowMs = (io.now ?? Date.now)();
   const notifications: Array<{ n: Notification; subject: string; runbookUrl: string }> = [];
   for (const target of loaded.config.targets) {
     const own = records.filter((r) => r.target === target.name);
     const view = evaluationTarget(target, own);
-    for (const n of evaluateTargetWindow(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to })) {
+    for (const n of evaluateTargetWindow(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to }, { nowMs })) {
       const rendered = renderAlert(n, renderContextFor(loaded.config, target));
       notifications.push({ n, subject: rendered.subject, runbookUrl: rendered.runbookUrl });
     }
@@ -143,7 +147,7 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
       ),
     );
   } else {
-    io.out(`backtest of ${records.length} result(s) from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}: ${notifications.length} notification(s)`);
+    io.out(`backtest of ${records.length} result(s) from ${new Date(from).toISOString()} to ${new Date(Math.min(to, nowMs)).toISOString()}: ${notifications.length} notification(s)`);
     for (const { n, subject, runbookUrl } of notifications) io.out(`${new Date(n.at).toISOString()}  ${n.status.padEnd(8)} ${subject}  runbook: ${runbookUrl}  key: ${n.dedupKey}`);
   }
   return 0;

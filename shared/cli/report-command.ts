@@ -1,5 +1,5 @@
-// `pptp-monitor report`: the SLA report over a range (default: the previous calendar month) from the
-// local store, a history file or CloudWatch, as Markdown, CSV, self-contained HTML or JSON. In the local
+// `pptp-monitor report`: the SLA report over a range (default: the previous calendar month from
+// CloudWatch, the last 30 days locally) from the local store, a history file or CloudWatch, as Markdown, CSV, self-contained HTML or JSON. In the local
 // workflow it needs no flags: the config defaults to monitor.yml, else monitor.local.yml, and the results
 // to the store under ./data; --history takes a file or a store directory.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -9,7 +9,7 @@ import { reportFromHistory } from '../cycles/report-cycle.js';
 import { recordsFromHistoryFile, recordsFromStore, type ReportRecords } from '../cycles/report-sources.js';
 import { createCloudWatchHistory } from '../metrics/cloudwatch-history-source.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { buildReport, previousCalendarMonth, type SlaReport } from '../sla/report.js';
+import { buildReport, lastThirtyDays, previousCalendarMonth, type SlaReport } from '../sla/report.js';
 import { probeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
 import { fsProblem } from '../store/errors.js';
 import { chooseConfig } from './default-config.js';
@@ -28,7 +28,8 @@ export interface ReportArgs {
 }
 
 export const REPORT_USAGE = `usage: pptp-monitor report [options]
-  --from <iso> --to <iso>     the range (default: the previous calendar month, UTC)
+  --from <iso> --to <iso>     the range (default: the previous calendar month, UTC, from CloudWatch;
+                              the last 30 days from the local store or a history file)
   --source local|cloudwatch   where the results come from (default local: the store under --data)
   --data <dir>                the local store (default ./data)
   --history <path>            a history file (.jsonl) or a store directory instead of --data
@@ -131,10 +132,13 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
     for (const e of loaded.errors) io.err(formatConfigError(e));
     return 2;
   }
-  const range = args.from !== undefined && args.to !== undefined ? { fromMs: args.from, toMs: args.to } : previousCalendarMonth(io.now());
+  // Without a range: the previous calendar month from CloudWatch (what the monthly report function sends),
+  // the last 30 days from the local store or a history file (what `npm start` recorded).
+  const fromCloudWatch = args.source === 'cloudwatch' && !args.history;
+  const range = args.from !== undefined && args.to !== undefined ? { fromMs: args.from, toMs: args.to } : fromCloudWatch ? previousCalendarMonth(io.now()) : lastThirtyDays(io.now());
   let report: SlaReport;
   try {
-    if (args.source === 'cloudwatch' && !args.history) {
+    if (fromCloudWatch) {
       const history = createCloudWatchHistory({ client: new CloudWatchClient({ region: loaded.config.homeRegion }), probeShards: probeShardMap(loaded.config) });
       const read = await reportFromHistory(history, loaded.config, range, io.now());
       io.err(`cloudwatch: ${read.metricsRequested} metrics requested${read.usedFiveMinuteData ? ' (5-minute aggregates before the last 14 days)' : ''}`);

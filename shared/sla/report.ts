@@ -103,6 +103,14 @@ export function previousCalendarMonth(nowMs: number): ReportRange {
   return { fromMs: Date.UTC(year, month - 1, 1), toMs: Date.UTC(year, month, 1) };
 }
 
+/**
+ * The last 30 days up to `nowMs` (the default SLO window): the local workflow's default, so a report made
+ * right after `npm start` shows what was recorded, whatever the day of the month.
+ */
+export function lastThirtyDays(nowMs: number): ReportRange {
+  return { fromMs: nowMs - 30 * DAY_MS, toMs: nowMs };
+}
+
 /** Bucket width for a range: hours up to 14 days, days beyond, widened to stay within MAX_REPORT_BUCKETS. */
 export function reportBucketMs(rangeMs: number): number {
   const base = rangeMs <= HOURLY_BUCKETS_MAX_RANGE_MS ? HOUR_MS : DAY_MS;

@@ -88,3 +88,25 @@ describe('backtest: a resolved outage lasts as long as it was down', () => {
     ]);
   });
 });
+
+describe('backtest: no time printed lies in the future', () => {
+  it('ends its range at the moment it runs when the history reaches into the current minute', async () => {
+    // Prepare: 10 healthy minutes, the last one the current minute (as right after `npm start` recorded it).
+    const nowMinute = Math.floor(Date.now() / MIN) * MIN;
+    const lines = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({ v: 1, interval: new Date(nowMinute - (9 - i) * MIN).toISOString(), target: 'gw', region: 'local', ok: true, attempts: 1, totalMs: 3, connectMs: 0.2, controlMs: 40 }),
+    );
+    const history = join(dir, 'current-minute.jsonl');
+    writeFileSync(history, `${lines.join('\n')}\n`);
+    const config = join(dir, 'monitor.yml');
+    writeFileSync(config, CONFIG);
+    // Act
+    const run = await runCli(['backtest', '--config', config, '--history', history]);
+    const after = Date.now();
+    // Assess: before, the header named the end of the current minute, up to a minute ahead.
+    expect(run.code).toBe(0);
+    const to = /to (\S+): /.exec(run.stdout)?.[1];
+    expect(to).toBeDefined();
+    expect(Date.parse(to!)).toBeLessThanOrEqual(after);
+  });
+});

@@ -23,21 +23,20 @@ function runIn(cwd: string, args: readonly string[]): Promise<RunResult> {
   });
 }
 
-/** Start of the previous calendar month (UTC): where `report` looks by default. */
-function previousMonthStart(): number {
-  const now = new Date();
-  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1);
+/** Two hours before now, on a minute: inside the last 30 days, where `report` looks by default locally. */
+function recentStart(): number {
+  return Math.floor(Date.now() / 60_000) * 60_000 - 121 * 60_000;
 }
 
 /**
- * A project directory after a local run: monitor.local.yml and a store under ./data with two days of
- * minutes for the simulated gateway, down for 10 minutes on the second day.
+ * A project directory after a local run: monitor.local.yml and a store under ./data with the last two
+ * hours of minutes for the simulated gateway (in one or two daily files), down for 10 minutes.
  */
 function localProject(name: string): { dir: string; outageStart: string } {
   const dir = join(root, name);
   mkdirSync(join(dir, 'data'), { recursive: true });
   copyFileSync(SHIPPED, join(dir, 'monitor.local.yml'));
-  const start = previousMonthStart() + 86_400_000 - 60 * 60_000; // 23:00 on the 1st: the day boundary is crossed
+  const start = recentStart();
   const byDay = new Map<string, string[]>();
   for (let k = 0; k < 120; k++) {
     const at = new Date(start + k * 60_000).toISOString();
