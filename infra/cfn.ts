@@ -124,4 +124,12 @@ export interface ServerlessFunction {
   /** Left out when the function has no variables. */
   environment?: Record<string, CfnString>;
   events: ScheduleEvent[];
+  /**
+   * Asynchronous invocation (every schedule invokes asynchronously): how often Lambda retries a failed or
+   * timed-out invocation (AWS's default is 2) and how long, in s (60 to 21,600; default 21,600), an event
+   * may wait in Lambda's queue before it is dropped. osls writes them as an AWS::Lambda::EventInvokeConfig
+   * (`<Function>LambdaEvConf`, qualifier $LATEST).
+   */
+  maximumRetryAttempts: 0 | 1 | 2;
+  maximumEventAge?: number;
 }

@@ -2,7 +2,7 @@
 // its region, from the same plan the handler recomputes from the packaged config.
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { evaluatorShards } from '../shared/runners/lambda/evaluator-shards.js';
-import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, regionShards } from '../shared/runners/lambda/probe-lambda-sizing.js';
+import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, PROBE_MAX_EVENT_AGE_S, regionShards } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } from './cfn.js';
 import type { Naming } from './names.js';
 
@@ -31,6 +31,28 @@ export const REPORT_LAMBDA_MEMORY_MB = 1024;
 export const REPORT_SCHEDULE = 'cron(0 6 1 * ? *)';
 /** Environment variable with the topic the monthly summary goes to. */
 export const REPORT_TOPIC_ENV = 'REPORT_TOPIC_ARN';
+
+/**
+ * Lambda's retries of a failed or timed-out asynchronous invocation, per function (AWS retries twice by
+ * default, about 1 and 2 minutes later), and how long an event may wait in Lambda's queue.
+ *
+ * - probe: never retried, events dropped after 60 s. A retry probes again for the same scheduled minute
+ *   and publishes a second set of points for it (the first run's points are in CloudWatch, or in the log
+ *   as EMF); a late run measures another minute than the one it files under. The handler also refuses an
+ *   event older than its minute (EventBridge's own redelivery is not bounded by these settings).
+ * - evaluate: never retried, events dropped after 60 s. Every run evaluates from the watermark, so the
+ *   next scheduled run, a minute later, makes up a failed or dropped one (up to 60 minutes back); a retry
+ *   or a late event would only run beside it over the same watermark and could send a notification twice.
+ * - report: retried twice, events kept for the default 6 h. It runs once a month, so a failed run
+ *   (GetMetricData throttled by the evaluators' reads, an SNS error) would otherwise wait a month or a
+ *   human. A retry builds the same report (the range comes from the event's `time`); it sends the summary a
+ *   second time only if the first run failed after publishing, and then to a ticket topic.
+ */
+export const ASYNC_INVOKE = {
+  probe: { maximumRetryAttempts: 0, maximumEventAge: PROBE_MAX_EVENT_AGE_S },
+  evaluate: { maximumRetryAttempts: 0, maximumEventAge: 60 },
+  report: { maximumRetryAttempts: 2, maximumEventAge: 6 * 3600 },
+} as const satisfies Record<string, Pick<ServerlessFunction, 'maximumRetryAttempts' | 'maximumEventAge'>>;
 
 /** Environment variables through which the evaluator learns the topics only the deployed stack knows. */
 export const EVALUATOR_ENV = { pageTopicArn: 'PAGE_TOPIC_ARN', ticketTopicArn: 'TICKET_TOPIC_ARN' } as const;
@@ -70,6 +92,7 @@ export function probeFunction(config: ResolvedConfig, region: string, names: Nam
     memorySize: PROBE_LAMBDA_MEMORY_MB,
     timeout: PROBE_LAMBDA_TIMEOUT_S,
     role: PROBE_ROLE_ID,
+    ...ASYNC_INVOKE.probe,
     events: shards.map((_, shard): ScheduleEvent => ({ schedule: { rate: [EVERY_MINUTE], inputTransformer: probeScheduleInput(shard, shards.length) } })),
   };
 }
@@ -86,6 +109,7 @@ export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact
     timeout: EVALUATOR_LAMBDA_TIMEOUT_S,
     role: EVALUATOR_ROLE_ID,
     environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
+    ...ASYNC_INVOKE.evaluate,
     // One schedule per shard of targets (see shared/runners/lambda/evaluator-shards.ts), carrying the time too.
     events: Array.from({ length: shards }, (_, shard): ScheduleEvent => ({ schedule: { rate: [EVERY_MINUTE], inputTransformer: probeScheduleInput(shard, shards) } })),
   };
@@ -101,6 +125,7 @@ export function reportFunction(names: Naming, artifact: string, topic: CfnString
     timeout: REPORT_LAMBDA_TIMEOUT_S,
     role: REPORT_ROLE_ID,
     environment: { [REPORT_TOPIC_ENV]: topic },
+    ...ASYNC_INVOKE.report,
     events: [{ schedule: { rate: [REPORT_SCHEDULE] } }],
   };
 }

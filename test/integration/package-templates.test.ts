@@ -69,6 +69,22 @@ describe('npm run package', () => {
     }
   });
 
+  it('configures asynchronous invocation of every function: no retries for probe and evaluator, two for the report', () => {
+    for (const region of packaged.regions) {
+      const t = templateOf(region);
+      const configs = Object.fromEntries(ofType(t, 'AWS::Lambda::EventInvokeConfig').map(([id, r]) => [id, r.Properties]));
+      const functions = ofType(t, 'AWS::Lambda::Function').map(([id]) => id.replace(/LambdaFunction$/, ''));
+      // One per function, for the function as deployed ($LATEST is what the schedules invoke).
+      expect(Object.keys(configs).sort()).toEqual(functions.map((fn) => `${fn}LambdaEvConf`).sort());
+      for (const fn of functions) expect(configs[`${fn}LambdaEvConf`]).toMatchObject({ FunctionName: { Ref: `${fn}LambdaFunction` }, Qualifier: '$LATEST' });
+      expect(configs['ProbeLambdaEvConf']).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+      if (region === 'eu-central-1') {
+        expect(configs['EvaluateLambdaEvConf']).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+        expect(configs['ReportLambdaEvConf']).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 });
+      }
+    }
+  });
+
   it('gives the probe role PutMetricData in our namespace only, and creates no default role', () => {
     for (const region of packaged.regions) {
       const t = templateOf(region);

@@ -466,6 +466,22 @@ describe('buildStack', () => {
   });
 });
 
+describe('buildStack: asynchronous invocation of the scheduled functions', () => {
+  it('never retries the probe or the evaluator and drops their events after 60 s; retries the monthly report twice', () => {
+    // Prepare
+    const artifacts = { probe: 'p.zip', evaluate: 'e.zip', report: 'r.zip' };
+    // Act
+    const home = buildStack(config(SMALL), options('eu-central-1', { artifacts }));
+    const probeOnly = buildStack(config(bigYaml()), options('eu-west-1', { artifacts }));
+    // Assess: a retried probe run publishes a second set of points for its minute (issue 13).
+    const invoke = (fn: StackFragment['functions'][string] | undefined) => fn && { retries: fn.maximumRetryAttempts, maxAgeS: fn.maximumEventAge };
+    expect(invoke(home.functions['probe'])).toEqual({ retries: 0, maxAgeS: 60 });
+    expect(invoke(probeOnly.functions['probe'])).toEqual({ retries: 0, maxAgeS: 60 });
+    expect(invoke(home.functions['evaluate'])).toEqual({ retries: 0, maxAgeS: 60 });
+    expect(invoke(home.functions['report'])).toEqual({ retries: 2, maxAgeS: 21_600 });
+  });
+});
+
 describe('buildStack output as a CloudFormation template', () => {
   let engine: Engine;
   beforeAll(() => {

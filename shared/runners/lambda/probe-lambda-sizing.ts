@@ -22,6 +22,24 @@ export const START_INTERVAL_MS = 2;
 /** Hard cap per invocation: bounds memory, PutMetricData volume and the blast radius of one failed run. */
 export const MAX_TARGETS_PER_INVOCATION = 1000;
 
+/**
+ * The probe schedule's period, in ms: every shard is invoked once a minute whatever its targets' intervals
+ * (5-minute targets are probed on the minutes they are due), and each invocation files its results under
+ * its scheduled minute.
+ */
+export const PROBE_SCHEDULE_PERIOD_MS = 60_000;
+/**
+ * How long after its minute has ended a probe event may still start, in ms. EventBridge and Lambda's queue
+ * normally deliver within seconds; a run that starts this late still has its points in before the evaluator
+ * reads the minute (2 minutes behind it). Anything later is a retry, a redelivery or a backlog: refused.
+ */
+export const STALE_EVENT_MARGIN_MS = 10_000;
+/**
+ * Lambda drops a probe event that waited this long in its asynchronous queue, in s: AWS's minimum, and
+ * the schedule's period. A probe of a minute that has passed measures the wrong minute.
+ */
+export const PROBE_MAX_EVENT_AGE_S = 60;
+
 export const PROBE_SHARD_LIMITS: ShardLimits = {
   budgetMs: PROBE_LAMBDA_TIMEOUT_S * 1000 - PUBLISH_MARGIN_MS,
   concurrency: INVOCATION_CONCURRENCY,
