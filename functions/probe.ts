@@ -1,15 +1,11 @@
 // Lambda entry of the probe function (one per probe region, one schedule per shard). Wiring only: the
 // packaged config, this region from AWS_REGION, real sockets, and a CloudWatch publisher for the home
 // region, built once per container and reused by every invocation.
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { createJsonLogger, isLogLevel } from '../shared/log/logger.js';
 import { createMetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
-import type { CycleReport } from '../shared/cycles/probe-cycle.js';
 import { nodeProbeDeps } from '../shared/probe/node-deps.js';
-import { logErrors } from './middleware/log-errors.js';
 import { loadPackagedProbeConfig } from './packaged-config.js';
-import { createProbeHandler, type ProbeEvent } from './probe-handler.js';
+import { createProbeHandler, probeLambda } from './probe-handler.js';
 
 const region = process.env['AWS_REGION'];
 if (!region) throw new Error('AWS_REGION is not set: the probe function must know which region it probes from');
@@ -25,7 +21,5 @@ const probe = createProbeHandler({
   log,
 });
 
-// The deadline is ours (budget plus publish margin), not middy's early timeout.
-export const handler = middy<ProbeEvent, CycleReport, Error, Context>({ timeoutEarlyInMillis: 0 })
-  .use(logErrors(log))
-  .handler((event, context) => probe(event, context));
+// Two deadline signals (probe budget, publish) and the error log line: see probeLambda.
+export const handler = probeLambda(probe, log);

@@ -1,13 +1,15 @@
-// The probe Lambda's handler end to end: a monitor.yml parsed by the real config code, real sockets to
-// healthy and hostile gateways on loopback, the real CloudWatchClient over HTTP to the wire-level fake.
+// The probe Lambda's handler end to end, in the middleware the deployed function runs with: a monitor.yml
+// parsed by the real config code, real sockets to healthy and hostile gateways on loopback, the real
+// CloudWatchClient over HTTP to the wire-level fake.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProbeHandler, shardTargets } from '../../functions/probe-handler.js';
+import { createProbeHandler, probeLambda, shardTargets, type ProbeEvent, type ProbeRun } from '../../functions/probe-handler.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { nodeProbeDeps } from '../../shared/probe/node-deps.js';
 import { startCloudWatchFake, type CloudWatchFake } from '../support/cloudwatch-fake.js';
+import { lambdaContext } from '../support/lambda-context.js';
 import { closeAfterRequest, healthy, rejectControl, silentAfterAccept, startPeer, type Peer } from '../support/hostile-peers.js';
 
 function configFor(targets: Array<{ name: string; port: number; interval?: string }>): ResolvedConfig {
@@ -57,26 +59,36 @@ describe('probe handler → CloudWatch fake', () => {
     await fake.close();
   });
 
-  function handlerWith(lines: string[]): ReturnType<typeof createProbeHandler> {
+  /** Invokes the handler the way Lambda would: through probeLambda's middleware, with a context of `remainingMs`. */
+  function handlerWith(lines: string[]): (event: ProbeEvent, remainingMs: number, requestId?: string) => Promise<ProbeRun> {
     const client = new CloudWatchClient({ endpoint: fake.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
-    return createProbeHandler({
-      region: 'ap-southeast-2',
-      config,
-      publisher: createMetricPublisher({ namespace: config.namespace, region: config.homeRegion, client, log: { write: (l) => lines.push(l) }, retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 } }),
-      probeDeps: (signal) => nodeProbeDeps(signal),
-      log: createJsonLogger({ service: 'test', write: (l) => lines.push(l) }),
-    });
+    const log = createJsonLogger({ service: 'test', write: (l) => lines.push(l) });
+    const lambda = probeLambda(
+      createProbeHandler({
+        region: 'ap-southeast-2',
+        config,
+        publisher: createMetricPublisher({ namespace: config.namespace, region: config.homeRegion, client, log: { write: (l) => lines.push(l) }, retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 } }),
+        probeDeps: (signal) => nodeProbeDeps(signal),
+        log,
+      }),
+      log,
+    );
+    // The deadline middleware puts both signals on the context; these placeholders only satisfy the type until it does.
+    return (event, remainingMs, requestId) =>
+      lambda(event, { ...lambdaContext(remainingMs, requestId === undefined ? {} : { requestId }), probeDeadline: new AbortController().signal, publishDeadline: new AbortController().signal });
   }
 
   it('records the right names, units, dimensions and interval timestamp for each kind of gateway', async () => {
-    // Prepare: a minute that is not a multiple of 5, so the 5-minute target is not due.
+    // Prepare: this minute, or the next when this one is a multiple of 5, so the 5-minute target is not due.
     fake.reset();
     const lines: string[] = [];
-    const minute = (Math.floor(Date.now() / 300_000) * 5 - 4) * 60_000;
+    const current = Math.floor(Date.now() / 60_000);
+    const minute = (current % 5 === 0 ? current + 1 : current) * 60_000;
     // Act
-    const report = await handlerWith(lines)({ time: new Date(minute + 1234).toISOString(), shard: 0, shards: 1 }, { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'req-1' });
+    const report = await handlerWith(lines)({ time: new Date(minute + 1234).toISOString(), shard: 0, shards: 1 }, 30_000, 'req-1');
     // Assess
     expect(report).toMatchObject({
+      outcome: 'probed',
       probed: 5,
       ok: 1,
       failures: { control_timeout: 1, connection_closed: 1, control_rejected: 1, connect_refused: 1 },
@@ -102,15 +114,58 @@ describe('probe handler → CloudWatch fake', () => {
 
   it('probes the 5-minute target on minutes that are multiples of 5 only', async () => {
     fake.reset();
-    const minute = Math.floor(Date.now() / 300_000) * 300_000;
-    const report = await handlerWith([])({ time: new Date(minute).toISOString() }, { getRemainingTimeInMillis: () => 30_000 });
-    expect(report.probed).toBe(6);
+    // The last multiple of 5 if it is less than a minute old (older would be refused as stale), else the next.
+    const last = Math.floor(Date.now() / 300_000) * 300_000;
+    const minute = Date.now() - last < 60_000 ? last : last + 300_000;
+    const report = await handlerWith([])({ time: new Date(minute).toISOString() }, 30_000);
+    expect(report).toMatchObject({ outcome: 'probed', probed: 6 });
     expect(fake.datums.filter((d) => d.metricName === 'ProbeFailed').map((d) => d.dimensions['Target'])).toContain('five-minute-gw');
+  });
+
+  it('refuses an event older than its minute: nothing probed or published, one WARN line naming its time and age, and no error', async () => {
+    // Prepare: a retry or a late redelivery of the schedule five minutes ago.
+    fake.reset();
+    const lines: string[] = [];
+    const time = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000).toISOString();
+    // Act
+    const report = await handlerWith(lines)({ time, shard: 0, shards: 1 }, 30_000, 'req-late');
+    // Assess: the invocation succeeds, so Lambda has nothing to retry.
+    expect(report).toMatchObject({ outcome: 'stale_event', eventTime: time, maxAgeMs: 70_000 });
+    expect(report.outcome === 'stale_event' && report.ageMs).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(fake.requests).toHaveLength(0);
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.filter((l) => l['message'] === 'probe')).toEqual([]);
+    expect(logged).toEqual([
+      expect.objectContaining({ level: 'WARN', message: 'probe event refused: older than its interval, nothing probed or published', eventTime: time, requestId: 'req-late', ageMs: expect.any(Number), maxAgeMs: 70_000 }),
+    ]);
+  });
+
+  it('runs behind two deadline signals: probing stops 4 s and publishing 1 s before the Lambda deadline', async () => {
+    // Prepare: the composition probeLambda gives the deployed function, around a handler that waits for its signals.
+    const placeholder = new AbortController().signal;
+    const fired: Record<string, number> = {};
+    const start = Date.now();
+    const lambda = probeLambda(async (_event, context) => {
+      for (const key of ['probeDeadline', 'publishDeadline'] as const) {
+        const signal = context[key];
+        expect(signal).not.toBe(placeholder);
+        await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+        fired[key] = Date.now() - start;
+      }
+      return { outcome: 'stale_event', eventTime: '', ageMs: 0, maxAgeMs: 0 };
+    }, createJsonLogger({ service: 'test', write: () => undefined }));
+    // Act
+    await lambda({}, { ...lambdaContext(4_200), probeDeadline: placeholder, publishDeadline: placeholder });
+    // Assess
+    expect(fired['probeDeadline']).toBeGreaterThanOrEqual(150);
+    expect(fired['probeDeadline']).toBeLessThan(1_000);
+    expect(fired['publishDeadline']).toBeGreaterThanOrEqual(3_150);
+    expect(fired['publishDeadline']).toBeLessThan(4_000);
   });
 
   it('refuses a schedule whose shard count disagrees with the packaged config, probing nothing', async () => {
     fake.reset();
-    const run = handlerWith([])({ time: new Date().toISOString(), shard: 1, shards: 2 }, { getRemainingTimeInMillis: () => 30_000 });
+    const run = handlerWith([])({ time: new Date().toISOString(), shard: 1, shards: 2 }, 30_000);
     await expect(run).rejects.toThrow('event: the schedule says 2 shard(s) but the packaged config plans 1 for ap-southeast-2: redeploy this region');
     expect(() => shardTargets(config, 'ap-southeast-2', { shard: 1, shards: 1 })).toThrow('event: shard must be an integer in 0..shards-1, got shard=1 shards=1');
     expect(() => shardTargets(config, 'us-west-2', {})).toThrow('region us-west-2: the packaged config probes no target from this region');
@@ -121,7 +176,7 @@ describe('probe handler → CloudWatch fake', () => {
     fake.reset();
     fake.failNext(2, 'server');
     const lines: string[] = [];
-    const run = handlerWith(lines)({ time: new Date().toISOString() }, { getRemainingTimeInMillis: () => 30_000 });
+    const run = handlerWith(lines)({ time: new Date().toISOString() }, 30_000);
     await expect(run).rejects.toThrow(/PutMetricData failed for \d+ data points \(logged as EMF\)/);
     const emf = lines.filter((l) => l.startsWith('{"_aws"'));
     expect(emf.length).toBeGreaterThanOrEqual(11);

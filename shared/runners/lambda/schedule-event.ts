@@ -32,6 +32,31 @@ export function scheduledMinute(event: ScheduleEvent, fallbackNowMs: number): nu
   return floorTo(at, MINUTE_MS);
 }
 
+/** A scheduled event that came too late to run (see staleEvent). */
+export interface StaleEvent {
+  /** The event's `time`, as sent. */
+  eventTime: string;
+  /** Its scheduled minute (ms). */
+  intervalStart: number;
+  /** From the scheduled minute to `nowMs`, in ms. */
+  ageMs: number;
+  /** The most it may have been (period + margin), in ms. */
+  maxAgeMs: number;
+}
+
+/**
+ * Whether `event` is too old to run: its scheduled minute started more than `periodMs + marginMs` before
+ * `nowMs` (a retry, a redelivery, a queue backlog). An event without a usable time (a manual run) is never
+ * stale: it runs for the current minute.
+ */
+export function staleEvent(event: ScheduleEvent, nowMs: number, limits: { periodMs: number; marginMs: number }): StaleEvent | undefined {
+  if (typeof event.time !== 'string' || !Number.isFinite(Date.parse(event.time))) return undefined;
+  const intervalStart = scheduledMinute(event, nowMs);
+  const ageMs = nowMs - intervalStart;
+  const maxAgeMs = limits.periodMs + limits.marginMs;
+  return ageMs > maxAgeMs ? { eventTime: event.time, intervalStart, ageMs, maxAgeMs } : undefined;
+}
+
 /**
  * This invocation's shard index in `plannedShards`. `what` names the shards in the mismatch message
  * ('shard(s) ... for eu-west-1', 'evaluator shard(s)') and `redeploy` says which stack to redeploy.
