@@ -133,8 +133,23 @@ function bool(v: unknown, path: string): boolean {
 function nullable<T>(v: unknown, path: string, read: (v: unknown, path: string) => T): T | null {
   return v === null ? null : read(v, path);
 }
-function ints(v: unknown, path: string, min: number, max?: number): number[] {
-  return arr(v, path).map((x, i) => int(x, `${path}[${i}]`, min, max));
+/** A list of whole numbers in [min, max]; the element's path is spelt only for the error (this runs on every value stored). */
+function ints(v: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number[] {
+  const list = arr(v, path);
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) int(x, `${path}[${i}]`, min, max);
+  }
+  return list as number[];
+}
+/** A list of finite numbers. */
+function nums(v: unknown, path: string): number[] {
+  const list = arr(v, path);
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) num(x, `${path}[${i}]`);
+  }
+  return list as number[];
 }
 function ascending(values: number[], path: string, strict = true): number[] {
   for (let i = 1; i < values.length; i++) if (strict ? values[i]! <= values[i - 1]! : values[i]! < values[i - 1]!) fail(path, 'must be ascending');
@@ -202,7 +217,7 @@ const downKind = (d: number, at: string): 0 | 1 | 2 => (d > 0 ? (d as 1 | 2) : f
 const notDownKind = (d: number, at: string): 0 | 1 | 2 => (d === 0 ? 0 : fail(at, 'must be 0 (not a down interval)'));
 
 function values(v: unknown, path: string): number[][] {
-  return arr(v, path).map((x, r) => arr(x, `${path}[${r}]`).map((y, j) => num(y, `${path}[${r}][${j}]`)));
+  return arr(v, path).map((x, r) => nums(x, `${path}[${r}]`));
 }
 
 function failureEvidence(v: unknown, path: string, k: number): FailureEvidence {
@@ -222,7 +237,7 @@ function latencyEvidence(v: unknown, path: string, k: number): LatencyEvidence {
   const o = obj(v, path);
   const c = int(o['c'], `${path}.c`, -1, k - 1);
   const top = arr(o['top'], `${path}.top`).map((x, r) => {
-    const list = arr(x, `${path}.top[${r}]`).map((y, j) => num(y, `${path}.top[${r}][${j}]`));
+    const list = nums(x, `${path}.top[${r}]`);
     if (list.length > LATENCY_TOP_SAMPLES) fail(`${path}.top[${r}]`, `must hold at most ${LATENCY_TOP_SAMPLES} samples`);
     for (let j = 1; j < list.length; j++) if (list[j]! > list[j - 1]!) fail(`${path}.top[${r}]`, 'must be descending');
     return list;

@@ -46,12 +46,13 @@ import { DAY_MS, MINUTE_MS } from '../../common/time.js';
 export const FOLD_SCHEMA_VERSION = 1;
 
 /**
- * Largest control-time sample kept per location for an open latency incident's p95. The nearest-rank p95
+ * Largest control-time samples kept per location for an open latency incident's p95. The nearest-rank p95
  * of n samples is the (n − ⌈0.95·n⌉ + 1)-th largest, so keeping the largest LATENCY_TOP_SAMPLES is exact
- * up to about 20 × that many samples per location (10,000: 7 days of 1-minute probes, 35 days of
- * 5-minute ones); past that the p95 given is an upper bound (the smallest sample kept).
+ * up to about 20 × that many samples per location (5,100: 3.5 days of 1-minute probes, 17 days of
+ * 5-minute ones); past that the p95 given is an upper bound (the smallest sample kept). The bound keeps a
+ * target's state under ~15 KB of JSON however long the incident (3 locations × 256 measured times).
  */
-export const LATENCY_TOP_SAMPLES = 512;
+export const LATENCY_TOP_SAMPLES = 256;
 
 /** Intervals with at least one failed probe, as evidence for the incidents that include them: `n` consecutive intervals from `i` alike (an outage is one entry). */
 export interface FoldEntry {
