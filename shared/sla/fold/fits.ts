@@ -3,7 +3,8 @@
 // A state that does not fit is rebuilt by a replay of the target's history from emptyFoldState: a changed
 // quorum, SLO, latency objective, maintenance window or interval changes what the past intervals mean.
 import type { ResolvedTarget } from '../../config/types.js';
-import { FOLD_SCHEMA_VERSION, foldPlan, type FoldOptions, type FoldPlan, type FoldState } from './state.js';
+import { foldPlan, type FoldPlan } from './plan.js';
+import { FOLD_SCHEMA_VERSION, type FoldOptions, type FoldState } from './state.js';
 
 export type FoldFit = { fits: true } | { fits: false; reason: string };
 

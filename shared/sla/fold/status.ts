@@ -8,9 +8,10 @@ import { maintenanceFlags } from '../maintenance.js';
 import { FAILURE_CLASSES } from '../../probe/failure-classes.js';
 import { FoldStateError } from './errors.js';
 import { foldStateFits } from './fits.js';
-import { foldPlan, type FoldOptions, type FoldState } from './state.js';
+import { foldPlan } from './plan.js';
+import type { FoldOptions, FoldState } from './state.js';
 import { recountWindows, windowCounts } from './windows.js';
-import { burnRatesOf } from './trackers.js';
+import { POLICY, burnRatesOf } from './trackers.js';
 
 const PHASES: readonly IncidentPhase[] = ['ok', 'breached', 'recovering'];
 const VERDICTS = ['unknown', 'up', 'down'] as const;
@@ -44,8 +45,8 @@ export function foldStatus(target: ResolvedTarget, state: FoldState, options?: P
     const open = tr.p !== 0;
     const status: PolicyStatus = {
       key,
-      policy: key.startsWith('error_budget') ? 'error_budget' : (key as PolicyStatus['policy']),
-      severity: key === 'error_budget-ticket' || key === 'latency' ? 'ticket' : 'page',
+      policy: POLICY[key].policy,
+      severity: POLICY[key].severity,
       phase: PHASES[tr.p]!,
       // A silenced incident counts as announced for the tracker; nobody was told of it.
       announced: open && tr.a && tr.si !== tr.s,

@@ -17,7 +17,8 @@ import {
 import { dominantFailureClass } from '../runbooks.js';
 import { MINUTE_MS } from '../../common/time.js';
 import { SUPPRESS_BIT, maintenanceBitsAt } from './maintenance-flags.js';
-import type { FailureEvidence, FoldEntry, FoldPlan, FoldState, FoldTracker, LatencyEvidence } from './state.js';
+import type { FoldPlan } from './plan.js';
+import type { FailureEvidence, FoldEntry, FoldState, FoldTracker, LatencyEvidence } from './state.js';
 import { firstBadFrom, windowCounts } from './windows.js';
 import {
   addRegions,
@@ -30,7 +31,8 @@ import {
   type FailureSummary,
 } from './evidence.js';
 
-const POLICY: Readonly<Record<PolicyKey, { policy: PolicyName; severity: Severity }>> = {
+/** What each tracker is, as policyMachines names it. */
+export const POLICY: Readonly<Record<PolicyKey, { policy: PolicyName; severity: Severity }>> = {
   down: { policy: 'down', severity: 'page' },
   'error_budget-page': { policy: 'error_budget', severity: 'page' },
   'error_budget-ticket': { policy: 'error_budget', severity: 'ticket' },
@@ -216,10 +218,6 @@ function mergeEntries(a: readonly FoldEntry[], b: readonly FoldEntry[]): FoldEnt
   return [...a, ...b].sort((x, y) => x.i - y.i);
 }
 
-function insertSorted(into: number[], values: readonly number[]): void {
-  addRegions(into, values);
-}
-
 /** IncidentTracker.step, on the fold's state. */
 function stepTracker(plan: FoldPlan, s: FoldState, idx: number, t: number, suppressed: boolean): Transition | undefined {
   const key = plan.keys[idx]!;
@@ -248,7 +246,7 @@ function stepTracker(plan: FoldPlan, s: FoldState, idx: number, t: number, suppr
       if (seen.hold) tr.p = 1;
       break;
   }
-  if (seen.affected !== undefined) insertSorted(tr.af, seen.affected);
+  if (seen.affected !== undefined) addRegions(tr.af, seen.affected);
   commit(plan, s, key, tr, t);
 
   const transition = (status: NotificationStatus): Transition => ({ status, startsAt: tr.s, rule: tr.r, affected: tr.af.slice(), ev: tr.ev, lp: tr.lp });

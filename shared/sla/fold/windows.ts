@@ -1,7 +1,8 @@
 // The SLO and burn windows of the fold: which intervals were bad or not counted, as runs, and running counts
 // of every window over the last intervals. Appending an interval is O(windows · log runs): each window adds
 // the new interval and drops the one that left it, found by a binary search in the runs.
-import type { FoldPlan, FoldState } from './state.js';
+import type { FoldPlan } from './plan.js';
+import type { FoldState } from './state.js';
 
 /** What an interval is for the SLO: counted and good, bad (counted and down), or not counted (unknown, or excluded by maintenance). */
 export const GOOD = 0;
