@@ -39,7 +39,7 @@ export function createEvaluateHandler(wiring: EvaluateWiring): (event: EvaluateE
   // Fixed for the container: the evaluator shards and, for the heartbeats, the probe shards of the whole config.
   const plan = evaluatorShards(wiring.config);
   const probeShards = probeShardMap(wiring.config);
-  const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards });
+  const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards, log: wiring.log });
   const watermarks = createCloudWatchWatermarks({ client: wiring.cloudwatch, publisher: wiring.metrics, namespace: wiring.config.namespace });
   return async (event, context) => {
     const nowMs = wiring.now();

@@ -45,7 +45,7 @@ export type ReportContext = Partial<Pick<Context, 'awsRequestId'> & DeadlineCont
 
 export function createReportHandler(wiring: ReportWiring): (event: ReportEvent, context: ReportContext) => Promise<ReportRun> {
   // The probe shards of the whole config, as deployed: the heartbeats of the history are read per shard.
-  const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards: probeShardMap(wiring.config) });
+  const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards: probeShardMap(wiring.config), log: wiring.log });
   const summaries = createSummaryPublisher({ topicArn: wiring.topicArn, client: wiring.sns, ...(wiring.sleep && { sleep: wiring.sleep }) });
   return async (event, context) => {
     const log = wiring.log.with({ requestId: context.awsRequestId });

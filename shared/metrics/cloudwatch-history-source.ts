@@ -4,6 +4,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DAY_MS, ceilTo } from '../common/time.js';
 import type { HistoryRead, HistorySource, ProbeShardMap } from '../cycles/ports.js';
+import type { Logger } from '../log/logger.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { readHistory, type HistoryResult } from './cloudwatch-history.js';
 
@@ -16,16 +17,19 @@ export interface CloudWatchHistoryOptions {
   client: Pick<CloudWatchClient, 'send'>;
   /** The probe shards of the whole config, as deployed: heartbeats are read per probe shard. */
   probeShards: ProbeShardMap;
+  /** Where a read that found duplicated probe reports says so. */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export function createCloudWatchHistory(options: CloudWatchHistoryOptions): HistorySource {
   const { client, probeShards } = options;
+  const log = options.log ? { log: options.log } : {};
   return {
-    recent: (config, request, signal) => readHistory(client, config, { ...request, probeShards }, signal),
+    recent: (config, request, signal) => readHistory(client, config, { ...request, probeShards, ...log }, signal),
     async range(config, request, signal) {
       const split = Math.min(request.toMs, Math.max(request.fromMs, ceilTo(request.nowMs - CLOUDWATCH_MINUTE_DATA_MS, AGGREGATE_MS)));
       const parts: HistoryResult[] = [];
-      const full = { latency: false, full: true, probeShards };
+      const full = { latency: false, full: true, probeShards, ...log };
       if (split > request.fromMs) parts.push(await readHistory(client, config, { ...full, fromMs: request.fromMs, toMs: split, periodS: 300 }, signal));
       if (request.toMs > split) parts.push(await readHistory(client, config, { ...full, fromMs: split, toMs: request.toMs }, signal));
       return joined(parts, split > request.fromMs);

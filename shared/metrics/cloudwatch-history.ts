@@ -12,14 +12,26 @@
 // failure detail says so. Where only the count is known (failures older than the detail window), the
 // failing regions are taken in sorted order and get no class: counts, quorum and burn rates stay exact,
 // only the names of those older failing regions are not.
+//
+// Duplicates. `ProbeFailed` Sum counts failing *reports*, not locations: a location whose points for a
+// minute arrive twice (a retried or twice-delivered probe run, a PutMetricData stored twice) counts its
+// failure twice, and one failing location of three reads as a quorum of two. Only a minute whose Sum
+// reaches the target's quorum can be faked into a down one, so for targets with such a minute (real
+// outages and fakes alike; 1-minute periods) the read also asks for `ProbeFailed` SampleCount, the
+// reports (1 metric per such target). A minute with more reports than locations with a heartbeat, and a
+// failure among them, is duplicated: for those targets the failure detail is read back to the first
+// duplicated minute, with `ConnectTime` SampleCount per region, and the minute is rebuilt per location,
+// where a duplicate does not change whether a location failed (history-rebuild.ts). Every extra metric
+// is in metricsRequested.
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { PptpMonitorError } from '../common/errors.js';
 import { HOUR_MS, floorTo } from '../common/time.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { heartbeatKey, type HistoryRead, type ProbeShardMap } from '../cycles/ports.js';
+import type { Logger } from '../log/logger.js';
 import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { rebuildBuckets, rebuildMinutes, seriesKey, type HistorySeries } from './history-rebuild.js';
+import { duplicatedMinutes, NEVER_CONNECTED_CLASSES, rebuildBuckets, rebuildMinutes, seriesKey, type HistorySeries } from './history-rebuild.js';
 import { Dimension, MetricName } from './metric-design.js';
 
 /** CloudWatch's limits for one GetMetricData call. */
@@ -47,12 +59,16 @@ export interface HistoryRequest {
    * `config` may hold a batch of the targets, whose own plan would differ.
    */
   probeShards: ProbeShardMap;
+  /** Where a read that found duplicated minutes says so (one WARN line per read). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export type HistoryResult = Required<Omit<HistoryRead, 'usedFiveMinuteData'>>;
 
 interface PlannedQuery {
   query: MetricDataQuery;
+  /** The query's StartTime: calls are made per StartTime. */
+  from: number;
   points: number;
   apply(result: MetricDataResult): void;
 }
@@ -123,12 +139,20 @@ function stat(read: Read, name: string, dimensions: Record<string, string>, stat
       MetricStat: { Metric: { Namespace: read.namespace, MetricName: name, Dimensions: dims(dimensions) }, Period: read.periodS, Stat: statName },
       ReturnData: true,
     },
+    from,
     points: Math.ceil((read.toMs - from) / read.bucketMs),
     apply: (result) => apply(series(result)),
   };
 }
 
-async function run(read: Read, planned: PlannedQuery[], from: number): Promise<void> {
+/** Sends the planned queries: one series of calls per StartTime. */
+async function run(read: Read, planned: readonly PlannedQuery[]): Promise<void> {
+  const byFrom = new Map<number, PlannedQuery[]>();
+  for (const p of planned) byFrom.set(p.from, [...(byFrom.get(p.from) ?? []), p]);
+  for (const [from, queries] of byFrom) await runFrom(read, queries, from);
+}
+
+async function runFrom(read: Read, planned: readonly PlannedQuery[], from: number): Promise<void> {
   for (const batch of batchQueries(planned)) {
     const byId = new Map(batch.map((p) => [p.query.Id, p]));
     const out = await read.client.send(
@@ -179,25 +203,55 @@ function planSummary(read: Read, config: ResolvedConfig, request: HistoryRequest
   return planned;
 }
 
-/** Phase 2: failure detail per region and class, only for targets that failed somewhere since `detailFrom`. */
+/**
+ * Phase 2, where a duplicate could fake a down minute: `ProbeFailed` SampleCount (the reports) for the
+ * targets with a minute whose failing reports reach their quorum.
+ */
+function planReports(read: Read, config: ResolvedConfig, s: HistorySeries): PlannedQuery[] {
+  const planned: PlannedQuery[] = [];
+  for (const t of config.targets) {
+    const atRisk = [...(s.failed.get(t.name) ?? new Map<number, number>())].some(([, v]) => Math.round(v) >= t.quorum);
+    if (!atRisk) continue;
+    const perTarget = new Map<number, number>();
+    s.reports.set(t.name, perTarget);
+    planned.push(stat(read, MetricName.ProbeFailed, { [Dimension.Target]: t.name }, 'SampleCount', read.fromMs, into(perTarget)));
+  }
+  return planned;
+}
+
+/**
+ * Phase 3: failure detail per region and class for targets that failed somewhere since `detailFrom`, and
+ * for targets with duplicated minutes from the first of them, with ConnectTime SampleCount per region.
+ */
 function planDetail(read: Read, config: ResolvedConfig, detailFrom: number, s: HistorySeries): PlannedQuery[] {
   const planned: PlannedQuery[] = [];
   for (const t of config.targets) {
     const recent = [...(s.failed.get(t.name) ?? new Map<number, number>())].some(([at, v]) => at >= detailFrom && v > 0);
-    if (!recent) continue;
+    const duplicated = s.duplicated.get(t.name);
+    const firstDuplicated = duplicated && duplicated.size > 0 ? Math.min(...duplicated) : undefined;
+    if (!recent && firstDuplicated === undefined) continue;
+    const from = Math.min(recent ? detailFrom : Infinity, firstDuplicated ?? Infinity);
     for (const region of t.regions) {
       const perRegion = new Map<number, FailureClass>();
       const counts = new Map<number, number>();
+      const neverConnected = new Map<number, number>();
       s.detail.set(seriesKey(t.name, region), perRegion);
       s.detailCounts.set(seriesKey(t.name, region), counts);
+      s.neverConnectedCounts.set(seriesKey(t.name, region), neverConnected);
+      if (firstDuplicated !== undefined) {
+        const connected = new Map<number, number>();
+        s.connected.set(seriesKey(t.name, region), connected);
+        planned.push(stat(read, MetricName.ConnectTime, { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region }, 'SampleCount', firstDuplicated, into(connected)));
+      }
       for (const cls of FAILURE_CLASSES) {
         const dimensions = { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region, [Dimension.FailureClass]: cls };
         planned.push(
-          stat(read, MetricName.ProbeFailures, dimensions, 'Sum', detailFrom, (pts) =>
+          stat(read, MetricName.ProbeFailures, dimensions, 'Sum', from, (pts) =>
             pts.forEach(([at, v]) => {
               if (!(v > 0)) return;
               if (!perRegion.has(at)) perRegion.set(at, cls);
               counts.set(at, (counts.get(at) ?? 0) + v);
+              if (NEVER_CONNECTED_CLASSES.has(cls)) neverConnected.set(at, (neverConnected.get(at) ?? 0) + v);
             }),
           ),
         );
@@ -207,16 +261,45 @@ function planDetail(read: Read, config: ResolvedConfig, detailFrom: number, s: H
   return planned;
 }
 
+/** Most targets named in the duplicates log line. */
+const DUPLICATES_LOGGED = 20;
+
+function logDuplicates(log: Pick<Logger, 'warn'> | undefined, duplicated: ReadonlyMap<string, ReadonlySet<number>>): void {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const targets = [...duplicated].slice(0, DUPLICATES_LOGGED).map(([target, minutes]) => ({ target, minutes: minutes.size, first: iso(Math.min(...minutes)), last: iso(Math.max(...minutes)) }));
+  log?.warn('duplicate probe reports: minutes with more reports than reporting locations, decided per location', { targets: duplicated.size, duplicated: targets });
+}
+
 export async function readHistory(client: Pick<CloudWatchClient, 'send'>, config: ResolvedConfig, request: HistoryRequest, signal?: AbortSignal): Promise<HistoryResult> {
   const periodS = request.periodS ?? PERIOD_S;
   const bucketMs = periodS * 1000;
   const read: Read = { client, namespace: config.namespace, signal, periodS, bucketMs, fromMs: floorTo(request.fromMs, bucketMs), toMs: floorTo(request.toMs, bucketMs), metricsRequested: 0, calls: 0, nextId: 0 };
   const { fromMs, toMs } = read;
-  const s: HistorySeries = { failed: new Map(), ran: new Map(), shards: request.probeShards, control: new Map(), connect: new Map(), detail: new Map(), detailCounts: new Map() };
-  await run(read, planSummary(read, config, request, s), fromMs);
+  const s: HistorySeries = {
+    failed: new Map(),
+    ran: new Map(),
+    shards: request.probeShards,
+    control: new Map(),
+    connect: new Map(),
+    detail: new Map(),
+    detailCounts: new Map(),
+    neverConnectedCounts: new Map(),
+    reports: new Map(),
+    duplicated: new Map(),
+    connected: new Map(),
+  };
+  await run(read, planSummary(read, config, request, s));
+  // 5-minute aggregates mix a bucket's minutes: duplicates are not told apart there (see rebuildBuckets).
+  if (periodS === PERIOD_S) {
+    await run(read, planReports(read, config, s));
+    for (const t of config.targets) {
+      const minutes = duplicatedMinutes(t, s);
+      if (minutes.size > 0) s.duplicated.set(t.name, minutes);
+    }
+    if (s.duplicated.size > 0) logDuplicates(request.log, s.duplicated);
+  }
   const detailFrom = request.full ? fromMs : Math.max(fromMs, floorTo(toMs - DETAIL_WINDOW_MS, bucketMs));
-  const detail = planDetail(read, config, detailFrom, s);
-  if (detail.length > 0) await run(read, detail, detailFrom);
+  await run(read, planDetail(read, config, detailFrom, s));
 
   const records = new Map<string, ProbeRecord[]>();
   for (const t of config.targets) records.set(t.name, periodS === PERIOD_S ? rebuildMinutes(t, fromMs, toMs, s) : rebuildBuckets(t, fromMs, toMs, bucketMs, s));

@@ -1,12 +1,20 @@
 // Probe records rebuilt from the CloudWatch series that readHistory (cloudwatch-history.ts) fetched. Pure:
 // the series in, ProbeRecords out. At 1-minute periods the rebuild is exact in counts (which regions
-// failed is exact within the failure-detail window); 5-minute aggregates are turned back into intervals by
-// the approximation described at rebuildBuckets.
+// failed is exact within the failure-detail window), and a minute in which some location reported twice
+// is rebuilt from the per-location series (rebuildDuplicatedMinute); 5-minute aggregates are turned back
+// into intervals by the approximation described at rebuildBuckets.
 import { MINUTE_MS, ceilTo } from '../common/time.js';
 import type { ResolvedTarget } from '../config/types.js';
 import { heartbeatKey, type ProbeShardMap } from '../cycles/ports.js';
 import type { FailureClass } from '../probe/failure-classes.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
+
+/**
+ * Failure classes that end before a TCP connection exists: such a probe has no ConnectTime sample. Every
+ * other class may have connected (connection_reset too, which can also come during the handshake), and
+ * every ok probe did.
+ */
+export const NEVER_CONNECTED_CLASSES: ReadonlySet<string> = new Set<FailureClass>(['dns_failure', 'network_unreachable', 'connect_timeout', 'connect_refused']);
 
 /** The series of one read, keyed by `seriesKey(target, region)` (heartbeats by heartbeatKey). */
 export interface HistorySeries {
@@ -21,6 +29,14 @@ export interface HistorySeries {
   detail: Map<string, Map<number, FailureClass>>;
   /** Failed probes per period, summed over the classes (the failure detail's counts). */
   detailCounts: Map<string, Map<number, number>>;
+  /** Of those, the probes whose class ends before a connection (NEVER_CONNECTED_CLASSES). */
+  neverConnectedCounts: Map<string, Map<number, number>>;
+  /** ProbeFailed SampleCount per target (reports from all regions), read only where a duplicate could fake a down minute. */
+  reports: Map<string, Map<number, number>>;
+  /** Per target, the minutes with more reports than reporting locations and a failure among them. */
+  duplicated: Map<string, Set<number>>;
+  /** ConnectTime SampleCount per target and region (probes that connected), read for targets with duplicated minutes. */
+  connected: Map<string, Map<number, number>>;
 }
 
 export const seriesKey = (target: string, region: string): string => `${target}\u0000${region}`;
@@ -39,16 +55,67 @@ function withTimes(record: ProbeRecord, s: HistorySeries, region: string, at: nu
   return record;
 }
 
+/** Of `regions` (the target's, sorted), those whose probe shard sent its heartbeat for `at`: the locations that reported. */
+function reportingRegions(t: ResolvedTarget, regions: readonly string[], s: HistorySeries, at: number): string[] {
+  return regions.filter((r) => ranAt(s, t.name, r, at));
+}
+
+/**
+ * The minutes of `t` that some location reported more than once (a retried or twice-delivered probe run, a
+ * publish stored twice): more ProbeFailed samples than locations with a heartbeat, and a failure among
+ * them. Only these can fake a failing location; a duplicate of ok reports changes no count that is used.
+ */
+export function duplicatedMinutes(t: ResolvedTarget, s: HistorySeries): Set<number> {
+  const out = new Set<number>();
+  const failed = s.failed.get(t.name);
+  const regions = [...t.regions].sort();
+  for (const [at, reports] of s.reports.get(t.name) ?? []) {
+    if ((failed?.get(at) ?? 0) > 0 && Math.round(reports) > reportingRegions(t, regions, s, at).length) out.add(at);
+  }
+  return out;
+}
+
+/**
+ * A duplicated minute, one record per reporting location from its own series, so that no location counts
+ * twice: a location failed if it has a failure and no ok report, the timeline's rule that ok wins among
+ * duplicate records (shared/sla/intervals.ts). Its ok reports are at least its ConnectTime samples minus
+ * its failures that may have connected (every ok probe connected); when that is above zero, a fail/ok split
+ * is ok. A split that cannot be proved so (only a connection_reset, which may or may not have connected,
+ * against the ok report) stays failed.
+ */
+function rebuildDuplicatedMinute(t: ResolvedTarget, at: number, reporting: readonly string[], s: HistorySeries): ProbeRecord[] {
+  return reporting.map((region) => {
+    const key = seriesKey(t.name, region);
+    const record: ProbeRecord = { target: t.name, region, intervalStart: at, ok: true };
+    const failures = Math.round(s.detailCounts.get(key)?.get(at) ?? 0);
+    if (failures > 0) {
+      const mayHaveConnected = failures - Math.round(s.neverConnectedCounts.get(key)?.get(at) ?? 0);
+      const provedOk = Math.round(s.connected.get(key)?.get(at) ?? 0) - mayHaveConnected;
+      if (provedOk <= 0) {
+        record.ok = false;
+        const cls = s.detail.get(key)?.get(at);
+        if (cls) record.failureClass = cls;
+      }
+    }
+    return withTimes(record, s, region, at);
+  });
+}
+
 /** 1-minute periods: one record per reporting region and interval. */
 export function rebuildMinutes(t: ResolvedTarget, fromMs: number, toMs: number, s: HistorySeries): ProbeRecord[] {
   const out: ProbeRecord[] = [];
   const stepMs = t.intervalMinutes * MINUTE_MS;
   const regions = [...t.regions].sort();
+  const duplicated = s.duplicated.get(t.name);
   for (let at = ceilTo(fromMs, stepMs); at < toMs; at += stepMs) {
     const count = s.failed.get(t.name)?.get(at);
     // No ProbeFailed point: no region reported this target in this interval.
     if (count === undefined) continue;
-    const reporting = regions.filter((r) => ranAt(s, t.name, r, at));
+    const reporting = reportingRegions(t, regions, s, at);
+    if (duplicated?.has(at)) {
+      out.push(...rebuildDuplicatedMinute(t, at, reporting, s));
+      continue;
+    }
     const known = new Map<string, FailureClass>();
     for (const r of reporting) {
       const cls = s.detail.get(seriesKey(t.name, r))?.get(at);

@@ -367,3 +367,126 @@ describe('readHistory: 5-minute aggregates beyond the 1-minute retention (report
     expect(stretch.reduce((n, s) => n + s.failing.length, 0)).toBe(3);
   });
 });
+
+describe('readHistory: a location that reported twice in a minute (issue 13)', () => {
+  // Prepare: 4 hours of 3-region minutes for dup-gw (quorum 2 of 3), every location reporting once a
+  // minute, except that some minutes arrive twice from one location (a retried or twice-delivered probe
+  // run publishes its points again), and calm-gw, which never fails:
+  //   * twiceOld (3 h ago, beyond the one-hour detail window): eu-west-1 fails alone, its points twice;
+  //   * twiceRecent (30 min ago): the same within the detail window;
+  //   * outage (25 min ago): eu-west-1 and us-east-1 fail (a real quorum), eu-west-1's points twice;
+  //   * splitConnected (20 min ago): us-east-1 reports a control_timeout (it connected) and an ok;
+  //   * splitRefused (15 min ago): us-east-1 reports a connect_refused and an ok;
+  //   * splitReset (10 min ago): us-east-1 reports a connection_reset without a connection and an ok;
+  //   * twiceOk (5 min ago): every location's ok points twice.
+  const config = configOf('  - { name: dup-gw, host: dup.example.com }\n  - { name: calm-gw, host: calm.example.com }\n');
+  const target = targetOf(config, 'dup-gw');
+  const fromMs = T - 4 * HOUR;
+  const at = {
+    twiceOld: T - 3 * HOUR,
+    twiceRecent: T - 30 * MIN,
+    outage: T - 25 * MIN,
+    splitConnected: T - 20 * MIN,
+    splitRefused: T - 15 * MIN,
+    splitReset: T - 10 * MIN,
+    twiceOk: T - 5 * MIN,
+  };
+  const connectedFailure = (region: string, intervalStart: number): Datum[] =>
+    datumsForResult(
+      { ok: false, timings: { ...NO_TIMINGS, connectMs: 20, totalMs: 5000 }, failure: { class: 'control_timeout', message: 'x', phase: 'control', elapsedMs: 5000 } },
+      { target: 'dup-gw', region, intervalStart },
+    );
+  const once: ProbeRecord[] = history(target, fromMs, T, (minute, region) => {
+    if ((minute === at.twiceOld || minute === at.twiceRecent) && region === 'eu-west-1') return failed('connect_timeout');
+    if (minute === at.outage && region !== 'eu-central-1') return failed('connect_timeout');
+    return undefined;
+  });
+  /** What arrived a second time, as records (what a local store would hold) and as the points CloudWatch got. */
+  const again: Array<{ record: ProbeRecord; points: Datum[] }> = [
+    ...[at.twiceOld, at.twiceRecent, at.outage].map((minute) => {
+      const record: ProbeRecord = { target: 'dup-gw', region: 'eu-west-1', intervalStart: minute, ok: false, failureClass: 'connect_timeout' };
+      return { record, points: datumsOf(record) };
+    }),
+    { record: { target: 'dup-gw', region: 'us-east-1', intervalStart: at.splitConnected, ok: false, failureClass: 'control_timeout', connectMs: 20 }, points: connectedFailure('us-east-1', at.splitConnected) },
+    ...(['connect_refused', 'connection_reset'] as const).map((cls, i) => {
+      const record: ProbeRecord = { target: 'dup-gw', region: 'us-east-1', intervalStart: i === 0 ? at.splitRefused : at.splitReset, ok: false, failureClass: cls };
+      return { record, points: datumsOf(record) };
+    }),
+    ...REGIONS.map((region) => {
+      const record: ProbeRecord = { target: 'dup-gw', region, intervalStart: at.twiceOk, ok: true, connectMs: 20, controlMs: 40 };
+      return { record, points: datumsOf(record) };
+    }),
+  ];
+  const delivered = [...once, ...again.map((a) => a.record)];
+  let cw: CloudWatchFake;
+  let read: Awaited<ReturnType<typeof readHistory>>;
+  let clean: Awaited<ReturnType<typeof readHistory>>;
+  const warnings: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    cw = await startCloudWatchFake({ now: () => new Date(T) });
+    const beats: Datum[] = [];
+    for (let minute = fromMs; minute < T; minute += MIN) for (const region of REGIONS) beats.push(heartbeat(region, minute));
+    const calm = history(targetOf(config, 'calm-gw'), fromMs, T, () => undefined);
+    await publish(cw, config, [...once.flatMap(datumsOf), ...calm.flatMap(datumsOf), ...beats]);
+    // Act: first what a single delivery gives, then with the second deliveries in.
+    const request = { fromMs, toMs: T, latency: false, probeShards: probeShardMap(config) };
+    clean = await readHistory(cloudwatchClient(cw), config, request);
+    // Each second delivery on its own: a publish of one run's points, as the retried run would send them.
+    for (const { points } of again) await publish(cw, config, points);
+    read = await readHistory(cloudwatchClient(cw), config, { ...request, log: { warn: (message, fields) => warnings.push({ message, ...fields }) } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cw?.close();
+  });
+
+  const states = (records: readonly ProbeRecord[]) => intervalStates(target, records, fromMs, T);
+  const failingAt = (records: readonly ProbeRecord[], minute: number): string[] => states(records).find((s) => s.start === minute)?.failing ?? [];
+
+  it('counts a location that reported its failure twice once, in and beyond the detail window: no faked quorum', () => {
+    // Assess: the Sum says 2 failing reports; the location is one.
+    expect(failingAt(read.records.get('dup-gw') ?? [], at.twiceOld)).toEqual(['eu-west-1']);
+    expect(failingAt(read.records.get('dup-gw') ?? [], at.twiceRecent)).toEqual(['eu-west-1']);
+    expect(states(read.records.get('dup-gw') ?? []).filter((s) => s.verdict === 'down').map((s) => s.start)).toEqual([at.outage]);
+    expect(failingAt(read.records.get('dup-gw') ?? [], at.outage)).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('gives every minute the verdict and failing locations of the delivered records, and of a single delivery', () => {
+    // Assess: the timeline of what was delivered (ok wins among one location's records) ...
+    const fromCloudWatch = states(read.records.get('dup-gw') ?? []).map((s) => [s.start, s.verdict, s.failing]);
+    const expected = states(delivered).map((s) => [s.start, s.verdict, s.failing]);
+    // ... except the one split the series cannot prove ok: a reset that may have come before the connection.
+    const resetSplit = expected.findIndex(([start]) => start === at.splitReset);
+    expected[resetSplit] = [at.splitReset, 'up', ['us-east-1']];
+    expect(fromCloudWatch).toEqual(expected);
+    // ... and every verdict is the one a single delivery gives.
+    expect(states(read.records.get('dup-gw') ?? []).map((s) => s.verdict)).toEqual(states(clean.records.get('dup-gw') ?? []).map((s) => s.verdict));
+  });
+
+  it('decides a fail/ok split as ok when ConnectTime proves the ok report (ok wins), and as failed when it cannot', () => {
+    const records = read.records.get('dup-gw') ?? [];
+    expect(failingAt(records, at.splitConnected)).toEqual([]);
+    expect(failingAt(records, at.splitRefused)).toEqual([]);
+    expect(failingAt(records, at.splitReset)).toEqual(['us-east-1']);
+    expect(failingAt(records, at.twiceOk)).toEqual([]);
+  });
+
+  it('reads the reports only for targets whose failing reports reach their quorum, and the per-location series only where a minute is duplicated', () => {
+    // Assess: without duplicates, dup-gw has a real quorum outage, so its SampleCount is read (1 metric);
+    // its detail is read for the last hour (13 classes x 3 regions); calm-gw costs nothing more.
+    const summary = 2 + 3;
+    expect(clean.metricsRequested).toBe(summary + 1 + 13 * 3);
+    // With duplicates: the same detail metrics, read back to the first duplicated minute, plus ConnectTime
+    // SampleCount per region; GetMetricData bills metrics, not the range.
+    expect(read.metricsRequested).toBe(summary + 1 + 13 * 3 + 3);
+    expect(read.metricsRequested).toBe(cw.metricsRequested - clean.metricsRequested);
+    expect(warnings).toEqual([
+      {
+        message: 'duplicate probe reports: minutes with more reports than reporting locations, decided per location',
+        targets: 1,
+        duplicated: [{ target: 'dup-gw', minutes: 6, first: new Date(at.twiceOld).toISOString(), last: new Date(at.splitReset).toISOString() }],
+      },
+    ]);
+  });
+});

@@ -114,8 +114,10 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
     // Assess
     expect(report.notifications).toEqual([{ target: 'hq-gw', policy: 'down', severity: 'page', status: 'firing', dedupKey: expect.stringMatching(/^hq-gw\/down\/.+Z$/) }]);
     expect(report.watermarkMoved).toBe(true);
-    // 2 ProbeFailed + 3 ProbesRun (one probe shard per region) + the watermark, + 13 classes × 3 regions of failure detail for each of the 2 targets that failed in the last hour.
-    expect(report.metricsRequested).toBe(1 + 2 + 3 + 2 * 13 * 3);
+    // 2 ProbeFailed + 3 ProbesRun (one probe shard per region) + the watermark, + hq-gw's ProbeFailed SampleCount
+    // (its failing reports reach its quorum: a duplicate could fake that), + 13 classes × 3 regions of failure
+    // detail for each of the 2 targets that failed in the last hour.
+    expect(report.metricsRequested).toBe(1 + 2 + 3 + 1 + 2 * 13 * 3);
     const [delivery] = await sns.waitForDeliveries('pager', 1);
     expect(delivery?.envelope?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
     expect(delivery?.envelope?.MessageAttributes['severity']?.Value).toBe('page');
