@@ -1,6 +1,7 @@
 // The JSON shape of a probe result (`check --json`, and the local store's lines). A field that does not
-// apply is omitted, never null. Times are rounded to the microsecond.
-import { FAILURE_CLASS_INFO, type FailureClass, type ProbeResult, type ServerIdentity } from '../probe/index.js';
+// apply is omitted, never null, so a control probe's JSON has no login keys at all. Times are rounded to
+// the microsecond.
+import { FAILURE_CLASS_INFO, type FailureClass, type LoginDetail, type ProbeResult, type ServerIdentity } from '../probe/index.js';
 
 export interface ProbeResultJson {
   target: string;
@@ -9,8 +10,24 @@ export interface ProbeResultJson {
   address?: string;
   ok: boolean;
   attempts: number;
-  timings: { dnsMs?: number; connectMs?: number; controlMs?: number; echoMs?: number; callMs?: number; totalMs: number };
+  /** A login's stages (greMs ... dataMs) follow the control connection's, in the order a login meets them. */
+  timings: {
+    dnsMs?: number;
+    connectMs?: number;
+    controlMs?: number;
+    echoMs?: number;
+    callMs?: number;
+    greMs?: number;
+    lcpMs?: number;
+    authMs?: number;
+    ccpMs?: number;
+    ipcpMs?: number;
+    dataMs?: number;
+    totalMs: number;
+  };
   server?: ServerIdentity;
+  /** What a login negotiated (pptp-login only). */
+  login?: Omit<LoginDetail, 'timings'>;
   failure?: {
     class: FailureClass;
     message: string;
@@ -19,6 +36,11 @@ export interface ProbeResultJson {
     resultCode?: number;
     errorCode?: number;
     causeCode?: number;
+    /** A login's MS-CHAPv2 E= code, and the gateway's text. */
+    authErrorCode?: number;
+    authMessage?: string;
+    /** What a failed login negotiation refused. */
+    rejected?: string[];
     runbook: string;
   };
   notes?: string[];
@@ -36,7 +58,9 @@ function defined<T extends object>(obj: T): T {
 /** Keys in the documented order (address after port) for readers who diff outputs. */
 export function toResultJson(result: ProbeResult): ProbeResultJson {
   const t = result.timings;
+  const stages = result.login?.timings;
   const f = result.failure;
+  const login = result.login;
   return defined<ProbeResultJson>({
     target: result.target,
     host: result.host,
@@ -50,9 +74,18 @@ export function toResultJson(result: ProbeResult): ProbeResultJson {
       controlMs: roundOptional(t.controlMs),
       echoMs: roundOptional(t.echoMs),
       callMs: roundOptional(t.callMs),
+      greMs: roundOptional(stages?.greMs),
+      lcpMs: roundOptional(stages?.lcpMs),
+      authMs: roundOptional(stages?.authMs),
+      ccpMs: roundOptional(stages?.ccpMs),
+      ipcpMs: roundOptional(stages?.ipcpMs),
+      dataMs: roundOptional(stages?.dataMs),
       totalMs: round(t.totalMs),
     }),
     server: result.server ? { ...result.server } : undefined,
+    login: login
+      ? defined({ assignedAddress: login.assignedAddress, gatewayTunnelAddress: login.gatewayTunnelAddress, authProtocol: login.authProtocol, mppe: login.mppe })
+      : undefined,
     failure: f
       ? defined({
           class: f.class,
@@ -62,6 +95,9 @@ export function toResultJson(result: ProbeResult): ProbeResultJson {
           resultCode: f.resultCode,
           errorCode: f.errorCode,
           causeCode: f.causeCode,
+          authErrorCode: f.authErrorCode,
+          authMessage: f.authMessage,
+          rejected: f.rejected ? [...f.rejected] : undefined,
           runbook: FAILURE_CLASS_INFO[f.class].runbook,
         })
       : undefined,

@@ -8,6 +8,8 @@
 //     the caller asks (the evaluator does on every fifth minute, where the latency policy is evaluated);
 //   * `ProbeFailures` Sum per target, region and failure class, only for targets that failed somewhere
 //     in the last DETAIL_WINDOW_MS: which regions failed and why, for the alert text and the runbook.
+//     Only the classes the target's check kind can report (13 for a control probe, 20 for a login):
+//     a class its prober never reports has no series to read, and each one requested is billed.
 // A region "reported" a target in an interval when its heartbeat is there; it failed there when the
 // failure detail says so. Where only the count is known (failures older than the detail window), the
 // failing regions are taken in sorted order and get no class: counts, quorum and burn rates stay exact,
@@ -29,7 +31,8 @@ import { HOUR_MS, floorTo } from '../common/time.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { heartbeatKey, type HistoryRead, type ProbeShardMap } from '../cycles/ports.js';
 import type { Logger } from '../log/logger.js';
-import { FAILURE_CLASSES, type FailureClass } from '../probe/failure-classes.js';
+import type { FailureClass } from '../probe/failure-classes.js';
+import { failureClassesOfCheck } from '../probers/option-schemas.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { duplicatedMinutes, NEVER_CONNECTED_CLASSES, rebuildBuckets, rebuildMinutes, seriesKey, type HistorySeries } from './history-rebuild.js';
 import { Dimension, MetricName } from './metric-design.js';
@@ -243,7 +246,8 @@ function planDetail(read: Read, config: ResolvedConfig, detailFrom: number, s: H
         s.connected.set(seriesKey(t.name, region), connected);
         planned.push(stat(read, MetricName.ConnectTime, { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region }, 'SampleCount', firstDuplicated, into(connected)));
       }
-      for (const cls of FAILURE_CLASSES) {
+      // In taxonomy order, so the first class seen in a minute is the same one the evaluator's tally picks.
+      for (const cls of failureClassesOfCheck(t.check)) {
         const dimensions = { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region, [Dimension.FailureClass]: cls };
         planned.push(
           stat(read, MetricName.ProbeFailures, dimensions, 'Sum', from, (pts) =>

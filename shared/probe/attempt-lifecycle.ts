@@ -8,7 +8,7 @@
 // report for it. Nothing here or in a conversation awaits: an event is handled to its end in its callback.
 import { socketErrorOf, type ProbeDeps, type ProbeSocket, type SocketErrorLike, type SocketHandlers, type TimerHandle } from './deps.js';
 import type { FailureClass } from './failure-classes.js';
-import type { Phase, ProbeFailure, ServerIdentity } from './types.js';
+import type { LoginDetail, Phase, ProbeFailure, ServerIdentity } from './types.js';
 
 /** A healthy control exchange is under 400 bytes; more than this from one peer is a flood. */
 export const MAX_BYTES_FROM_PEER = 16 * 1024;
@@ -38,6 +38,8 @@ export interface AttemptOutcome {
   failure?: ProbeFailure;
   notes: string[];
   localPort?: number;
+  /** A login's stages (a login attempt runs its own session, not this lifecycle: see the pptp-login prober). */
+  login?: LoginDetail;
 }
 
 /** Details a failure may carry besides its class and message. */

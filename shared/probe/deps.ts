@@ -54,8 +54,11 @@ export interface ResolvedAddress {
   family: 4 | 6;
 }
 
-/** Resolves a host name; rejects with an error whose `code` is a getaddrinfo code (ENOTFOUND, ...). */
-export type Resolver = (host: string, signal: AbortSignal) => Promise<ResolvedAddress>;
+/**
+ * Resolves a host name; rejects with an error whose `code` is a getaddrinfo code (ENOTFOUND, ...).
+ * `family` asks for an address of that family only (a login needs IPv4: it runs GRE over IPv4).
+ */
+export type Resolver = (host: string, signal: AbortSignal, family?: 4 | 6) => Promise<ResolvedAddress>;
 
 export interface ProbeDeps {
   clock: Clock;

@@ -5,4 +5,4 @@ export { FAILURE_CLASS_INFO, type FailureClass } from './failure-classes.js';
 export { probeByKind, type ProbeByKind } from './registry.js';
 export { runPaced } from './run-paced.js';
 export { ipLiteralFamily, parseTarget, probeTargetFor, TargetParseError } from './target.js';
-export type { ProbeOptions, ProbeResult, ProbeTarget, ServerIdentity } from './types.js';
+export type { LoginDetail, ProbeOptions, ProbeResult, ProbeTarget, ServerIdentity } from './types.js';

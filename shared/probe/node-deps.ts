@@ -36,8 +36,8 @@ export const nodeConnect: SocketFactory = (request, handlers) => {
   };
 };
 
-export const nodeResolve: Resolver = async (host) => {
-  const { address, family } = await lookup(host);
+export const nodeResolve: Resolver = async (host, _signal, wanted) => {
+  const { address, family } = await lookup(host, wanted === undefined ? {} : { family: wanted });
   return { address, family: family === 6 ? 6 : 4 };
 };
 

@@ -142,5 +142,6 @@ export async function runAttempts(target: ProbeTarget, options: ProbeOptions, de
   if (outcome.server) result.server = outcome.server;
   if (outcome.failure) result.failure = outcome.failure;
   if (outcome.localPort !== undefined) result.localPort = outcome.localPort;
+  if (outcome.login) result.login = outcome.login;
   return result;
 }

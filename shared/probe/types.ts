@@ -19,7 +19,12 @@ export interface ProbeOptions {
   retryBackoffMs: number;
 }
 
-export type Phase = 'dns' | 'connect' | 'control' | 'echo' | 'call' | 'stop';
+/**
+ * Where a probe was. The control probe's phases, then a login's stages after the call was accepted
+ * (gre: the wait for the gateway's first GRE packet; lcp, auth, ccp, ipcp; data: the echo through the
+ * tunnel; teardown).
+ */
+export type Phase = 'dns' | 'connect' | 'control' | 'echo' | 'call' | 'stop' | 'gre' | 'lcp' | 'auth' | 'ccp' | 'ipcp' | 'data' | 'teardown';
 
 /**
  * Duration of each phase that completed. A phase that was not reached, or failed, is undefined: the
@@ -61,6 +66,44 @@ export interface ProbeFailure {
   causeCode?: number;
   /** Socket error code (ECONNREFUSED, ...) or PPTP decode error code, when there is one. */
   code?: string;
+  /** A login's authentication failure: the MS-CHAPv2 E= code (691, 649, ...), when the gateway sent one. */
+  authErrorCode?: number;
+  /** A login's authentication failure: the gateway's own text (printable, bounded). */
+  authMessage?: string;
+  /** A login's failed negotiation: what was refused ("LCP rejected by the gateway: Magic-Number"). */
+  rejected?: string[];
+}
+
+/**
+ * Duration of each login stage after the call was accepted, in ms; undefined when not reached or failed.
+ * Every key is present. gre and lcp both start when the call is accepted, so they overlap.
+ */
+export interface LoginStageTimings {
+  /** Call accepted to the first GRE packet from the gateway. */
+  greMs: number | undefined;
+  /** Call accepted (our first Configure-Request) to LCP Opened. */
+  lcpMs: number | undefined;
+  /** LCP Opened to authentication succeeded (for MS-CHAPv2, the gateway's authenticator verified). */
+  authMs: number | undefined;
+  /** Authentication done to CCP Opened with MPPE both ways. */
+  ccpMs: number | undefined;
+  /** IPCP started to an address assigned. */
+  ipcpMs: number | undefined;
+  /** ICMP echo through the tunnel to its reply (undefined when the data stage is off). */
+  dataMs: number | undefined;
+}
+
+/** What a login (check kind pptp-login) found besides the control connection's timings. */
+export interface LoginDetail {
+  timings: LoginStageTimings;
+  /** The address IPCP assigned to the probe. */
+  assignedAddress?: string;
+  /** The gateway's own tunnel address, as it stated it in IPCP. */
+  gatewayTunnelAddress?: string;
+  /** The authentication the gateway asked for and the check allowed; 'none' when it asked for none. */
+  authProtocol?: 'mschapv2' | 'chap-md5' | 'pap' | 'none';
+  /** The encryption negotiated both ways. */
+  mppe?: 'mppe-128-stateless' | 'none';
 }
 
 export interface ProbeResult {
@@ -78,4 +121,6 @@ export interface ProbeResult {
   notes: string[];
   /** Local TCP port of the last attempt: lets a packet capture be matched to this result. */
   localPort?: number;
+  /** A login's stages and what it negotiated (pptp-login only). */
+  login?: LoginDetail;
 }

@@ -2,7 +2,7 @@
 // local monitor, read back at start-up and by backtest: every line is validated on the way in, because
 // a history file may be hand-edited, truncated by a crash, or come from somewhere else.
 import { isFailureClass, type FailureClass } from '../probe/failure-classes.js';
-import type { ProbeResult } from '../probe/types.js';
+import type { LoginDetail, LoginStageTimings, ProbeResult } from '../probe/types.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 
 /** The line format's version; bumped on any incompatible change. */
@@ -22,9 +22,23 @@ export interface ResultLine {
   controlMs?: number;
   echoMs?: number;
   callMs?: number;
+  /** A login's stages (pptp-login only), each present when the stage completed. */
+  greMs?: number;
+  lcpMs?: number;
+  authMs?: number;
+  ccpMs?: number;
+  ipcpMs?: number;
+  dataMs?: number;
   totalMs: number;
   server?: { hostname: string; vendor: string; firmwareRevision: number };
+  /** What a login negotiated (pptp-login only): never a credential. */
+  assignedAddress?: string;
+  authProtocol?: LoginDetail['authProtocol'];
+  mppe?: LoginDetail['mppe'];
 }
+
+/** A login's stage timings, in the order a login meets them. */
+const STAGE_KEYS = ['greMs', 'lcpMs', 'authMs', 'ccpMs', 'ipcpMs', 'dataMs'] as const satisfies readonly (keyof LoginStageTimings)[];
 
 const round3 = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms * 1000) / 1000);
 
@@ -46,7 +60,18 @@ export function resultLine(result: ProbeResult, ctx: { region: string; intervalS
     const value = round3(result.timings[key]);
     if (value !== undefined) line[key] = value;
   }
+  // A login's fields only when there was a login, so a control probe's line is what it always was.
+  const login = result.login;
+  if (login) {
+    for (const key of STAGE_KEYS) {
+      const value = round3(login.timings[key]);
+      if (value !== undefined) line[key] = value;
+    }
+  }
   if (result.server) line.server = { hostname: result.server.hostname, vendor: result.server.vendor, firmwareRevision: result.server.firmwareRevision };
+  if (login?.assignedAddress !== undefined) line.assignedAddress = login.assignedAddress;
+  if (login?.authProtocol !== undefined) line.authProtocol = login.authProtocol;
+  if (login?.mppe !== undefined) line.mppe = login.mppe;
   return line;
 }
 

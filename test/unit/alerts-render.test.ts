@@ -309,16 +309,34 @@ describe('renderAlert message attributes', () => {
 });
 
 describe('renderAlert size limits', () => {
-  it('lists all 13 failure classes with explanations and stays under the SNS limits', () => {
+  it(`lists the failure classes with explanations, the first ${MAX_LIST_LINES} of all ${FAILURE_CLASSES.length}, and stays under the SNS limits`, () => {
+    // Prepare: every class of the taxonomy at once (a login target can report 20 of the 22)
     const failureClasses = Object.fromEntries(FAILURE_CLASSES.map((cls, i) => [cls, 100 - i]));
+    // Act
     const alert = renderAlert(notification({ failureClasses, dominantFailureClass: 'dns_failure' }), CTX);
+    // Assess
     expectWithinSnsLimits(alert);
     const { email, https } = bodies(alert);
-    for (const cls of FAILURE_CLASSES) {
+    expect(FAILURE_CLASSES.length).toBeGreaterThan(MAX_LIST_LINES);
+    expect(email).toContain(`Failure classes seen (failed probes) (${FAILURE_CLASSES.length}, first ${MAX_LIST_LINES} listed):`);
+    const listed = FAILURE_CLASSES.slice(0, MAX_LIST_LINES); // most failed first
+    for (const cls of listed) {
       expect(email).toContain(`  ${cls}: ${failureClasses[cls]}`);
       expect(email).toContain(FAILURE_CLASS_INFO[cls].explanation);
     }
-    expect(Object.keys(https.failureClasses)).toEqual([...FAILURE_CLASSES]); // most failed first
+    for (const cls of FAILURE_CLASSES.slice(MAX_LIST_LINES)) expect(email).not.toContain(`  ${cls}: `);
+    expect(Object.keys(https.failureClasses)).toEqual([...listed]);
+  });
+
+  it('lists every class a login can report with its explanation when a login target fails every way', () => {
+    const loginClasses = FAILURE_CLASSES.filter((cls) => !cls.startsWith('echo_'));
+    const failureClasses = Object.fromEntries(loginClasses.map((cls, i) => [cls, 100 - i]));
+    const alert = renderAlert(notification({ failureClasses, dominantFailureClass: 'auth_rejected' }), CTX);
+    expectWithinSnsLimits(alert);
+    const { email, https } = bodies(alert);
+    for (const cls of loginClasses) expect(email).toContain(FAILURE_CLASS_INFO[cls].explanation);
+    expect(Object.keys(https.failureClasses)).toEqual(loginClasses);
+    expect(https.runbook_url).toBe('https://runbooks.example.com/pptp/auth_rejected.md');
   });
 
   it(`caps lists at ${MAX_LIST_LINES} lines and says so`, () => {

@@ -4,7 +4,8 @@
 // result came within the deadline + 50 ms.
 import { describe, expect, it } from 'vitest';
 import { ControlCode, PppProtocol } from '../../shared/probers/pptp-login/constants.js';
-import { LOGIN_FAILURE_CLASS_INFO, LOGIN_FAILURE_CLASSES } from '../../shared/probers/pptp-login/login-failure-classes.js';
+import { FAILURE_CLASS_INFO } from '../../shared/probe/failure-classes.js';
+import { PPTP_LOGIN_FAILURE_CLASSES } from '../../shared/probers/pptp-login/login-check-options.js';
 import { runLoginSession } from '../../shared/probers/pptp-login/login-session.js';
 import { DEFAULT_LOGIN_OPTIONS, type LoginOptions, type LoginResult, type LoginTimings } from '../../shared/probers/pptp-login/login-types.js';
 import { ControlMessageType } from '../../shared/probers/pptp/index.js';
@@ -403,8 +404,8 @@ describe('many logins through one transport', () => {
 
 describe('login failure classes', () => {
   it('explain every class with likely causes and a runbook', () => {
-    for (const cls of LOGIN_FAILURE_CLASSES) {
-      const info = LOGIN_FAILURE_CLASS_INFO[cls];
+    for (const cls of PPTP_LOGIN_FAILURE_CLASSES) {
+      const info = FAILURE_CLASS_INFO[cls];
       expect(info.explanation.length).toBeGreaterThan(20);
       expect(info.likelyCauses.length).toBeGreaterThanOrEqual(2);
       expect(info.runbook).toBe(`docs/runbooks/${cls}.md`);

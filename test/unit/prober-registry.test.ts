@@ -11,6 +11,8 @@ import type { ProbeResult } from '../../shared/probe/types.js';
 import { checkKindOf, probeOptionsFor, PROBERS } from '../../shared/probers/index.js';
 import { ControlMessageType as T, DEFAULT_PPTP_CONTROL_OPTIONS, encodeMessage, PPTP_CONTROL, PPTP_PORT, pptpControlProber, type ControlMessage } from '../../shared/probers/pptp/index.js';
 import { parseConfig } from '../../shared/config/index.js';
+import { CHECK_KINDS, FAILURE_CLASSES_OF_CHECK, PPTP_LOGIN } from '../../shared/probers/option-schemas.js';
+import { pptpLoginProber, type PptpLoginOptions } from '../../shared/probers/pptp-login/login-prober.js';
 import { fakeWorld, type FakeSocket } from '../support/fake-io.js';
 
 const resultFor = (target: string, kind: string): ProbeResult => ({
@@ -29,6 +31,7 @@ function fakeProber(kind: string, seen: string[]): Prober {
     kind,
     defaults: { timeoutMs: 1000, attempts: 1, retryBackoffMs: 0 },
     optionSchema: { key: 'checks', switches: {} },
+    failureClasses: [],
     probe: async (target) => {
       seen.push(`${kind}:${target.target}`);
       return resultFor(target.target, kind);
@@ -53,16 +56,29 @@ describe('the prober registry', () => {
     expect(() => createProberRegistry([fakeProber('a', []), fakeProber('a', [])])).toThrow("two probers for check kind 'a'");
   });
 
-  it('registers the control-connection prober under pptp-control, and every configured target is of that kind', () => {
+  it('registers the control-connection prober under pptp-control and the login prober under pptp-login; a target without check is a control probe', async () => {
     // Prepare
-    const parsed = parseConfig('version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-west-1] }\ntargets:\n  - { name: hq, host: vpn.example.com, checks: { call: true } }\n', 't.yml');
-    if (!parsed.ok) throw new Error('fixture');
-    const [hq] = parsed.config.targets;
+    const parsed = parseConfig(
+      'version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [eu-west-1], attempts: 2 }\ntargets:\n  - { name: hq, host: vpn.example.com, checks: { call: true } }\n' +
+        '  - { name: hq-login, host: 192.0.2.10, check: pptp-login, login: { username: monitor, passwordEnv: HQ_PASSWORD, auth: [mschapv2, pap] } }\n',
+      't.yml',
+      { runner: 'local' },
+    );
+    if (!parsed.ok) throw new Error(`fixture: ${JSON.stringify(parsed.errors)}`);
+    const [hq, login] = parsed.config.targets;
     // Act / Assess
-    expect(PROBERS.kinds).toEqual([PPTP_CONTROL]);
+    expect(PROBERS.kinds).toEqual([PPTP_CONTROL, PPTP_LOGIN]);
+    expect(PROBERS.kinds).toEqual([...CHECK_KINDS]); // what shared/config accepts is what is registered
     expect(PROBERS.proberFor(PPTP_CONTROL)).toBe(pptpControlProber);
+    expect(PROBERS.proberFor(PPTP_LOGIN)).toBe(pptpLoginProber);
+    for (const kind of PROBERS.kinds) expect(PROBERS.proberFor(kind).failureClasses).toBe(FAILURE_CLASSES_OF_CHECK[kind]);
     expect(checkKindOf(hq!)).toBe('pptp-control');
-    expect(probeOptionsFor(hq!)).toEqual({ ...DEFAULT_PPTP_CONTROL_OPTIONS, call: true });
+    expect(probeOptionsFor(hq!)).toEqual({ ...DEFAULT_PPTP_CONTROL_OPTIONS, attempts: 2, call: true });
+    expect(checkKindOf(login!)).toBe('pptp-login');
+    const options = probeOptionsFor(login!) as PptpLoginOptions;
+    // A login ignores the defaults' attempts and gets the login's own deadline; its password is read when it runs.
+    expect(options).toMatchObject({ timeoutMs: 10_000, attempts: 1, username: 'monitor', data: true, auth: ['mschapv2', 'pap'] });
+    await expect(options.password()).rejects.toThrow('environment variable HQ_PASSWORD: not set');
     // The contract's default port is the codec's, spelled twice because the contract cannot import a prober.
     expect(DEFAULT_TARGET_PORT).toBe(PPTP_PORT);
   });

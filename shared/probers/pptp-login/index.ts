@@ -25,7 +25,6 @@ export * from './lcp-policy.js';
 export * from './ipcp-policy.js';
 export * from './ccp-policy.js';
 export { printableText, MAX_PEER_TEXT_CHARS } from './text.js';
-export * from './login-failure-classes.js';
 export * from './login-types.js';
 export { runLoginSession, loginSession, MAX_GRE_PACKETS_FROM_PEER, type LoginTarget } from './login-session.js';
 export * from './gre-transport.js';

@@ -5,7 +5,7 @@
 //     acknowledges ours is gre_one_way; answers that did not lead to agreement is lcp_failed;
 //   - later stages each own one class: auth → auth_timeout (silence) or auth_rejected (the gateway
 //     ended it), ccp → encryption_refused, ipcp → no_address, data → no_traffic.
-import type { AnyLoginFailureClass, LoginFailureClass } from './login-failure-classes.js';
+import type { FailureClass } from '../../probe/failure-classes.js';
 import type { LoginStage } from './login-types.js';
 
 /**
@@ -38,7 +38,7 @@ export interface LoginEvidence {
 }
 
 export interface Classified {
-  class: AnyLoginFailureClass;
+  class: FailureClass;
   stage: LoginStage;
   message: string;
   code?: string;
@@ -81,7 +81,7 @@ export function classifyLcpStall(e: LoginEvidence, why: string): Classified {
 }
 
 /** The class that owns a stage after LCP opened. */
-export function stageClass(stage: LoginStage, authResponded: boolean): LoginFailureClass {
+export function stageClass(stage: LoginStage, authResponded: boolean): FailureClass {
   switch (stage) {
     case 'auth':
       return authResponded ? 'auth_rejected' : 'auth_timeout';
@@ -124,7 +124,7 @@ export function classifyTimeout(stage: LoginStage, e: LoginEvidence, why: string
  * Terminate-Request) after accepting the call. `what` describes how; `controlClass` is the control
  * probe's class for it, kept when the evidence points at the gateway rather than a stage.
  */
-export function classifyDrop(stage: LoginStage, e: LoginEvidence, what: string, controlClass: AnyLoginFailureClass): Classified {
+export function classifyDrop(stage: LoginStage, e: LoginEvidence, what: string, controlClass: FailureClass): Classified {
   if (stage === 'lcp' || stage === 'gre') {
     if (e.greReceived === 0 && e.sinceCallAcceptedMs < GRE_DROP_GRACE_MS) {
       return { class: controlClass, stage: 'call', message: `${what} ${e.sinceCallAcceptedMs.toFixed(1)} ms after accepting the call, before any GRE${strayText(e)}` };

@@ -15,7 +15,7 @@ import { GreTransportError, type GreChannel } from './gre-transport.js';
 import { GreLink } from './gre-link.js';
 import { classifyDrop, classifyTimeout, type Classified, type LoginEvidence } from './login-classify.js';
 import { ControlChannel, type ControlFailure } from './login-control.js';
-import type { AnyLoginFailureClass } from './login-failure-classes.js';
+import type { FailureClass } from '../../probe/failure-classes.js';
 import type { LoginCredentials, LoginDeps, LoginFailure, LoginOptions, LoginResult, LoginStage } from './login-types.js';
 import { formatIpv4 } from './ipv4.js';
 import type { CancelTimer } from './negotiation-automaton.js';
@@ -365,7 +365,7 @@ class LoginSession {
       this.result.notes.push(`continuing without encryption: ${why}`);
       return this.startIpcp(this.deps.clock.now());
     }
-    const cls: AnyLoginFailureClass = layer === 'CCP' ? 'encryption_refused' : this.stage === 'ipcp' ? 'no_address' : 'no_traffic';
+    const cls: FailureClass = layer === 'CCP' ? 'encryption_refused' : this.stage === 'ipcp' ? 'no_address' : 'no_traffic';
     const record = layer === 'CCP' ? this.ppp.ccpPolicy.record : this.ppp.ipcpPolicy.record;
     const rejected = [...record.refusedByPeer.map((r) => `by the gateway: ${r}`), ...record.refusedByUs.map((r) => `by us: ${r}`)];
     this.failWith({ class: cls, stage: this.stage, code: failure?.code ?? 'closed', message: `${layer} failed: ${why}${rejected.length > 0 ? ` (${rejected.join(', ')})` : ''}`, ...(rejected.length > 0 ? { rejected } : {}) });

@@ -2,7 +2,7 @@
 import type { Clock, SocketFactory, Timers } from '../../probe/deps.js';
 import type { ServerIdentity } from '../../probe/types.js';
 import type { GreTransport } from './gre-transport.js';
-import type { AnyLoginFailureClass } from './login-failure-classes.js';
+import type { FailureClass } from '../../probe/failure-classes.js';
 import type { AuthMethod } from './options.js';
 
 /**
@@ -92,7 +92,7 @@ export interface LoginTimings {
 }
 
 export interface LoginFailure {
-  class: AnyLoginFailureClass;
+  class: FailureClass;
   message: string;
   stage: LoginStage;
   /** Time spent in the failed stage, in ms. */

@@ -2,7 +2,7 @@
 // codec for whoever speaks PPTP (the login prober's control connection, the simulator, hostile test
 // peers, benchmarks). The conversation stays inside the folder.
 export { pptpControlProber, probePptp } from './probe-pptp-control.js';
-export { DEFAULT_PPTP_CONTROL_OPTIONS, PPTP_CONTROL, type PptpControlOptions, type PptpControlTarget } from './options.js';
+export { DEFAULT_PPTP_CONTROL_OPTIONS, PPTP_CONTROL, PPTP_CONTROL_FAILURE_CLASSES, type PptpControlOptions, type PptpControlTarget } from './options.js';
 export {
   BearerCapability,
   CALL_DISCONNECT_RESULT_TEXT,

@@ -1,6 +1,7 @@
 // The pptp-control prober's options: their defaults, and the settings a monitor.yml target gives it (the
 // `checks` switches), published as data for shared/config. No zod and no probe code here: the config
 // loader, the package step and each Lambda's init check import this file.
+import type { FailureClass } from '../../probe/failure-classes.js';
 import type { ConfiguredTarget, ProberOptionSchema } from '../../probe/prober.js';
 import type { ProbeOptions } from '../../probe/types.js';
 
@@ -33,6 +34,23 @@ export const DEFAULT_PPTP_CONTROL_OPTIONS: Readonly<PptpControlOptions> = {
   hostname: 'pptp-monitor',
   vendor: 'pptp-monitor',
 };
+
+/** Every class a control probe can report: the taxonomy's first thirteen, up to the call. */
+export const PPTP_CONTROL_FAILURE_CLASSES: readonly FailureClass[] = [
+  'dns_failure',
+  'network_unreachable',
+  'connect_timeout',
+  'connect_refused',
+  'connection_reset',
+  'connection_closed',
+  'control_timeout',
+  'protocol_error',
+  'control_rejected',
+  'echo_timeout',
+  'echo_rejected',
+  'call_rejected',
+  'call_dropped',
+];
 
 /** The switches of a target's `checks` in monitor.yml. */
 export type PptpControlSwitch = 'echo' | 'call';

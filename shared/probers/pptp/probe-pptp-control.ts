@@ -9,6 +9,7 @@ import { controlConversation, encodeStartRequest } from './control-conversation.
 import {
   DEFAULT_PPTP_CONTROL_OPTIONS,
   PPTP_CONTROL,
+  PPTP_CONTROL_FAILURE_CLASSES,
   PPTP_CONTROL_OPTION_SCHEMA,
   pptpControlOptionsFor,
   type PptpControlOptions,
@@ -57,6 +58,7 @@ export const pptpControlProber: Prober<PptpControlOptions, PptpControlTarget> & 
   kind: PPTP_CONTROL,
   defaults: DEFAULT_PPTP_CONTROL_OPTIONS,
   optionSchema: PPTP_CONTROL_OPTION_SCHEMA,
+  failureClasses: PPTP_CONTROL_FAILURE_CLASSES,
   probe: probePptp,
   optionsFor: pptpControlOptionsFor,
 };
