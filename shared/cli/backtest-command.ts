@@ -1,15 +1,15 @@
 // `pptp-monitor backtest`: replays a history of probe results through the evaluator and prints every
-// notification it would have sent. The SLA core is stateless and window-additive (evaluating (a,b] then
-// (b,c] gives exactly what (a,c] gives, a property its tests check), so one pass over the whole range is
-// the minute-by-minute replay, without re-walking the lookback 43,200 times for a month. The history is a
+// notification it would have sent: per target the SLA fold from the empty state over the history (the
+// deployed evaluator and the local monitor step the same fold minute by minute, and a replay is the
+// minute-by-minute run: the fold's tests check both against the stateless walk). The history is a
 // results file or a store directory (by default the local monitor's ./data), and the config defaults as
 // report's does (monitor.yml, else monitor.local.yml), so the local workflow needs no flags.
 import { join } from 'node:path';
 import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { formatConfigError, loadConfig, type ResolvedTarget } from '../config/index.js';
-import { evaluateTargetWindow } from '../cycles/evaluate-cycle.js';
 import { isLocalHistory, localView } from '../cycles/local-view.js';
+import { replayWindow } from '../cycles/target-fold.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { fsProblem } from '../store/errors.js';
@@ -93,7 +93,8 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
     return 2;
   }
   if (choice.defaulted && choice.path !== 'monitor.yml') io.err(`backtest: using --config ${choice.path} (no monitor.yml here)`);
-  const loaded = await loadConfig(choice.path);
+  // A history replays results from wherever they were recorded: login targets (local only today) too.
+  const loaded = await loadConfig(choice.path, { runner: 'local' });
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatConfigError(e));
     return 2;
@@ -132,7 +133,7 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
   for (const target of loaded.config.targets) {
     const own = records.filter((r) => r.target === target.name);
     const view = evaluationTarget(target, own);
-    for (const n of evaluateTargetWindow(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to }, { nowMs })) {
+    for (const n of replayWindow(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to }, { nowMs })) {
       const rendered = renderAlert(n, renderContextFor(loaded.config, target));
       notifications.push({ n, subject: rendered.subject, runbookUrl: rendered.runbookUrl });
     }

@@ -1,5 +1,6 @@
-// `pptp-monitor` entry point: dispatches sub-commands and maps outcomes to exit statuses
-// (0 healthy, 1 a target failed, 2 usage error).
+// `pptp-monitor` entry point: dispatches sub-commands and maps outcomes to exit statuses (0 healthy, 1 a
+// target failed, 2 the command cannot run as given: a usage error, an invalid config, or a machine that
+// cannot run it, such as a login without CAP_NET_RAW; 3 a bug).
 import { parseCheckArgs, CHECK_USAGE } from './check-args.js';
 import { runCheck } from './check-command.js';
 import { BACKTEST_USAGE, parseBacktestArgs, runBacktest } from './backtest-command.js';
@@ -8,6 +9,7 @@ import { parseRunArgs, RUN_USAGE } from './run-args.js';
 import { runMonitor } from './run-command.js';
 import { parseSimulateArgs, SIMULATE_USAGE } from './simulate-args.js';
 import { runSimulate } from './simulate-command.js';
+import { SetupError } from './setup-error.js';
 import { UsageError } from './usage-error.js';
 import { runValidate, VALIDATE_USAGE } from './validate-command.js';
 // esbuild inlines the file into dist/cli.js, so `--version` is the version the bundle was built from.
@@ -92,6 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             write: (text) => process.stdout.write(text),
             isTty: process.stdout.isTTY === true,
             signal: controller.signal,
+            env: process.env,
           });
         } finally {
           process.removeListener('SIGINT', onSigint);
@@ -140,6 +143,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`pptp-monitor: ${err.message}\n${usageHint(command)}\n`);
+      return 2;
+    }
+    if (err instanceof SetupError) {
+      process.stderr.write(`pptp-monitor: ${err.message}\n`);
       return 2;
     }
     throw err;

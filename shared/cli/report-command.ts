@@ -127,7 +127,8 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
     }
     local = { path, kind };
   }
-  const loaded = await loadConfig(choice.path);
+  // A local store may hold login targets' results; CloudWatch only ever has what Lambda can probe.
+  const loaded = await loadConfig(choice.path, { runner: local !== undefined ? 'local' : 'lambda' });
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatConfigError(e));
     return 2;

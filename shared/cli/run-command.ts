@@ -31,6 +31,8 @@ import { RUN_USAGE } from './run-args.js';
 import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
 import { parseFaultCommand } from './simulate-args.js';
 import { MINUTE_MS } from '../common/time.js';
+import { isLoginSetupError, loginSetupProblems } from './login-setup.js';
+import { SetupError } from './setup-error.js';
 
 export interface RunIo {
   out(line: string): void;
@@ -50,14 +52,21 @@ export function probeLine(result: ProbeResult, intervalStart: number): string {
 
 /**
  * The local monitor's probe: the prober of each target's check kind, from the registry. The monitor names
- * a target by its config name (probeTargetFor), which is how its kind is found again.
+ * a target by its config name (probeTargetFor), which is how its kind is found again. A login that cannot
+ * run here any more (its password file removed, the socket gone) stops the monitor with the reason, exit
+ * 2: recording it would page for an outage of this machine, not of the gateway.
  */
 function probeConfigured(targets: readonly ResolvedTarget[], deps: ProbeDeps): LocalMonitorDeps['probe'] {
   const kinds = new Map(targets.map((t) => [t.name, checkKindOf(t)]));
-  return (target, options) => {
+  return async (target, options) => {
     const kind = kinds.get(target.target);
     if (kind === undefined) throw new TypeError(`the local monitor probed '${target.target}', which is no target of its config`);
-    return PROBERS.proberFor(kind).probe(target, options, deps);
+    try {
+      return await PROBERS.proberFor(kind).probe(target, options, deps);
+    } catch (err) {
+      if (isLoginSetupError(err)) throw new SetupError(`run: target ${target.target}: ${err.message}`, { cause: err });
+      throw err;
+    }
   };
 }
 
@@ -122,12 +131,18 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     io.out(RUN_USAGE);
     return 0;
   }
-  const loaded = await loadConfig(args.config);
+  // The local monitor runs login checks (the Lambda functions cannot).
+  const loaded = await loadConfig(args.config, { runner: 'local' });
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatConfigError(e));
     return 2;
   }
   const { config } = loaded;
+  const loginProblems = await loginSetupProblems(config.targets);
+  if (loginProblems.length > 0) {
+    for (const problem of loginProblems) io.err(`pptp-monitor run: ${problem}`);
+    return 2;
+  }
   const now = io.now ?? Date.now;
   let lock: DataDirLock;
   try {

@@ -2,7 +2,7 @@
 // need directly (packaged.ts, probe-config.ts, types.ts), which keeps zod and yaml out of their bundles.
 export { parseCron } from './cron.js';
 export { formatConfigError } from './format.js';
-export { loadConfig, parseConfig } from './load.js';
+export { loadConfig, parseConfig, type ParseOptions } from './load.js';
 export { DEFAULT_RUNBOOK_BASE_URL } from './rules.js';
 export { targetsForRegion } from './targets.js';
 export type * from './types.js';

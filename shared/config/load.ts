@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { formatPath, issueProblems, show, type PathProblem } from './format.js';
+import type { ConfigRunner } from './login-rules.js';
 import { crossCheck, resolveConfig } from './resolve.js';
 import { configSchema, PARSE_OPTIONS } from './schema.js';
 import type { ConfigError, ConfigResult } from './types.js';
@@ -49,8 +50,16 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+export interface ParseOptions {
+  /**
+   * Where the config will run: 'lambda' (the default: validate, package, the deployed functions) refuses
+   * login checks, which need a raw socket; 'local' (the local monitor, backtest, report) accepts them.
+   */
+  runner?: ConfigRunner;
+}
+
 /** Parses and validates monitor.yml text. `sourceName` names the file in messages. */
-export function parseConfig(text: string, sourceName = 'monitor.yml'): ConfigResult {
+export function parseConfig(text: string, sourceName = 'monitor.yml', options: ParseOptions = {}): ConfigResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) return { ok: false, errors: doc.errors.map((e) => yamlSyntaxError(e, text, sourceName, lines)) };
@@ -79,7 +88,7 @@ export function parseConfig(text: string, sourceName = 'monitor.yml'): ConfigRes
   }
 
   const result = configSchema.safeParse(raw, PARSE_OPTIONS);
-  const problems: PathProblem[] = [...(result.success ? [] : result.error.issues.flatMap(issueProblems)), ...crossCheck(raw)];
+  const problems: PathProblem[] = [...(result.success ? [] : result.error.issues.flatMap(issueProblems)), ...crossCheck(raw, options.runner)];
   if (problems.length === 0 && result.success && isMapping(raw)) return { ok: true, config: resolveConfig(raw, result.data) };
 
   // One problem per path (the first found is the most basic: a type before a range), in file order.
@@ -105,7 +114,7 @@ const READ_PROBLEMS: Record<string, string> = {
 };
 
 /** Reads and validates a monitor.yml file; a file that cannot be read is one error at its path. */
-export async function loadConfig(path: string): Promise<ConfigResult> {
+export async function loadConfig(path: string, options: ParseOptions = {}): Promise<ConfigResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -114,5 +123,5 @@ export async function loadConfig(path: string): Promise<ConfigResult> {
     const problem = READ_PROBLEMS[code] ?? `cannot be read (${code || (err instanceof Error ? err.message : String(err))})`;
     return { ok: false, errors: [{ path, problem }] };
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, options);
 }

@@ -4,15 +4,27 @@
 //
 // Merging: a target's own value wins over `defaults`, which wins over the built-in default. Mappings
 // (checks, slo, latency, down, tags) merge key by key; lists (regions, maintenance) replace.
-import { canonicalHost } from '../probe/target.js';
+import { canonicalHost, ipLiteralFamily } from '../probe/target.js';
+import { DEFAULT_LOGIN_AUTH, LOGIN_ATTEMPTS, LOGIN_DEFAULT_TIMEOUT_MS, LOGIN_SWITCHES, PPTP_LOGIN, type LoginSettings } from '../probers/option-schemas.js';
 import { show, type PathProblem } from './format.js';
+import {
+  CHECKS_ON_LOGIN,
+  lambdaLoginProblem,
+  LOGIN_REQUIRED,
+  LOGIN_WITHOUT_CHECK,
+  loginAttemptsProblem,
+  loginHostProblem,
+  type ConfigRunner,
+} from './login-rules.js';
 import { CONFIG_DEFAULTS, INTERVAL_MINUTES } from './rules.js';
 import {
+  checkSchema,
   hostSchema,
   nameSchema,
   PARSE_OPTIONS,
   TARGET_FIELDS,
   type ParsedConfig,
+  type ParsedLogin,
   type RawWindow,
   type TargetFieldKey,
   type TargetFieldValues,
@@ -77,8 +89,11 @@ interface CrossRule {
   involves: readonly TargetFieldKey[];
   /** The field reported: the first segment is the field key. */
   subject: readonly [TargetFieldKey, ...string[]];
-  /** A problem, or undefined when the rule holds or cannot be judged (a value is missing or invalid). */
-  check(fields: Fields): string | undefined;
+  /**
+   * A problem, or undefined when the rule holds or cannot be judged (a value is missing or invalid).
+   * `defaultTimeout` is the built-in timeout of the target's check kind (a login's is longer).
+   */
+  check(fields: Fields, defaultTimeout: number): string | undefined;
 }
 
 
@@ -96,8 +111,8 @@ const CROSS_RULES: readonly CrossRule[] = [
   {
     involves: ['timeout', 'interval'],
     subject: ['timeout'],
-    check: (f) => {
-      const timeout = valueOr(f.timeout, CONFIG_DEFAULTS.timeout);
+    check: (f, defaultTimeout) => {
+      const timeout = valueOr(f.timeout, defaultTimeout);
       const interval = valueOr(f.interval, CONFIG_DEFAULTS.interval);
       if (timeout === undefined || interval === undefined) return undefined;
       const intervalMs = INTERVAL_MINUTES[interval] * 60_000;
@@ -108,8 +123,8 @@ const CROSS_RULES: readonly CrossRule[] = [
   {
     involves: ['latency', 'timeout'],
     subject: ['latency', 'controlP95Ms'],
-    check: (f) => {
-      const timeout = valueOr(f.timeout, CONFIG_DEFAULTS.timeout);
+    check: (f, defaultTimeout) => {
+      const timeout = valueOr(f.timeout, defaultTimeout);
       if (f.latency === undefined || f.latency === INVALID || timeout === undefined) return undefined;
       const p95 = f.latency.value.controlP95Ms;
       if (p95 < timeout) return undefined;
@@ -146,8 +161,39 @@ function setIn(field: Field<TargetFieldKey>, scope: Source): boolean {
   return field !== undefined && field !== INVALID && field.from === scope;
 }
 
-/** The problems found by the rules that span fields or targets. `raw` is the parsed YAML document. */
-export function crossCheck(raw: unknown): PathProblem[] {
+/** Whether a target asks for a login check (its own `check`; defaults may not set one). */
+function isLoginTarget(target: Record<string, unknown>): boolean {
+  return target.check === PPTP_LOGIN;
+}
+
+/**
+ * The rules of check kinds: `login` goes with `check: pptp-login` and only with it; a login target has
+ * no `checks` switches, one attempt and an IPv4 gateway; and the Lambda functions cannot run it.
+ */
+function checkKindProblems(target: Record<string, unknown>, fields: Fields, runner: ConfigRunner): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const checkValid = target.check === undefined || checkSchema.safeParse(target.check).success;
+  if (!isLoginTarget(target)) {
+    if ('login' in target && checkValid) problems.push(['login', LOGIN_WITHOUT_CHECK]);
+    return problems;
+  }
+  if (!('login' in target)) problems.push(['login', LOGIN_REQUIRED]);
+  if ('checks' in target) problems.push(['checks', CHECKS_ON_LOGIN]);
+  const attempts = fields.attempts;
+  if (attempts !== undefined && attempts !== INVALID && attempts.from === 'target' && attempts.value !== LOGIN_ATTEMPTS) problems.push(['attempts', loginAttemptsProblem(attempts.value)]);
+  if (typeof target.host === 'string' && ipLiteralFamily(target.host) === 6) problems.push(['host', loginHostProblem(target.host)]);
+  if (runner === 'lambda') {
+    const regions = fields.regions === undefined || fields.regions === INVALID ? undefined : fields.regions.value;
+    problems.push(['check', lambdaLoginProblem(target.host, regions)]);
+  }
+  return problems;
+}
+
+/**
+ * The problems found by the rules that span fields or targets. `raw` is the parsed YAML document;
+ * `runner` says where the config will run (login checks cannot run in Lambda).
+ */
+export function crossCheck(raw: unknown, runner: ConfigRunner = 'lambda'): PathProblem[] {
   const problems: PathProblem[] = [];
   if (!isMapping(raw)) return problems;
   const defaults = isMapping(raw.defaults) ? raw.defaults : undefined;
@@ -158,7 +204,7 @@ export function crossCheck(raw: unknown): PathProblem[] {
     const fields = collect(undefined, defaults);
     for (const rule of CROSS_RULES) {
       if (!rule.involves.some((key) => setIn(fields[key], 'defaults'))) continue;
-      const problem = rule.check(fields);
+      const problem = rule.check(fields, CONFIG_DEFAULTS.timeout);
       if (problem === undefined) continue;
       problemInDefaults.set(rule, problem);
       problems.push({ path: ['defaults', ...rule.subject], problem });
@@ -179,11 +225,13 @@ export function crossCheck(raw: unknown): PathProblem[] {
     const problem = sameGatewayProblem(gateways, i, target, fields);
     if (problem !== undefined) problems.push({ path: ['targets', i, 'host'], problem });
     if (fields.regions === undefined) problems.push({ path: ['targets', i, 'regions'], problem: 'required (on the target or in defaults)' });
+    for (const [key, problem] of checkKindProblems(target, fields, runner)) problems.push({ path: ['targets', i, key], problem });
+    const defaultTimeout = isLoginTarget(target) ? LOGIN_DEFAULT_TIMEOUT_MS : CONFIG_DEFAULTS.timeout;
     for (const rule of CROSS_RULES) {
       // A rule on inherited values only was judged on the defaults; judge it here when the target sets
       // one of its fields, unless that gives the very problem already reported at the defaults.
       if (!rule.involves.some((key) => setIn(fields[key], 'target'))) continue;
-      const problem = rule.check(fields);
+      const problem = rule.check(fields, defaultTimeout);
       if (problem === undefined) continue;
       const inherited = setIn(fields[rule.subject[0]], 'defaults');
       if (inherited && problem === problemInDefaults.get(rule)) continue;
@@ -216,6 +264,15 @@ function value<K extends TargetFieldKey>(field: Field<K>): TargetFieldValues[K] 
   return field?.value;
 }
 
+/** A login's settings as resolved: one password source (the schema and crossCheck refused the rest), switches and auth defaulted. */
+function resolveLogin(login: ParsedLogin): LoginSettings {
+  let password: LoginSettings['password'];
+  if (login.passwordEnv !== undefined) password = { env: login.passwordEnv };
+  else if (login.passwordFile !== undefined) password = { file: login.passwordFile };
+  else throw new Error('resolveConfig called on an invalid config');
+  return { username: login.username, password, data: login.data ?? LOGIN_SWITCHES.data, auth: [...(login.auth ?? DEFAULT_LOGIN_AUTH)] };
+}
+
 /** The resolved config, from a document that passed the schema and crossCheck without a problem. */
 export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig): ResolvedConfig {
   const defaults = isMapping(raw.defaults) ? raw.defaults : undefined;
@@ -229,6 +286,8 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
     const interval = value(f.interval) ?? CONFIG_DEFAULTS.interval;
     const slo = { ...CONFIG_DEFAULTS.slo, ...value(f.slo) };
     const latency = value(f.latency);
+    // A login target writes its kind and settings; a control target writes neither (see ResolvedTarget.check).
+    const login = target.check === PPTP_LOGIN && target.login !== undefined ? { check: PPTP_LOGIN as typeof PPTP_LOGIN, login: resolveLogin(target.login) } : undefined;
     return {
       name: target.name,
       host: target.host,
@@ -237,8 +296,10 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
       interval,
       intervalMinutes: INTERVAL_MINUTES[interval],
       checks: { ...CONFIG_DEFAULTS.checks, ...value(f.checks) },
-      timeout: value(f.timeout) ?? CONFIG_DEFAULTS.timeout,
-      attempts: value(f.attempts) ?? CONFIG_DEFAULTS.attempts,
+      ...login,
+      timeout: value(f.timeout) ?? (login ? LOGIN_DEFAULT_TIMEOUT_MS : CONFIG_DEFAULTS.timeout),
+      // A login never retries (see LOGIN_ATTEMPTS): an attempts in defaults is for the control probes.
+      attempts: login ? LOGIN_ATTEMPTS : (value(f.attempts) ?? CONFIG_DEFAULTS.attempts),
       tags: { ...value(f.tags) },
       owner: value(f.owner),
       runbookBaseUrl: withSlash(value(f.runbookBaseUrl) ?? runbookBaseUrl),

@@ -7,6 +7,7 @@
 import { MINUTE_MS } from '../common/time.js';
 import { CHECK_SWITCHES } from '../probers/option-schemas.js';
 import { parseCron } from './cron.js';
+import { PACKAGED_LOGIN_PROBLEM } from './login-rules.js';
 import { PROBE_TARGET_FIELDS, type ProbeConfig } from './probe-config.js';
 import { isAwsRegion } from './regions.js';
 import {
@@ -104,6 +105,9 @@ const windowsOf = (scope: 'global' | 'target' | 'any'): Check =>
 
 const PERCENT = num(isPercent, PERCENT_RULE);
 
+/** A login target in a packaged config: the loader refuses one for Lambda, so only a hand-made artifact or a resolver bug gets here. */
+const noLoginInLambda: Check = (_value, path, problems) => void problems.push(`${path}: ${PACKAGED_LOGIN_PROBLEM}`);
+
 /** Every field of a resolved target, in the order the resolver writes them. */
 const TARGET_FIELDS: { readonly [K in keyof ResolvedTarget]-?: Check } = {
   name: str((n) => TARGET_NAME.test(n), NAME_RULE),
@@ -113,6 +117,8 @@ const TARGET_FIELDS: { readonly [K in keyof ResolvedTarget]-?: Check } = {
   interval,
   intervalMinutes: oneOf(Object.values(INTERVAL_MINUTES)),
   checks: shape(Object.fromEntries(Object.keys(CHECK_SWITCHES).map((name) => [name, bool]))),
+  check: noLoginInLambda,
+  login: noLoginInLambda,
   timeout: int(LIMITS.timeout.min, LIMITS.timeout.max, 'ms'),
   attempts: int(LIMITS.attempts.min, LIMITS.attempts.max),
   tags: record(
@@ -132,7 +138,7 @@ const TARGET_FIELDS: { readonly [K in keyof ResolvedTarget]-?: Check } = {
 };
 
 /** Fields a resolved target may lack (JSON drops the undefined ones). */
-const OPTIONAL_TARGET_FIELDS: ReadonlySet<keyof ResolvedTarget> = new Set(['owner', 'latency']);
+const OPTIONAL_TARGET_FIELDS: ReadonlySet<keyof ResolvedTarget> = new Set(['owner', 'latency', 'check', 'login']);
 
 /** The rules that tie a target's fields together; `t` passed every field check. */
 function targetRules(t: Record<string, unknown>): Array<[string, string]> {

@@ -29,7 +29,21 @@ import {
   WEEKDAYS,
 } from './rules.js';
 import type { Weekday } from './types.js';
-import { CHECK_SWITCHES } from '../probers/option-schemas.js';
+import { CHECK_KINDS, CHECK_SWITCHES, LOGIN_AUTH_METHODS, LOGIN_SWITCHES, type CheckKindName, type LoginAuthMethod } from '../probers/option-schemas.js';
+import {
+  ENV_NAME_RULE,
+  isEnvName,
+  isPasswordFilePath,
+  isSsmParameterName,
+  isUsername,
+  NOT_IN_DEFAULTS,
+  PASSWORD_FILE_RULE,
+  PASSWORD_SOURCE_MISSING,
+  passwordSourcesProblem,
+  SSM_NAME_RULE,
+  SSM_NEEDS_AGENT,
+  USERNAME_RULE,
+} from './login-rules.js';
 
 /** Options for every parse: our generic marker instead of zod's messages, and the input kept for `got`. */
 export const PARSE_OPTIONS = { error: () => GENERIC, reportInput: true } as const;
@@ -286,15 +300,67 @@ const optionalTargetFields = {
   maintenance: TARGET_FIELDS.maintenance.optional(),
 } satisfies Record<TargetFieldKey, z.ZodType>;
 
+// ------------------------------------------------------------------------------- a login's settings
+
+const listed = (names: readonly string[]): string => names.join(', ');
+
+export const checkSchema = z.enum(CHECK_KINDS as unknown as [CheckKindName, ...CheckKindName[]], { error: says(`must be one of ${listed(CHECK_KINDS)}`) });
+
+const PASSWORD_SOURCES = ['passwordEnv', 'passwordFile', 'passwordSsm'] as const;
+
+/**
+ * `login:` of a pptp-login target. Exactly one password source; the password itself never appears in a
+ * config. passwordSsm is checked as a name and then refused: only an agent could read it.
+ */
+export const loginSchema = z
+  .strictObject(
+    {
+      username: str(USERNAME_RULE).refine(isUsername, { error: says(USERNAME_RULE) }),
+      passwordEnv: str(ENV_NAME_RULE).refine(isEnvName, { error: says(ENV_NAME_RULE) }).optional(),
+      passwordFile: str(PASSWORD_FILE_RULE).refine(isPasswordFilePath, { error: says(PASSWORD_FILE_RULE) }).optional(),
+      passwordSsm: str(SSM_NAME_RULE)
+        .refine(isSsmParameterName, { error: says(SSM_NAME_RULE), abort: true })
+        .refine(() => false, { error: SSM_NEEDS_AGENT })
+        .optional(),
+      ...Object.fromEntries(Object.keys(LOGIN_SWITCHES).map((name) => [name, bool.optional()])),
+      auth: z
+        .array(z.enum(LOGIN_AUTH_METHODS as unknown as [LoginAuthMethod, ...LoginAuthMethod[]], { error: says(`must be one of ${listed(LOGIN_AUTH_METHODS)}`) }), {
+          error: says(`must be a list of ${listed(LOGIN_AUTH_METHODS)}, preferred first`),
+        })
+        .min(1, { error: 'must list at least one authentication method' })
+        .refine((methods) => new Set(methods).size === methods.length, { error: 'must not list a method twice' })
+        .optional(),
+    },
+    { error: says('must be a mapping with username and passwordEnv or passwordFile') },
+  )
+  .superRefine(
+    (login: Record<string, unknown>, ctx) => {
+      const given = PASSWORD_SOURCES.filter((key) => login[key] !== undefined);
+      if (given.length === 0) ctx.addIssue({ code: 'custom', message: PASSWORD_SOURCE_MISSING });
+      else if (given.length > 1) ctx.addIssue({ code: 'custom', message: passwordSourcesProblem(given) });
+    },
+    { when: (payload) => isMapping(payload.value) },
+  );
+
+export type ParsedLogin = {
+  username: string;
+  passwordEnv?: string;
+  passwordFile?: string;
+  passwordSsm?: string;
+  data?: boolean;
+  auth?: LoginAuthMethod[];
+};
+
 const notInDefaults = z.never({ error: 'not allowed in defaults: every target sets its own name and host' }).optional();
+const loginNotInDefaults = z.never({ error: NOT_IN_DEFAULTS }).optional();
 
 export const defaultsSchema = z.strictObject(
-  { name: notInDefaults, host: notInDefaults, ...optionalTargetFields },
+  { name: notInDefaults, host: notInDefaults, check: loginNotInDefaults, login: loginNotInDefaults, ...optionalTargetFields },
   { error: says('must be a mapping of per-target settings') },
 );
 
 export const targetSchema = z.strictObject(
-  { name: nameSchema, host: hostSchema, ...optionalTargetFields },
+  { name: nameSchema, host: hostSchema, check: checkSchema.optional(), login: loginSchema.optional(), ...optionalTargetFields },
   { error: says('must be a mapping with at least name and host') },
 );
 

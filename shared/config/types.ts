@@ -1,6 +1,7 @@
 // The resolved form of monitor.yml: what the probe Lambdas and the evaluator read. Every default is
 // applied, so no consumer needs to know a default. Field names follow the YAML keys.
 import type { AwsRegion } from './regions.js';
+import type { LoginSettings } from '../probers/option-schemas.js';
 
 export type Interval = '1m' | '5m';
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
@@ -50,6 +51,13 @@ export interface ResolvedTarget {
   interval: Interval;
   intervalMinutes: 1 | 5;
   checks: { echo: boolean; call: boolean };
+  /**
+   * The check kind when it is not 'pptp-control'; absent for a control probe, so that a config without
+   * login checks resolves (and packages) exactly as it did before check kinds existed.
+   */
+  check?: 'pptp-login';
+  /** A pptp-login target's account, password source (never the password), traffic stage and allowed authentication. */
+  login?: LoginSettings;
   /** Deadline of one probe, retries included, in ms. */
   timeout: number;
   attempts: number;
