@@ -151,7 +151,11 @@ function stat(read: Read, name: string, dimensions: Record<string, string>, stat
 /** Sends the planned queries: one series of calls per StartTime. */
 async function run(read: Read, planned: readonly PlannedQuery[]): Promise<void> {
   const byFrom = new Map<number, PlannedQuery[]>();
-  for (const p of planned) byFrom.set(p.from, [...(byFrom.get(p.from) ?? []), p]);
+  for (const p of planned) {
+    const group = byFrom.get(p.from);
+    if (group) group.push(p);
+    else byFrom.set(p.from, [p]);
+  }
   for (const [from, queries] of byFrom) await runFrom(read, queries, from);
 }
 
