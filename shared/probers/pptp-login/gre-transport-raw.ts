@@ -46,7 +46,7 @@ export const CAP_NET_RAW_ADVICE =
   'run as root; or give node the capability: `sudo setcap cap_net_raw+ep "$(readlink -f "$(which node)")"` ' +
   '(setcap needs the real binary, not a symlink; it applies to every script that node runs); ' +
   'or, under systemd, set `AmbientCapabilities=CAP_NET_RAW` (and keep CAP_NET_RAW in CapabilityBoundingSet) in the service unit. ' +
-  'AWS Lambda allows no raw sockets at all: run login checks from an agent or the CLI.';
+  'AWS Lambda allows no raw sockets at all: run login checks with the CLI or the local monitor (private-location agents are not available yet).';
 
 // ---- the few libc functions we call, typed at the boundary ----
 
