@@ -26,6 +26,7 @@ import { lockDataDir, type DataDirLock } from '../store/data-lock.js';
 import { DataDirError, DataDirLockedError, fsProblem } from '../store/errors.js';
 import { createLocalStore } from '../store/local-store.js';
 import { createSentLedger } from '../store/sent-ledger.js';
+import { createSlaStateFile } from '../store/sla-state-file.js';
 import type { RunArgs } from './run-args.js';
 import { RUN_USAGE } from './run-args.js';
 import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
@@ -168,6 +169,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     }
     const store = createLocalStore(args.data);
     const ledger = createSentLedger(args.data);
+    const slaState = createSlaStateFile(args.data);
     const deps = nodeProbeDeps();
     const byName = new Map(config.targets.map((t) => [t.name, t]));
     const deliver = async (n: Notification): Promise<void> => {
@@ -182,6 +184,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     };
     const tally = createProbeTally();
     let ledgerTrouble: string | undefined;
+    let slaStateTrouble: string | undefined;
     const monitor: LocalMonitor = createLocalMonitor(config, {
       probe: probeConfigured(config.targets, deps),
       store,
@@ -204,9 +207,17 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
         ledgerTrouble = problem;
         io.err(`cannot write ${ledger.path} (${problem}): a restart may print notifications again`);
       },
+      slaState,
+      onSlaStateError: (err) => {
+        const problem = fsProblem(err);
+        if (problem === slaStateTrouble) return;
+        slaStateTrouble = problem;
+        io.err(`cannot write ${slaState.path} (${problem}): a restart rebuilds the SLA state from the stored results`);
+      },
     });
     const loadedHistory = await monitor.load(now());
     if (loadedHistory.ledgerProblem !== undefined) io.err(`pptp-monitor run: ${loadedHistory.ledgerProblem}; notifications of the last run may be printed again`);
+    for (const line of rebuildLines(loadedHistory.rebuilt ?? [])) io.err(`pptp-monitor run: ${line}`);
 
     if (args.simulatePort !== undefined) {
       const probing = simulatorTargets(config.targets, args.simulatePort);
@@ -277,6 +288,16 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
 }
 
 /** The exit line's account of the results: it says they are in the store only if they were written there. */
+/** One line per reason a target's SLA state is rebuilt from the stored results (none when all were usable). */
+export function rebuildLines(rebuilt: ReadonlyArray<{ target: string; reason: string }>): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const { target, reason } of rebuilt) byReason.set(reason, [...(byReason.get(reason) ?? []), target]);
+  return [...byReason].map(([reason, targets]) => {
+    const named = targets.length > 5 ? `${targets.slice(0, 5).join(', ')}, ...` : targets.join(', ');
+    return `SLA state of ${targets.length} target(s) (${named}) rebuilt from the stored results: ${reason}`;
+  });
+}
+
 function whereResultsAre(totals: { stored: number; notStored: number }, dir: string): string {
   const { stored, notStored } = totals;
   if (notStored === 0) return stored === 0 ? 'no new result to store' : `every result is in ${dir}/`;

@@ -3,6 +3,13 @@
 // history, and hand the notifications to the console and, optionally, a webhook. One cycle is one
 // function of injected parts, so tests drive it minute by minute with their own clock.
 //
+// Evaluation is the SLA fold (target-fold.ts), as in backtest and the deployed evaluator: per target a
+// small state stepped by each interval's result, kept in memory and, with an SLA state file, written
+// after each cycle, so a minute costs microseconds whatever the history. A state that is missing, damaged
+// or built for another configuration is rebuilt by replaying the stored history (load() says which and
+// why); stepped quietly up to where the last run's evaluation stopped, it gives what a state kept all
+// along would have given.
+//
 // Restarts: an interval already stored for a target is not probed again (one result per target and
 // interval), and with a sent ledger a restarted monitor evaluates from where the last run stopped and
 // delivers nothing the ledger says was delivered.
@@ -11,15 +18,17 @@ import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import { probeTargetFor, type Clock, type ProbeOptions, type ProbeResult, type ProbeTarget, type Timers } from '../probe/index.js';
 import { probeOptionsFor } from '../probers/index.js';
 import { runPaced } from '../probe/run-paced.js';
+import { foldStateFits, type FoldState } from '../sla/fold/index.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
+import type { SlaStateFile } from '../store/sla-state-file.js';
 import { boundLedger, sentIdentity, type SentEntry, type SentLedger } from '../store/sent-ledger.js';
 import { recordOfLine, resultLine, type ResultLine } from '../store/result-line.js';
 import { isDue } from './due.js';
-import { evaluateTargetWindow } from './evaluate-cycle.js';
 import { HISTORY_MS, LOOKBACK_MS } from './evaluation-window.js';
 import { LOCAL_REGION, localView } from './local-view.js';
 import type { ResultStore } from './ports.js';
+import { advanceTarget, recordsAfter } from './target-fold.js';
 
 /** The lookback the status page evaluates the local history with: the evaluator's own (evaluation-window.ts). */
 export const LOCAL_LOOKBACK_MS = LOOKBACK_MS;
@@ -49,6 +58,10 @@ export interface LocalMonitorDeps {
   ledger?: SentLedger;
   /** The ledger could not be written: a restart may deliver these notifications again. */
   onLedgerError?(err: unknown): void;
+  /** Where the fold states are kept between runs; without it a restart rebuilds them from the stored history. */
+  slaState?: SlaStateFile;
+  /** The SLA state could not be written: a restart rebuilds it from the stored history (nothing is lost). */
+  onSlaStateError?(err: unknown): void;
 }
 
 export interface LoadReport {
@@ -61,6 +74,11 @@ export interface LoadReport {
   evaluatedUntil?: number;
   /** Why the ledger could not be used, if it could not. */
   ledgerProblem?: string;
+  /**
+   * With an SLA state file: the targets with stored results whose state is rebuilt from them, and why
+   * (absent when every state was usable). Without one every state is rebuilt at start, and not reported.
+   */
+  rebuilt?: Array<{ target: string; reason: string }>;
 }
 
 export interface CycleReport {
@@ -88,6 +106,8 @@ interface MonitorState {
   targets: ResolvedTarget[];
   /** Per target, the records of the last HISTORY_MS, oldest first. */
   history: Map<string, ProbeRecord[]>;
+  /** Per target, its fold state as of the last evaluation; absent: rebuilt from `history` at the next cycle. */
+  folds: Map<string, FoldState>;
   // Where the evaluation stands: from the ledger after a restart, else set by the first cycle (what came
   // before the monitor started was printed by an earlier run, or never will be).
   evaluatedUntil?: number;
@@ -138,11 +158,47 @@ function remember(state: MonitorState, records: readonly ProbeRecord[], nowMs: n
   }
 }
 
+async function saveSlaState(state: MonitorState, deps: LocalMonitorDeps): Promise<void> {
+  if (!deps.slaState) return;
+  try {
+    await deps.slaState.save(state.folds);
+  } catch (err) {
+    deps.onSlaStateError?.(err);
+  }
+}
+
+/** Takes the stored fold states that fit their targets; says which targets with stored results will be rebuilt, and why. */
+async function loadSlaState(state: MonitorState, file: SlaStateFile, nowMs: number): Promise<NonNullable<LoadReport['rebuilt']>> {
+  const rebuilt: NonNullable<LoadReport['rebuilt']> = [];
+  const loaded = await file.load();
+  const unreadable = new Map(loaded.unreadable.map((u) => [u.target, u.problem]));
+  for (const target of state.targets) {
+    const stored = loaded.states.get(target.name);
+    let reason: string | undefined;
+    if (loaded.problem !== undefined) reason = loaded.problem;
+    else if (unreadable.has(target.name)) reason = `${file.path}: ${unreadable.get(target.name)}`;
+    else if (stored === undefined) reason = loaded.missing ? `no ${file.path}` : `not in ${file.path}`;
+    else {
+      const fit = foldStateFits(target, stored);
+      if (!fit.fits) reason = `${file.path}: ${fit.reason}`;
+      else if (stored.t !== null && stored.t > nowMs + MINUTE_MS) reason = `${file.path}: evaluated up to ${new Date(stored.t).toISOString()}, after the clock`;
+      else state.folds.set(target.name, stored);
+    }
+    // A target without stored results has nothing to rebuild: its state starts empty, as on a first run.
+    if (reason !== undefined && (state.history.get(target.name)?.length ?? 0) > 0) rebuilt.push({ target: target.name, reason });
+  }
+  return rebuilt;
+}
+
 async function load(state: MonitorState, deps: LocalMonitorDeps, nowMs: number): Promise<LoadReport> {
   const read = await deps.store.read(nowMs - HISTORY_MS, nowMs + MINUTE_MS);
   // Only results recorded from here: a history from elsewhere (other regions) is for backtests.
   remember(state, read.records.filter((r) => r.region === LOCAL_REGION), nowMs);
   const report: LoadReport = { records: read.records.length, skipped: read.skipped.length, duplicates: read.duplicates };
+  if (deps.slaState) {
+    const rebuilt = await loadSlaState(state, deps.slaState, nowMs);
+    if (rebuilt.length > 0) report.rebuilt = rebuilt;
+  }
   if (deps.ledger) {
     const ledger = await deps.ledger.load();
     for (const entry of ledger.state.sent) {
@@ -187,16 +243,23 @@ async function probeAndStore(state: MonitorState, deps: LocalMonitorDeps, interv
   return { probed: results.length, alreadyStored: dueNow.length - due.length, stored };
 }
 
-/** Every target's notifications for (evaluatedUntil, t], oldest first. */
+/**
+ * Every target's notifications for (evaluatedUntil, t], oldest first, its fold state stepped to t. A state
+ * to rebuild is replayed from the history in memory, quietly up to evaluatedUntil: what fell due before was
+ * the last run's to tell.
+ */
 function dueNotifications(state: MonitorState, deps: LocalMonitorDeps, fromExclusive: number, t: number): Notification[] {
   const pending: Notification[] = [];
-  if (t > fromExclusive) {
-    for (const target of state.targets) {
-      // The interval just probed is complete once its result is in, a minute before its end: nowMs keeps
-      // every time in a notification at or before the moment it is printed.
-      const nowMs = (deps.wallClock ?? Date.now)();
-      pending.push(...evaluateTargetWindow(target, state.history.get(target.name) ?? [], { fromExclusive, toInclusive: t }, { nowMs }));
-    }
+  for (const target of state.targets) {
+    const history = state.history.get(target.name) ?? [];
+    const fold = state.folds.get(target.name);
+    const records = fold === undefined ? history : recordsAfter(history, fold.t, target.intervalMinutes * MINUTE_MS);
+    // The interval just probed is complete once its result is in, a minute before its end: nowMs keeps
+    // every time in a notification at or before the moment it is printed.
+    const nowMs = (deps.wallClock ?? Date.now)();
+    const next = advanceTarget(target, fold, records, { quietThrough: fromExclusive, toInclusive: t, nowMs });
+    state.folds.set(target.name, next.state);
+    pending.push(...next.notifications);
   }
   return pending.sort((a, b) => a.at - b.at);
 }
@@ -223,7 +286,7 @@ async function deliverNew(state: MonitorState, deps: LocalMonitorDeps, pending: 
 
 export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDeps): LocalMonitor {
   const targets = config.targets.map(localView);
-  const state: MonitorState = { targets, history: new Map(targets.map((t) => [t.name, []])), sent: [], sentIds: new Set() };
+  const state: MonitorState = { targets, history: new Map(targets.map((t) => [t.name, []])), folds: new Map(), sent: [], sentIds: new Set() };
   return {
     history: (target) => state.history.get(target) ?? [],
     load: (nowMs) => load(state, deps, nowMs),
@@ -238,6 +301,7 @@ export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDep
       state.evaluatedUntil = Math.max(evaluatedUntil, t);
       boundSent(state);
       await saveLedger(state, deps);
+      await saveSlaState(state, deps);
       return { ...probed, notifications };
     },
   };
