@@ -24,6 +24,9 @@ import { PppLogin, type PppLayer } from './ppp-login.js';
 import { TunnelEcho } from './tunnel-echo.js';
 import type { AuthOutcome } from './login-auth.js';
 
+/** Pause before repeating the first ICMP echo of the traffic stage, in ms (see sendEcho). */
+export const FIRST_ECHO_REPEAT_MS = 200;
+
 /** GRE packets a login accepts from the gateway; a real one needs under 100. More is a flood. */
 export const MAX_GRE_PACKETS_FROM_PEER = 1000;
 /** Call IDs tried when another session of this process already uses one toward the same gateway. */
@@ -328,9 +331,15 @@ class LoginSession {
 
   private readonly sendEcho = (): void => {
     if (this.state !== 'running' || !this.echo) return;
+    // pppd lets IP through only once it has acknowledged IPCP and configured ppp0, a moment after we see
+    // IPCP open: against real pppd (test/qemu) the first echo is acknowledged in GRE and never answered.
+    // So the first repeat comes soon; later ones wait dataRetryMs.
+    const first = !this.echoRepeated;
+    this.echoRepeated = true;
     this.ppp.sendDatagram(this.echo.nextRequest());
-    this.echoTimer = this.schedule(this.options.dataRetryMs, this.sendEcho);
+    this.echoTimer = this.schedule(first ? Math.min(FIRST_ECHO_REPEAT_MS, this.options.dataRetryMs) : this.options.dataRetryMs, this.sendEcho);
   };
+  private echoRepeated = false;
 
   private onDatagram(datagram: Uint8Array): void {
     if (this.state !== 'running' || this.stage !== 'data' || !this.echo) return;
