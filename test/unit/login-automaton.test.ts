@@ -226,6 +226,28 @@ describe('LCP negotiation between two automatons', () => {
     expect(new Set(requests.map((r) => r.identifier)).size).toBe(1);
   });
 
+  it('ignores a second Configure-Ack for the same request once Opened (a slow peer answered the request and its retransmission)', () => {
+    // Prepare: a negotiation that reached Opened, then the peer's Ack of our request delivered again (as
+    // pptpd queues both copies while its PPP program starts; the 100-login bench saw LCP restart on it).
+    const client = new LcpPolicy({ allowedAuth: ['mschapv2'], nextMagic: magics(0xabc) });
+    const server = new ScriptedPolicy([magicNumberOption(0xdef)]);
+    const link = connect('LCP', client, server, { config: { isLcp: true } });
+    link.start();
+    link.clock.advance(RESTART_MS);
+    expect(link.client.automaton.state).toBe('opened');
+    const ack = link.sent.find((p) => p.from === 'server' && p.code === ControlCode.ConfigureAck)!;
+    const sentBefore = link.sent.length;
+    // Act
+    link.client.automaton.receive(encodeControlPacket({ code: ack.code, identifier: ack.identifier, data: ack.data }));
+    link.clock.advance(3 * RESTART_MS);
+    // Assess: still Opened, nothing re-sent, the duplicate discarded and said so.
+    expect(link.client.automaton.state).toBe('opened');
+    expect(link.client.ups).toBe(1);
+    expect(link.client.downs).toBe(0);
+    expect(link.sent.length).toBe(sentBefore);
+    expect(link.client.discarded.some((d) => d.includes('second reply'))).toBe(true);
+  });
+
   it('gives up after Max-Configure unanswered requests (TO-): Stopped, tlf with no_response', () => {
     // Prepare: everything the client sends is lost.
     const client = new LcpPolicy({ allowedAuth: ['mschapv2'], nextMagic: magics(1) });

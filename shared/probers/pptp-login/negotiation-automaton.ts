@@ -76,7 +76,13 @@ export class NegotiationAutomaton {
   private restartCount = 0;
   private cancelTimer: CancelTimer | undefined;
   private nextIdentifier = 1;
-  private request: { identifier: number; options: ConfigOption[] } | undefined;
+  /**
+   * Our outstanding Configure-Request. `answered` is set by its first valid reply: a retransmission keeps
+   * the Identifier (RFC 1661 §5.1), so a peer that was slow to start may answer both copies, and the
+   * second answer must not count as a new one (in Opened it would restart the negotiation; pppd keeps the
+   * same guard, `seen_ack`).
+   */
+  private request: { identifier: number; options: ConfigOption[]; answered?: boolean } | undefined;
   private naksSent = 0;
   private naksReceived = 0;
   private lastFailure: NegotiationFailure | undefined;
@@ -172,15 +178,18 @@ export class NegotiationAutomaton {
     // Out-of-sequence or otherwise invalid replies are silently discarded (RFC 1661 §4.3, §5.2-§5.4).
     const request = this.request;
     if (!request || packet.identifier !== request.identifier) return this.discard(`reply ${packet.identifier} to no outstanding request`);
+    if (request.answered) return this.discard(`second reply to request ${packet.identifier} (an answer to its retransmission)`);
     const options = this.decode(() => decodeOptions(packet.data), 'reply');
     if (!options) return;
     if (event === 'rca') {
       if (!sameOptions(options, request.options)) return this.discard('Configure-Ack that does not match our request');
+      request.answered = true;
       this.policy.onAcked?.(options);
       return this.fire('rca', { packet });
     }
     const isReject = packet.code === ControlCode.ConfigureReject;
     if (isReject && !options.every((o) => containsOption(request.options, o))) return this.discard('Configure-Reject of options we did not request');
+    request.answered = true;
     // A Reject that removes options is progress (the request only shrinks); Naks and empty Rejects are not.
     if (!isReject || options.length === 0) this.naksReceived++;
     if (this.naksReceived > (this.config.maxFailure ?? DEFAULT_MAX_FAILURE)) {
@@ -255,7 +264,8 @@ export class NegotiationAutomaton {
         this.restartCount = 0;
         return this.startTimer();
       case 'scr':
-        if (event !== 'to+' || !this.request) this.request = { identifier: this.newIdentifier(), options: this.policy.buildRequest() };
+        // A retransmission keeps its Identifier, unless the request was answered: then it MUST change (§5.1).
+        if (event !== 'to+' || !this.request || this.request.answered) this.request = { identifier: this.newIdentifier(), options: this.policy.buildRequest() };
         this.transmit(ControlCode.ConfigureRequest, this.request.identifier, encodeOptions(this.request.options));
         this.restartCount--;
         return this.startTimer();
