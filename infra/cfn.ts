@@ -7,10 +7,14 @@ export interface Ref {
 export interface Sub {
   'Fn::Sub': string;
 }
+export interface GetAtt {
+  'Fn::GetAtt': [string, string];
+}
 /** A string-valued property: a literal, or a value CloudFormation resolves at deploy time. */
-export type CfnString = string | Ref | Sub;
+export type CfnString = string | Ref | Sub | GetAtt;
 
 export const ref = (logicalId: string): Ref => ({ Ref: logicalId });
+export const getAtt = (logicalId: string, attribute: string): GetAtt => ({ 'Fn::GetAtt': [logicalId, attribute] });
 export const sub = (template: string): Sub => ({ 'Fn::Sub': template });
 
 export const IAM_POLICY_VERSION = '2012-10-17';
@@ -20,8 +24,8 @@ export interface PolicyStatement {
   Effect: 'Allow';
   Action: string | string[];
   Resource: CfnString | CfnString[];
-  /** Operator, then condition key, then value: `{ StringEquals: { 'cloudwatch:namespace': 'X' } }`. */
-  Condition?: Record<string, Record<string, string>>;
+  /** Operator, then condition key, then value(s): `{ StringEquals: { 'cloudwatch:namespace': 'X' } }`. */
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface PolicyDocument {
@@ -73,7 +77,22 @@ export interface CloudWatchDashboard {
   Properties: { DashboardName: string; DashboardBody: string };
 }
 
-export type CfnResource = IamRole | SnsTopic | CloudWatchAlarm | CloudWatchDashboard;
+/** The evaluator's state table: one item per evaluator shard, partition key `pk` (shared/state/README.md). */
+export interface DynamoDbTable {
+  Type: 'AWS::DynamoDB::Table';
+  /** The state is rebuilt from CloudWatch when lost: deleting the stack (or replacing the table) deletes it. */
+  DeletionPolicy: 'Delete';
+  UpdateReplacePolicy: 'Delete';
+  Properties: {
+    TableName: string;
+    BillingMode: 'PAY_PER_REQUEST';
+    AttributeDefinitions: Array<{ AttributeName: string; AttributeType: 'S' }>;
+    KeySchema: Array<{ AttributeName: string; KeyType: 'HASH' }>;
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: boolean };
+  };
+}
+
+export type CfnResource = IamRole | SnsTopic | CloudWatchAlarm | CloudWatchDashboard | DynamoDbTable;
 
 export interface CfnOutput {
   Description: string;

@@ -7,9 +7,10 @@ import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } f
 import type { Naming } from './names.js';
 
 /**
- * Evaluator memory, sized to its largest shard: a full shard (100 targets, 8 days of 3-region minutes)
- * holds ~370 MiB of history (bench:sla), about 4 MiB per target, plus the runtime and the SDK. 256 MB
- * + 8 MB per target, at most 1 GB; Lambda's CPU share grows with it too.
+ * Evaluator memory, sized to its largest shard: a run that rebuilds a target's state holds 8 days of its
+ * 3-region minutes (~4 MiB per target while it is replayed; the rebuild budget caps how many at once), a
+ * run that steps holds only the shard's fold states (a few KB per target). 256 MB + 8 MB per target, at
+ * most 1 GB, as before: a first deploy of a small fleet rebuilds every target in its first run.
  */
 export const EVALUATOR_LAMBDA_BASE_MEMORY_MB = 256;
 export const EVALUATOR_LAMBDA_MEMORY_PER_TARGET_MB = 8;
@@ -18,7 +19,7 @@ export const EVALUATOR_LAMBDA_MAX_MEMORY_MB = 1024;
 export function evaluatorMemoryMb(largestShardTargets: number): number {
   return Math.min(EVALUATOR_LAMBDA_MAX_MEMORY_MB, EVALUATOR_LAMBDA_BASE_MEMORY_MB + EVALUATOR_LAMBDA_MEMORY_PER_TARGET_MB * largestShardTargets);
 }
-/** Evaluator timeout: like the probes, done before the next 1-minute run starts. */
+/** Evaluator timeout: like the probes, done before the next 1-minute run starts (OUTBOX_LEASE_MS relies on it). */
 export const EVALUATOR_LAMBDA_TIMEOUT_S = 50;
 
 export const PROBE_ROLE_ID = 'ProbeRole';
@@ -40,9 +41,10 @@ export const REPORT_TOPIC_ENV = 'REPORT_TOPIC_ARN';
  *   and publishes a second set of points for it (the first run's points are in CloudWatch, or in the log
  *   as EMF); a late run measures another minute than the one it files under. The handler also refuses an
  *   event older than its minute (EventBridge's own redelivery is not bounded by these settings).
- * - evaluate: never retried, events dropped after 60 s. Every run evaluates from the watermark, so the
- *   next scheduled run, a minute later, makes up a failed or dropped one (up to 60 minutes back); a retry
- *   or a late event would only run beside it over the same watermark and could send a notification twice.
+ * - evaluate: never retried, events dropped after 60 s. Every run steps its shard's state from where the
+ *   last claimed run left it, so the next scheduled run, a minute later, makes up a failed or dropped one
+ *   (notifications up to 60 minutes back); a retry or a late event would only run beside it, and the
+ *   state's conditional writes would make it give up (it sends nothing) or find nothing left to do.
  * - report: retried twice, events kept for the default 6 h. It runs once a month, so a failed run
  *   (GetMetricData throttled by the evaluators' reads, an SNS error) would otherwise wait a month or a
  *   human. A retry builds the same report (the range comes from the event's `time`); it sends the summary a
@@ -55,7 +57,7 @@ export const ASYNC_INVOKE = {
 } as const satisfies Record<string, Pick<ServerlessFunction, 'maximumRetryAttempts' | 'maximumEventAge'>>;
 
 /** Environment variables through which the evaluator learns the topics only the deployed stack knows. */
-export const EVALUATOR_ENV = { pageTopicArn: 'PAGE_TOPIC_ARN', ticketTopicArn: 'TICKET_TOPIC_ARN' } as const;
+export const EVALUATOR_ENV = { pageTopicArn: 'PAGE_TOPIC_ARN', ticketTopicArn: 'TICKET_TOPIC_ARN', stateTableName: 'STATE_TABLE_NAME' } as const;
 
 // Every minute even where all targets are on 5 minutes: the handler probes the due ones (isDue), and a
 // single schedule keeps the shard plan independent of intervals.
@@ -97,7 +99,7 @@ export function probeFunction(config: ResolvedConfig, region: string, names: Nam
   };
 }
 
-export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact: string, topics: { page: CfnString; ticket: CfnString }): ServerlessFunction {
+export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact: string, topics: { page: CfnString; ticket: CfnString }, stateTable: CfnString): ServerlessFunction {
   const plan = evaluatorShards(config);
   const shards = plan.length;
   return {
@@ -108,7 +110,7 @@ export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact
     memorySize: evaluatorMemoryMb(Math.max(0, ...plan.map((shard) => shard.length))),
     timeout: EVALUATOR_LAMBDA_TIMEOUT_S,
     role: EVALUATOR_ROLE_ID,
-    environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket },
+    environment: { [EVALUATOR_ENV.pageTopicArn]: topics.page, [EVALUATOR_ENV.ticketTopicArn]: topics.ticket, [EVALUATOR_ENV.stateTableName]: stateTable },
     ...ASYNC_INVOKE.evaluate,
     // One schedule per shard of targets (see shared/runners/lambda/evaluator-shards.ts), carrying the time too.
     events: Array.from({ length: shards }, (_, shard): ScheduleEvent => ({ schedule: { rate: [EVERY_MINUTE], inputTransformer: probeScheduleInput(shard, shards) } })),

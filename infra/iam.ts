@@ -46,8 +46,10 @@ export function probeRole(input: ProbeRoleInput): IamRole {
 
 export interface EvaluatorRoleInput {
   roleName: string;
-  /** The namespace its watermark metric goes to (EvaluatedUntil). */
+  /** The deployment's namespace: the state items it may touch are keyed `<namespace>#<shard>`. */
   namespace: string;
+  /** The state table's ARN. */
+  stateTableArn: CfnString;
   /** The page and ticket topics; the same topic twice is listed once. */
   topicArns: CfnString[];
   logGroupArn: Sub;
@@ -61,17 +63,18 @@ export function evaluatorRole(input: EvaluatorRoleInput): IamRole {
     seen.add(key);
     return true;
   });
-  return lambdaRole(input.roleName, 'PPTP monitor evaluator: reads probe metrics, publishes alerts to the page and ticket topics and its watermark metric, writes its own logs', 'evaluator', [
+  return lambdaRole(input.roleName, 'PPTP monitor evaluator: reads probe metrics, keeps its shards\' state in its table, publishes alerts to the page and ticket topics, writes its own logs', 'evaluator', [
     // GetMetricData has no resource-level ARN and no namespace condition key.
     { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
     { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: topics },
-    // Its only state: the watermark of the last evaluation whose notifications were all published.
+    // Its state: one item per evaluator shard, read and written whole, the outbox cleared in place. No Scan,
+    // Query, DeleteItem or table-level action; only the items of its own namespace.
     {
-      Sid: 'PublishWatermark',
+      Sid: 'EvaluatorState',
       Effect: 'Allow',
-      Action: 'cloudwatch:PutMetricData',
-      Resource: '*',
-      Condition: { StringEquals: { 'cloudwatch:namespace': input.namespace } },
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Resource: input.stateTableArn,
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${input.namespace}#*`] } },
     },
     ownLogsStatement(input.logGroupArn),
   ]);

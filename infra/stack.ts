@@ -1,15 +1,16 @@
 // The per-region fragment that serverless.yml reads as `functions` and `resources` from
 // .build/<stage>/<region>/stack.json. Each region is its own stack: every probe region gets the probe
 // function and its role; the home region also gets the alert topics, the self-monitoring alarms, the
-// dashboards and the evaluator. Pure: the same config and options always give byte-identical JSON.
+// dashboards, the evaluator and its state table. Pure: the same config and options always give byte-identical JSON.
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { probesStoppedAlarms } from './alarms.js';
-import { ref, type CfnOutput, type CfnResource, type ServerlessFunction } from './cfn.js';
+import { getAtt, ref, type CfnOutput, type CfnResource, type ServerlessFunction } from './cfn.js';
 import { dashboardLogicalId, dashboards } from './dashboard.js';
 import { StackConfigError } from './errors.js';
 import { EVALUATOR_ROLE_ID, evaluateFunction, probeFunction, PROBE_ROLE_ID, REPORT_ROLE_ID, reportFunction } from './functions.js';
 import { evaluatorRole, probeRole, reportRole } from './iam.js';
 import { naming } from './names.js';
+import { STATE_TABLE_ID, stateTable } from './state-table.js';
 import { alertTopics } from './topics.js';
 
 export interface StackOptions {
@@ -50,16 +51,18 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
   if (isHome) {
     const topics = alertTopics(config, names.prefix);
     Object.assign(resources, topics.resources);
+    resources[STATE_TABLE_ID] = stateTable(`${names.prefix}-evaluator-state`);
     resources[EVALUATOR_ROLE_ID] = evaluatorRole({
       roleName: names.roleName('evaluator'),
       namespace: config.namespace,
+      stateTableArn: getAtt(STATE_TABLE_ID, 'Arn'),
       topicArns: [topics.arns.page, topics.arns.ticket],
       logGroupArn: names.logGroupArn('evaluate'),
     });
     Object.assign(resources, probesStoppedAlarms(config, { prefix: names.prefix, pageTopicArn: topics.arns.page }));
     const boards = dashboards(config, names.prefix);
     Object.assign(resources, boards);
-    if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(config, names, options.artifacts.evaluate, topics.arns);
+    if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(config, names, options.artifacts.evaluate, topics.arns, ref(STATE_TABLE_ID));
     if (options.artifacts.report !== undefined) {
       functions['report'] = reportFunction(names, options.artifacts.report, topics.arns.ticket);
       resources[REPORT_ROLE_ID] = reportRole({ roleName: names.roleName('report'), topicArn: topics.arns.ticket, logGroupArn: names.logGroupArn('report') });

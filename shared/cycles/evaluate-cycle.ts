@@ -1,166 +1,352 @@
-// The evaluate use-case: every decision the evaluator makes, for every runner. One function evaluates a
-// target's window (the Lambda evaluator, the local monitor and backtest all call evaluateTargetWindow);
-// the watermark cycle around it (runEvaluateCycle) is the deployed evaluator's: plan the run from the
-// watermark, read the history, leave what a dead probe shard explains to that shard's alarm, publish, and
-// only then move the watermark. A run whose alerts did not all go out fails, and the next run sends them
-// again with the same dedup keys. Talks to the world through ports only.
+// The deployed evaluator's run for one evaluator shard, on the SLA fold: the work of a run grows with what
+// arrived since the last one, not with the history. Per run:
+//
+//   1. load the shard's state (per target a fold state, see evaluator-shard-state.ts) with its version;
+//      an outbox left by a run that claimed notifications and did not confirm them is published first;
+//   2. read from CloudWatch only the new minutes, (state.t − interval, t], for the targets that have a
+//      state, and the whole history (8 days, as the stateless evaluator read every minute) for at most a
+//      bounded number of targets that need a state rebuilt (missing, damaged, another schema, another
+//      configuration, new): the rest wait for a later run, owing their notifications from where they
+//      started to wait, so a fleet rebuilding at once stays inside GetMetricData's quotas;
+//   3. step each fold state to t, leave the no_data incidents a dead probe shard explains to its alarm;
+//   4. claim: write the new state and the notifications as its outbox, conditionally on the version read.
+//      A run that loses (an overlapping or repeated run for the same minutes) publishes nothing;
+//   5. publish, then confirm (empty the outbox). A crash between 4 and 5 leaves the outbox for the next
+//      run: notifications are delivered at least once, with their dedup keys, never lost.
+//
+// Talks to the world through ports only (the state store, the history source, the alert sink).
 import { renderContextFor } from '../alerts/render-context.js';
+import { DAY_MS, MINUTE_MS, floorTo } from '../common/time.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import { evaluateTarget, type EvaluationWindow } from '../sla/evaluate.js';
+import { FOLD_SCHEMA_VERSION, foldStateFits } from '../sla/fold/index.js';
 import type { Notification } from '../sla/notification.js';
-import type { ProbeRecord } from '../sla/probe-record.js';
-import { MINUTE_MS } from '../common/time.js';
-import { HISTORY_MS, LATENCY_STEP_MS, LOOKBACK_MS, planEvaluation, type EvaluationPlan } from './evaluation-window.js';
-import { heartbeatKey, type AlertPublishReport, type AlertSink, type HistoryRead, type HistorySource, type ProbeShardMap, type WatermarkStore } from './ports.js';
+import { HISTORY_MS, INGESTION_LAG_MS, MAX_CATCH_UP_MS } from './evaluation-window.js';
+import { decodeShardState, emptyShardState, encodeShardState, SHARD_STATE_SCHEMA, ShardStateError, type ShardState } from './evaluator-shard-state.js';
+import { heartbeatKey, type AlertPublishReport, type AlertSink, type EvaluatorStateStore, type EvaluatorStateVersion, type HistoryRead, type HistorySource, type OutboxEntry, type ProbeShardMap } from './ports.js';
+import { advanceTarget } from './target-fold.js';
 
 /** A probe shard whose heartbeat has been missing this long (the alarm's 3 periods, as long as no_data waits) is its alarm's to report. */
 export const DEAD_PROBE_SHARD_AFTER_MS = 3 * MINUTE_MS;
 
 /**
- * Where the latency policy is evaluated. Unset: with the other policies, every minute (the local monitor,
- * backtest). The Lambda evaluator reads ControlTime only every fifth minute, so it evaluates latency
- * only at those instants (`stepMs`) in its own window, or not at all in a run that read none ('none').
+ * The state item's schema version (the store refuses an item of another, and the run rebuilds it): the
+ * shard state's layout (evaluator-shard-state.ts) and the fold's (FOLD_SCHEMA_VERSION) together.
  */
-export type LatencyInstants = (EvaluationWindow & { stepMs: number }) | 'none';
-
-export interface TargetWindowOptions {
-  /** The runner's clock, when it evaluates an interval before the interval ends (the local monitor). */
-  nowMs?: number;
-  latency?: LatencyInstants;
-}
-
-/** A target's notifications for the instants of `window`: the one evaluation every runner uses. */
-export function evaluateTargetWindow(target: ResolvedTarget, records: readonly ProbeRecord[], window: EvaluationWindow, options: TargetWindowOptions = {}): Notification[] {
-  const base = { lookbackMs: LOOKBACK_MS, ...(options.nowMs !== undefined && { nowMs: options.nowMs }) };
-  if (options.latency === undefined) return evaluateTarget(target, records, window, base);
-  const others = evaluateTarget(target, records, window, base).filter((n) => n.policy !== 'latency');
-  if (options.latency === 'none' || !target.latency) return others;
-  // latencyStepMs puts every latency transition on a step instant, the only ones the caller has data for.
-  const { stepMs, ...latencyWindow } = options.latency;
-  const latency = evaluateTarget(target, records, latencyWindow, { ...base, latencyStepMs: stepMs }).filter((n) => n.policy === 'latency');
-  return [...others, ...latency].sort((a, b) => a.at - b.at);
-}
-
-/** The latency instants of an evaluator run (see evaluation-window.ts). */
-export function latencyInstantsOf(plan: EvaluationPlan): LatencyInstants {
-  return plan.latency ? { fromExclusive: plan.latencyFromExclusive, toInclusive: plan.latencyTo, stepMs: LATENCY_STEP_MS } : 'none';
-}
-
-/** Notifications of one target for an evaluator run: latency only at its own instants. */
-export function notificationsFor(target: ResolvedTarget, records: readonly ProbeRecord[], plan: EvaluationPlan): Notification[] {
-  return evaluateTargetWindow(target, records, { fromExclusive: plan.fromExclusive, toInclusive: plan.t }, { latency: latencyInstantsOf(plan) });
-}
-
-export interface EvaluateReport {
-  plan: EvaluationPlan;
-  targets: number;
-  records: number;
-  metricsRequested: number;
-  getMetricDataCalls: number;
-  notifications: Array<Pick<Notification, 'target' | 'policy' | 'severity' | 'status' | 'dedupKey'>>;
-  publish: AlertPublishReport;
-  watermarkMoved: boolean;
-}
+export const EVALUATOR_STATE_SCHEMA = SHARD_STATE_SCHEMA * 1000 + FOLD_SCHEMA_VERSION;
+/** History read to rebuild a target's state: what the stateless evaluator read every minute (its 4-day walk and the 3-day windows before it). */
+export const REBUILD_HISTORY_MS = HISTORY_MS;
+/**
+ * GetMetricData points the whole fleet may spend on rebuilds per minute: 20 seconds' worth of the account's
+ * 396,000 points per second for reads that start more than 3 hours back, so that every evaluator shard
+ * rebuilding at once (a first deploy, a schema change) leaves two thirds of the minute's quota to the
+ * evaluators' own reads, reports and dashboards. Split evenly between the evaluator shards.
+ */
+export const REBUILD_POINTS_PER_MINUTE = 396_000 * 20;
+/**
+ * How long a claimed outbox belongs to the run that claimed it (it is publishing, then confirms), in ms: a
+ * run that finds a younger one leaves it, so two overlapping runs never both publish it. An older outbox is
+ * a run that died between its claim and its confirm: the next run publishes it (at least once, same keys).
+ * The evaluator's timeout (50 s) bounds a run, so a minute later the claimer is gone.
+ */
+export const OUTBOX_LEASE_MS = 50_000;
 
 export interface EvaluateCycleInput {
   /** The config with this run's targets (one evaluator shard). */
   config: ResolvedConfig;
-  /** The evaluator shard: whose watermark. */
+  /** The evaluator shard, and how many there are (the rebuild budget is split between them). */
   shard: number;
-  /** The scheduled minute of the run, in ms. */
+  shards: number;
+  /** The scheduled minute of the run, and the clock when the state was read, in ms. */
   scheduledMs: number;
-  nowMs: number;
+  nowMs: () => number;
   /** The probe shards of the whole config: whose heartbeat says a target was probed from a region. */
   probeShards: ProbeShardMap;
 }
 
 export interface EvaluatePorts {
-  watermarks: WatermarkStore;
+  state: EvaluatorStateStore;
   history: HistorySource;
   alerts: AlertSink;
   log: Logger;
 }
 
-/** What a run decided from the history: the notifications to send, and those a dead shard's alarm covers. */
-interface Judgement {
-  notifications: Notification[];
+export interface EvaluateReport {
+  /** The evaluation instant: the scheduled minute minus the ingestion lag. */
+  t: number;
+  /** evaluated; already: the state was at t already; superseded: another run claimed first, nothing sent. */
+  outcome: 'evaluated' | 'already' | 'superseded';
+  targets: number;
+  /** Targets stepped from their state, rebuilt from the history in this run, still waiting for a rebuild. */
+  stepped: number;
+  rebuilt: string[];
+  pending: number;
   records: number;
-  deadShards: string[];
-  coveredByAlarm: number;
+  metricsRequested: number;
+  getMetricDataCalls: number;
+  /** Notifications this run claimed, and those a previous run had claimed and this one delivered. */
+  notifications: Array<Pick<Notification, 'target' | 'policy' | 'severity' | 'status' | 'dedupKey'>>;
+  redelivered: number;
+  publish: AlertPublishReport;
+  /** The SLA work (state decode, fold steps, encode), in ms: synchronous, so wall time is CPU time. */
+  slaMs: number;
+  /** The state written: JSON bytes, and the item as stored (gzipped state, outbox and attributes). */
+  stateBytes: number;
+  storedBytes: number;
 }
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const MINUTES_OF_HISTORY = REBUILD_HISTORY_MS / MINUTE_MS;
+
+/** GetMetricData points a rebuild of `target` reads: ProbeFailed, and ControlTime per region for a latency objective. */
+export const rebuildPoints = (target: ResolvedTarget): number => MINUTES_OF_HISTORY * (1 + (target.latency ? target.regions.length : 0));
+
+/** The targets to rebuild in this run: oldest waiting first, within the shard's share of the fleet's budget, at least one. */
+export function rebuildBatch(pending: ReadonlyMap<string, number>, targets: ReadonlyMap<string, ResolvedTarget>, budgetPoints: number): ResolvedTarget[] {
+  const order = [...pending].filter(([name]) => targets.has(name)).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  const batch: ResolvedTarget[] = [];
+  let spent = 0;
+  for (const [name] of order) {
+    const target = targets.get(name)!;
+    const cost = rebuildPoints(target);
+    if (batch.length > 0 && spent + cost > budgetPoints) break;
+    batch.push(target);
+    spent += cost;
+  }
+  return batch;
+}
+
+/** The outbox as Notifications, checked at the edge; an entry that is not one is dropped with a line naming its key. */
+function outboxNotifications(outbox: readonly OutboxEntry[], log: Logger): Notification[] {
+  const out: Notification[] = [];
+  for (const entry of outbox) {
+    let value: unknown;
+    try {
+      value = JSON.parse(entry.body);
+    } catch {
+      value = undefined;
+    }
+    const n = value as Partial<Notification> | undefined;
+    const ok =
+      typeof n === 'object' && n !== null &&
+      ['firing', 'reminder', 'resolved'].includes(String(n.status)) && ['page', 'ticket'].includes(String(n.severity)) &&
+      typeof n.target === 'string' && typeof n.policy === 'string' && typeof n.dedupKey === 'string' && n.dedupKey === entry.dedupKey &&
+      typeof n.startsAt === 'number' && typeof n.at === 'number' && typeof n.regions === 'object' && n.regions !== null;
+    if (ok) out.push(value as Notification);
+    else log.error('outbox entry is not a notification: dropped', { dedupKey: entry.dedupKey });
+  }
+  return out;
+}
+
+const outboxOf = (notifications: readonly Notification[]): OutboxEntry[] => notifications.map((n) => ({ dedupKey: n.dedupKey, body: JSON.stringify(n) }));
 
 /**
  * A probe shard that stopped is paged once by its "probes stopped reporting" alarm; its no_data incidents,
  * one per target it probes, would repeat that page for every one of them. So a no_data is left to the
  * alarm only when every region it names is a dead shard's: a target also blind in a live region pages.
  */
-function judge(input: EvaluateCycleInput, plan: EvaluationPlan, history: HistoryRead): Judgement {
-  const dead = new Set([...history.lastHeartbeat].filter(([, last]) => last === undefined || last < plan.t - DEAD_PROBE_SHARD_AFTER_MS).map(([key]) => key));
+function leaveToAlarms(notifications: readonly Notification[], heartbeats: ReadonlyMap<string, number>, input: EvaluateCycleInput, t: number): { send: Notification[]; covered: number; dead: string[] } {
+  // The probe shards that probe this evaluator shard's targets: the only heartbeats it reads.
+  const dead = new Set<string>();
+  for (const target of input.config.targets) {
+    for (const region of target.regions) {
+      const shard = input.probeShards.shardOf(target.name, region);
+      if (shard === undefined) continue;
+      const key = heartbeatKey(region, shard);
+      const last = heartbeats.get(key);
+      if (last === undefined || last < t - DEAD_PROBE_SHARD_AFTER_MS) dead.add(key);
+    }
+  }
   const deadFor = (target: string, region: string): boolean => {
     const shard = input.probeShards.shardOf(target, region);
     return shard !== undefined && dead.has(heartbeatKey(region, shard));
   };
-  const judgement: Judgement = { notifications: [], records: 0, deadShards: [...dead], coveredByAlarm: 0 };
-  for (const target of input.config.targets) {
-    const list = history.records.get(target.name) ?? [];
-    judgement.records += list.length;
-    for (const n of notificationsFor(target, list, plan)) {
-      if (n.policy === 'no_data' && n.regions.affected.length > 0 && n.regions.affected.every((r) => deadFor(n.target, r))) judgement.coveredByAlarm++;
-      else judgement.notifications.push(n);
-    }
+  const send: Notification[] = [];
+  let covered = 0;
+  for (const n of notifications) {
+    if (n.policy === 'no_data' && n.regions.affected.length > 0 && n.regions.affected.every((r) => deadFor(n.target, r))) covered++;
+    else send.push(n);
   }
-  return judgement;
+  return { send, covered, dead: [...dead] };
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+function mergeHeartbeats(into: Map<string, number>, read: HistoryRead): void {
+  for (const [key, last] of read.lastHeartbeat) if (last !== undefined && last > (into.get(key) ?? -Infinity)) into.set(key, last);
+}
 
-/** One evaluator run over (watermark, t]. Throws when a notification was not published, after logging the run. */
+/** One evaluator run for one shard. Throws when the state cannot be read or written, or a notification was not published. */
 export async function runEvaluateCycle(input: EvaluateCycleInput, ports: EvaluatePorts, signal?: AbortSignal): Promise<EvaluateReport> {
   const { config, shard } = input;
   const log = ports.log;
-  const watermark = await ports.watermarks.read(shard, input.nowMs, signal);
-  const plan = planEvaluation(input.scheduledMs, watermark);
-  // The watermark read is one metric in one GetMetricData call.
-  const base: EvaluateReport = { plan, targets: config.targets.length, records: 0, metricsRequested: 1, getMetricDataCalls: 1, notifications: [], publish: { sent: 0, retried: 0, failed: [] }, watermarkMoved: false };
-  if (plan.fromExclusive >= plan.t) {
-    log.info('evaluation skipped: already evaluated', { t: iso(plan.t), watermark: watermark && iso(watermark) });
-    return base;
-  }
-  const history = await ports.history.recent(config, { fromMs: plan.t - HISTORY_MS, toMs: plan.t, latency: plan.latency }, signal);
-  const judged = judge(input, plan, history);
-  const byName = new Map(config.targets.map((t) => [t.name, t]));
-  const publish = await ports.alerts.publish(judged.notifications, (n) => renderContextFor(config, byName.get(n.target)), signal);
-  const watermarkMoved = publish.failed.length === 0 && (await ports.watermarks.write(shard, plan.t, signal));
+  const t = floorTo(input.scheduledMs, MINUTE_MS) - INGESTION_LAG_MS;
   const report: EvaluateReport = {
-    ...base,
-    records: judged.records,
-    metricsRequested: 1 + history.metricsRequested,
-    getMetricDataCalls: 1 + history.calls,
-    notifications: judged.notifications.map((n) => ({ target: n.target, policy: n.policy, severity: n.severity, status: n.status, dedupKey: n.dedupKey })),
-    publish,
-    watermarkMoved,
+    t, outcome: 'evaluated', targets: config.targets.length, stepped: 0, rebuilt: [], pending: 0, records: 0, metricsRequested: 0, getMetricDataCalls: 0,
+    notifications: [], redelivered: 0, publish: { sent: 0, retried: 0, failed: [] }, slaMs: 0, stateBytes: 0, storedBytes: 0,
   };
+  const byName = new Map(config.targets.map((target) => [target.name, target]));
+  const context = (n: Notification) => renderContextFor(config, byName.get(n.target));
+
+  // 1. Load; deliver what an earlier run claimed and did not confirm.
+  const read = await ports.state.load(shard, signal);
+  let expected: EvaluatorStateVersion;
+  let until: number | undefined;
+  let stateBytes: Uint8Array | undefined;
+  if (read.kind === 'none') {
+    log.info('evaluator state: none for this shard; every target is rebuilt from CloudWatch', { t: iso(t) });
+  } else if (read.kind === 'unreadable') {
+    expected = read.overwrite;
+    log.warn('evaluator state unreadable; every target is rebuilt from CloudWatch', { problem: read.problem, t: iso(t) });
+  } else {
+    expected = read.version;
+    until = read.record.evaluatedUntil;
+    stateBytes = read.record.state;
+    if (read.record.outbox.length > 0 && input.nowMs() - read.updatedAt < OUTBOX_LEASE_MS) {
+      log.info('evaluation skipped: another run claimed this shard moments ago and is publishing its notifications', { t: iso(t), evaluatedUntil: iso(read.record.evaluatedUntil), claimedAt: iso(read.updatedAt) });
+      return { ...report, outcome: 'superseded' };
+    }
+    if (read.record.outbox.length > 0) {
+      const pendingOut = outboxNotifications(read.record.outbox, log);
+      log.warn('outbox of an earlier run: publishing it again before this run', { entries: read.record.outbox.length, dedupKeys: read.record.outbox.map((e) => e.dedupKey) });
+      const published = await ports.alerts.publish(pendingOut, context, signal);
+      report.redelivered = published.sent;
+      if (published.failed.length > 0) throw new Error(`${published.failed.length} notification(s) of an earlier run's outbox not published; the next run tries again`);
+      const confirmed = await ports.state.confirm(shard, read.version, signal);
+      if (!confirmed.confirmed) {
+        log.info('evaluation skipped: another run took over this shard while its outbox was published', { t: iso(t) });
+        return { ...report, outcome: 'superseded' };
+      }
+      expected = confirmed.version;
+    }
+  }
+  if (until !== undefined && until >= t) {
+    log.info('evaluation skipped: already evaluated', { t: iso(t), evaluatedUntil: iso(until) });
+    return { ...report, outcome: 'already' };
+  }
+
+  // 2. Which targets step and which rebuild. A state too far behind (the evaluator stopped for days) is rebuilt.
+  const slaStart = performance.now();
+  let state: ShardState = emptyShardState();
+  const owedFrom = (since: number): number => Math.max(since, t - MAX_CATCH_UP_MS);
+  const firstOwed = until ?? t - MINUTE_MS;
+  if (stateBytes !== undefined) {
+    try {
+      const decoded = decodeShardState(stateBytes, firstOwed);
+      state = decoded.state;
+      if (decoded.damaged.length > 0) log.warn('evaluator state: damaged fold states; those targets are rebuilt from CloudWatch', { damaged: decoded.damaged });
+    } catch (err) {
+      if (!(err instanceof ShardStateError)) throw err;
+      log.warn('evaluator state unreadable; every target is rebuilt from CloudWatch', { problem: err.message, t: iso(t) });
+    }
+  }
+  const tooOld = until !== undefined && t - until > REBUILD_HISTORY_MS - DAY_MS;
+  const changed: string[] = [];
+  for (const target of config.targets) {
+    const fold = state.folds.get(target.name);
+    if (fold !== undefined && (tooOld || !foldStateFits(target, fold).fits)) {
+      changed.push(target.name);
+      state.folds.delete(target.name);
+      state.pending.set(target.name, fold.t ?? firstOwed);
+    } else if (fold === undefined && !state.pending.has(target.name)) state.pending.set(target.name, firstOwed);
+  }
+  for (const name of [...state.folds.keys(), ...state.pending.keys()]) {
+    if (!byName.has(name)) {
+      state.folds.delete(name);
+      state.pending.delete(name);
+    }
+  }
+  if (changed.length > 0) log.warn(tooOld ? 'evaluator state too old to step; rebuilt from CloudWatch' : 'evaluator state built for another configuration of these targets; rebuilt from CloudWatch', { targets: changed.slice(0, 20), count: changed.length });
+  const budget = Math.floor(REBUILD_POINTS_PER_MINUTE / Math.max(1, input.shards));
+  const batch = rebuildBatch(state.pending, byName, budget);
+  const stepping = config.targets.filter((target) => state.folds.has(target.name));
+  report.slaMs += performance.now() - slaStart;
+
+  // Reads: the new minutes for the targets that step, the whole history for the batch.
+  const reads: Array<Promise<HistoryRead | undefined>> = [];
+  if (stepping.length > 0) {
+    const fromMs = Math.min(...stepping.map((target) => (state.folds.get(target.name)!.t ?? t) - (target.intervalMinutes - 1) * MINUTE_MS));
+    reads.push(ports.history.recent({ ...config, targets: stepping }, { fromMs, toMs: t, latency: true }, signal));
+  } else reads.push(Promise.resolve(undefined));
+  if (batch.length > 0) {
+    log.info('rebuilding evaluator state from CloudWatch', { targets: batch.map((b) => b.name), waiting: state.pending.size - batch.length, days: REBUILD_HISTORY_MS / DAY_MS });
+    reads.push(ports.history.recent({ ...config, targets: batch }, { fromMs: t - REBUILD_HISTORY_MS, toMs: t, latency: true }, signal));
+  } else reads.push(Promise.resolve(undefined));
+  const [recent, history] = await Promise.all(reads);
+  for (const r of [recent, history]) {
+    if (r === undefined) continue;
+    report.metricsRequested += r.metricsRequested;
+    report.getMetricDataCalls += r.calls;
+    mergeHeartbeats(state.heartbeats, r);
+  }
+
+  // 3. Step.
+  const stepStart = performance.now();
+  const due: Notification[] = [];
+  for (const target of stepping) {
+    const fold = state.folds.get(target.name)!;
+    const records = recent?.records.get(target.name) ?? [];
+    report.records += records.length;
+    const next = advanceTarget(target, fold, records, { quietThrough: owedFrom(fold.t ?? t), toInclusive: t });
+    state.folds.set(target.name, next.state);
+    due.push(...next.notifications);
+  }
+  for (const target of batch) {
+    const records = history?.records.get(target.name) ?? [];
+    report.records += records.length;
+    const next = advanceTarget(target, undefined, records, { quietThrough: owedFrom(state.pending.get(target.name) ?? firstOwed), toInclusive: t });
+    state.folds.set(target.name, next.state);
+    state.pending.delete(target.name);
+    due.push(...next.notifications);
+  }
+  due.sort((a, b) => a.at - b.at);
+  const judged = leaveToAlarms(due, state.heartbeats, input, t);
+  const encoded = encodeShardState(state);
+  report.slaMs += performance.now() - stepStart;
+  report.stepped = stepping.length;
+  report.rebuilt = batch.map((b) => b.name);
+  report.pending = state.pending.size;
+  report.notifications = judged.send.map((n) => ({ target: n.target, policy: n.policy, severity: n.severity, status: n.status, dedupKey: n.dedupKey }));
+
+  // 4. Claim.
+  const claim = await ports.state.claim(shard, { state: encoded, evaluatedUntil: t, outbox: outboxOf(judged.send) }, expected, signal);
+  if (!claim.claimed) {
+    log.info('evaluation dropped: another run wrote this shard\'s state first and owns these minutes; nothing sent', { t: iso(t), notifications: judged.send.length });
+    return { ...report, outcome: 'superseded', notifications: [] };
+  }
+  report.stateBytes = claim.stateBytes;
+  report.storedBytes = claim.storedBytes;
+
+  // 5. Publish, then confirm; what did not go out stays in the outbox for the next run.
+  if (judged.send.length > 0) {
+    report.publish = await ports.alerts.publish(judged.send, context, signal);
+    if (report.publish.failed.length === 0) {
+      await ports.state.confirm(shard, claim.version, signal);
+    } else {
+      const failed = new Set(report.publish.failed.map((f) => `${f.dedupKey} ${f.status}`));
+      await ports.state.claim(shard, { state: encoded, evaluatedUntil: t, outbox: outboxOf(judged.send.filter((n) => failed.has(`${n.dedupKey} ${n.status}`))) }, claim.version, signal);
+    }
+  }
   logRun(log, report, judged);
-  if (publish.failed.length > 0) throw new Error(`${publish.failed.length} notification(s) not published; the next run re-sends them with the same dedup keys`);
+  if (report.publish.failed.length > 0) throw new Error(`${report.publish.failed.length} notification(s) not published; they stay in the shard's outbox and the next run sends them with the same dedup keys`);
   return report;
 }
 
 /** GetMetricData is billed per metric requested: the count is logged so the cost is visible per run. */
-function logRun(log: Logger, report: EvaluateReport, judged: Judgement): void {
-  const { plan, publish } = report;
-  (publish.failed.length > 0 ? log.error : log.info)('evaluation done', {
-    t: iso(plan.t),
-    from: iso(plan.fromExclusive),
-    latency: plan.latency,
+function logRun(log: Logger, report: EvaluateReport, judged: { covered: number; dead: string[] }): void {
+  (report.publish.failed.length > 0 ? log.error : log.info)('evaluation done', {
+    t: iso(report.t),
+    stepped: report.stepped,
+    rebuilt: report.rebuilt.length,
+    waitingForRebuild: report.pending,
     metricsRequested: report.metricsRequested,
     getMetricDataCalls: report.getMetricDataCalls,
-    records: judged.records,
-    deadProbeShards: judged.deadShards,
-    noDataCoveredByAlarm: judged.coveredByAlarm,
+    records: report.records,
+    slaMs: Math.round(report.slaMs * 10) / 10,
+    stateBytes: report.stateBytes,
+    storedBytes: report.storedBytes,
+    deadProbeShards: judged.dead,
+    noDataCoveredByAlarm: judged.covered,
     notifications: report.notifications,
-    sent: publish.sent,
-    failed: publish.failed,
-    watermarkMoved: report.watermarkMoved,
+    sent: report.publish.sent,
+    failed: report.publish.failed,
   });
 }

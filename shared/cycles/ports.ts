@@ -60,6 +60,8 @@ export interface HistoryRead {
   /** Metrics requested (what GetMetricData bills), and calls made. */
   metricsRequested: number;
   calls: number;
+  /** Calls repeated after CloudWatch throttled them (or after a transient error). */
+  retries?: number;
   /** Whether part of the range could only be read as 5-minute aggregates (CloudWatch keeps minutes for 15 days). */
   usedFiveMinuteData?: boolean;
 }
@@ -103,11 +105,41 @@ export interface SummarySink {
 
 // ---------------------------------------------------------------- state
 
-/** The evaluator's only state: the last instant whose notifications were all published, per evaluator shard. */
-export interface WatermarkStore {
-  read(shard: number, nowMs: number, signal?: AbortSignal): Promise<number | undefined>;
-  /** Whether the new watermark was stored. */
-  write(shard: number, t: number, signal?: AbortSignal): Promise<boolean>;
+/** A notification claimed by a run and not yet confirmed published: its dedup key and its body (the Notification as JSON). */
+export interface OutboxEntry {
+  dedupKey: string;
+  body: string;
+}
+
+/** What the evaluator keeps per evaluator shard: its state bytes, how far they reach, and its outbox. */
+export interface EvaluatorStateRecord {
+  state: Uint8Array;
+  /** Every evaluation instant up to and including this one is folded into `state` (ms). */
+  evaluatedUntil: number;
+  outbox: readonly OutboxEntry[];
+}
+
+/** What a write expects to find: no item (undefined), this version, or an item whose version is unreadable. */
+export type EvaluatorStateVersion = number | undefined | 'unreadable';
+
+export type EvaluatorStateRead =
+  | { kind: 'none' }
+  /** The item cannot be used (damaged, another schema): rebuild, and overwrite it expecting `overwrite`. */
+  | { kind: 'unreadable'; problem: string; overwrite: EvaluatorStateVersion }
+  /** `updatedAt`: when the item was written, by its writer's clock (ms). */
+  | { kind: 'loaded'; version: number; updatedAt: number; record: EvaluatorStateRecord };
+
+/**
+ * The evaluator's per-shard state with optimistic concurrency (DynamoDB in the Lambda runner). A claim or
+ * a confirm that finds the item changed since `expected` does not throw: it answers `false`, and the run
+ * that lost publishes nothing. Anything else that fails (unavailable, too large) throws.
+ */
+export interface EvaluatorStateStore {
+  load(shard: number, signal?: AbortSignal): Promise<EvaluatorStateRead>;
+  /** Writes the whole record if the item is still at `expected`. */
+  claim(shard: number, record: EvaluatorStateRecord, expected: EvaluatorStateVersion, signal?: AbortSignal): Promise<{ claimed: true; version: number; stateBytes: number; storedBytes: number } | { claimed: false }>;
+  /** Empties the outbox if the item is still at `expected`. */
+  confirm(shard: number, expected: number, signal?: AbortSignal): Promise<{ confirmed: true; version: number } | { confirmed: false }>;
 }
 
 /** Where the local monitor keeps its probe results (the JSON Lines store under --data). */

@@ -1,12 +1,11 @@
 // The cycles' HistorySource over CloudWatch in the home region: the evaluator's recent read, and a
 // report's read of any range, which past CloudWatch's retention of 1-minute points has to fall back on
 // 5-minute aggregates (see history-rebuild.ts for how those become intervals again).
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DAY_MS, ceilTo } from '../common/time.js';
 import type { HistoryRead, HistorySource, ProbeShardMap } from '../cycles/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
-import { readHistory, type HistoryResult } from './cloudwatch-history.js';
+import { readHistory, type GetMetricDataClient, type HistoryResult, type HistoryRetry } from './cloudwatch-history.js';
 
 /** CloudWatch keeps 1-minute points for 15 days; a day of margin so a read never falls off the edge. */
 export const CLOUDWATCH_MINUTE_DATA_MS = 14 * DAY_MS;
@@ -14,22 +13,24 @@ export const CLOUDWATCH_MINUTE_DATA_MS = 14 * DAY_MS;
 const AGGREGATE_MS = 5 * 60_000;
 
 export interface CloudWatchHistoryOptions {
-  client: Pick<CloudWatchClient, 'send'>;
+  client: GetMetricDataClient;
   /** The probe shards of the whole config, as deployed: heartbeats are read per probe shard. */
   probeShards: ProbeShardMap;
   /** Where a read that found duplicated probe reports says so. */
   log?: Pick<Logger, 'warn'>;
+  /** Throttled calls wait and try again (see HistoryRequest.retry). */
+  retry?: HistoryRetry;
 }
 
 export function createCloudWatchHistory(options: CloudWatchHistoryOptions): HistorySource {
   const { client, probeShards } = options;
-  const log = options.log ? { log: options.log } : {};
+  const extra = { ...(options.log && { log: options.log }), ...(options.retry && { retry: options.retry }) };
   return {
-    recent: (config, request, signal) => readHistory(client, config, { ...request, probeShards, ...log }, signal),
+    recent: (config, request, signal) => readHistory(client, config, { ...request, probeShards, ...extra }, signal),
     async range(config, request, signal) {
       const split = Math.min(request.toMs, Math.max(request.fromMs, ceilTo(request.nowMs - CLOUDWATCH_MINUTE_DATA_MS, AGGREGATE_MS)));
       const parts: HistoryResult[] = [];
-      const full = { latency: false, full: true, probeShards, ...log };
+      const full = { latency: false, full: true, probeShards, ...extra };
       if (split > request.fromMs) parts.push(await readHistory(client, config, { ...full, fromMs: request.fromMs, toMs: split, periodS: 300 }, signal));
       if (request.toMs > split) parts.push(await readHistory(client, config, { ...full, fromMs: split, toMs: request.toMs }, signal));
       return joined(parts, split > request.fromMs);
@@ -45,5 +46,12 @@ function joined(parts: readonly HistoryResult[], usedFiveMinuteData: boolean): H
     for (const [target, list] of part.records) records.set(target, [...(records.get(target) ?? []), ...list]);
     for (const [key, last] of part.lastHeartbeat) lastHeartbeat.set(key, last ?? lastHeartbeat.get(key));
   }
-  return { records, lastHeartbeat, metricsRequested: parts.reduce((n, p) => n + p.metricsRequested, 0), calls: parts.reduce((n, p) => n + p.calls, 0), usedFiveMinuteData };
+  return {
+    records,
+    lastHeartbeat,
+    metricsRequested: parts.reduce((n, p) => n + p.metricsRequested, 0),
+    calls: parts.reduce((n, p) => n + p.calls, 0),
+    retries: parts.reduce((n, p) => n + p.retries, 0),
+    usedFiveMinuteData,
+  };
 }

@@ -3,7 +3,8 @@
 //
 // Every evaluation requests:
 //   * `ProbeFailed` Sum per target (1 metric per target): how many regions failed in each interval;
-//   * `ProbesRun` SampleCount per probe shard (usually 1 per region, shared by all targets): which ran;
+//   * `ProbesRun` SampleCount per probe shard that probes one of these targets (usually 1 per region,
+//     shared by all targets): which ran;
 //   * `ControlTime` Average per target and region, only for targets with a latency policy and only when
 //     the caller asks (the evaluator does on every fifth minute, where the latency policy is evaluated);
 //   * `ProbeFailures` Sum per target, region and failure class, only for targets that failed somewhere
@@ -25,7 +26,8 @@
 // duplicated minute, with `ConnectTime` SampleCount per region, and the minute is rebuilt per location,
 // where a duplicate does not change whether a location failed (history-rebuild.ts). Every extra metric
 // is in metricsRequested.
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { withRetries, type RetryPolicy } from '../aws/retry.js';
 import { PptpMonitorError } from '../common/errors.js';
 import { HOUR_MS, floorTo } from '../common/time.js';
 import type { ResolvedConfig } from '../config/types.js';
@@ -64,6 +66,24 @@ export interface HistoryRequest {
   probeShards: ProbeShardMap;
   /** Where a read that found duplicated minutes says so (one WARN line per read). */
   log?: Pick<Logger, 'warn'>;
+  /**
+   * Retries of a call that CloudWatch throttled (or that failed with a 5xx or network error), with full
+   * jitter: GetMetricData's quotas are the account's, shared by every evaluator shard, the report and the
+   * dashboards, so a throttled call waits and tries again rather than failing the run. Without it, a
+   * throttled call fails the read (the client's own retries aside).
+   */
+  retry?: HistoryRetry;
+}
+
+export interface HistoryRetry {
+  policy: RetryPolicy;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** The one GetMetricData call the read side makes: what CloudWatchClient and a throttle-aware wrapper both meet. */
+export interface GetMetricDataClient {
+  send(command: GetMetricDataCommand, options?: { abortSignal?: AbortSignal }): Promise<GetMetricDataCommandOutput>;
 }
 
 export type HistoryResult = Required<Omit<HistoryRead, 'usedFiveMinuteData'>>;
@@ -122,7 +142,8 @@ export function batchQueries<T extends { points: number }>(queries: readonly T[]
 
 /** One read in progress: its period, its range on the period grid, what it has requested so far. */
 interface Read {
-  client: Pick<CloudWatchClient, 'send'>;
+  client: GetMetricDataClient;
+  retry: HistoryRetry | undefined;
   namespace: string;
   signal: AbortSignal | undefined;
   periodS: number;
@@ -131,6 +152,8 @@ interface Read {
   toMs: number;
   metricsRequested: number;
   calls: number;
+  /** Calls repeated after a throttle or a transient error. */
+  retries: number;
   nextId: number;
 }
 
@@ -162,10 +185,16 @@ async function run(read: Read, planned: readonly PlannedQuery[]): Promise<void> 
 async function runFrom(read: Read, planned: readonly PlannedQuery[], from: number): Promise<void> {
   for (const batch of batchQueries(planned)) {
     const byId = new Map(batch.map((p) => [p.query.Id, p]));
-    const out = await read.client.send(
-      new GetMetricDataCommand({ MetricDataQueries: batch.map((p) => p.query), StartTime: new Date(from), EndTime: new Date(read.toMs), ScanBy: 'TimestampAscending' }),
-      read.signal ? { abortSignal: read.signal } : {},
-    );
+    const command = new GetMetricDataCommand({ MetricDataQueries: batch.map((p) => p.query), StartTime: new Date(from), EndTime: new Date(read.toMs), ScanBy: 'TimestampAscending' });
+    const send = (): Promise<GetMetricDataCommandOutput> => read.client.send(command, read.signal ? { abortSignal: read.signal } : {});
+    let out: GetMetricDataCommandOutput;
+    if (read.retry === undefined) out = await send();
+    else {
+      const { policy, sleep, random } = read.retry;
+      const outcome = await withRetries(send, { policy, ...(sleep && { sleep }), ...(random && { random }), ...(read.signal && { signal: read.signal }), onRetry: () => void read.retries++ });
+      if (!outcome.ok) throw outcome.error;
+      out = outcome.value;
+    }
     read.calls++;
     read.metricsRequested += batch.length;
     for (const result of out.MetricDataResults ?? []) {
@@ -200,8 +229,11 @@ function planSummary(read: Read, config: ResolvedConfig, request: HistoryRequest
       }
     }
   }
+  // Only the probe shards that probe these targets: a batch of a large fleet (an evaluator shard, a rebuild
+  // of a few targets over 8 days) does not read the heartbeats of the dozens of probe shards it does not use.
   for (const region of config.regions) {
-    for (let shard = 0; shard < s.shards.shardCount(region); shard++) {
+    const probing = new Set(config.targets.map((t) => s.shards.shardOf(t.name, region)).filter((n): n is number => n !== undefined));
+    for (const shard of [...probing].sort((a, b) => a - b)) {
       const perShard = new Set<number>();
       s.ran.set(heartbeatKey(region, shard), perShard);
       planned.push(stat(read, MetricName.ProbesRun, { [Dimension.ProbeRegion]: region, [Dimension.Shard]: String(shard) }, 'SampleCount', read.fromMs, (pts) => pts.forEach(([at, v]) => v > 0 && perShard.add(at))));
@@ -278,10 +310,10 @@ function logDuplicates(log: Pick<Logger, 'warn'> | undefined, duplicated: Readon
   log?.warn('duplicate probe reports: minutes with more reports than reporting locations, decided per location', { targets: duplicated.size, duplicated: targets });
 }
 
-export async function readHistory(client: Pick<CloudWatchClient, 'send'>, config: ResolvedConfig, request: HistoryRequest, signal?: AbortSignal): Promise<HistoryResult> {
+export async function readHistory(client: GetMetricDataClient, config: ResolvedConfig, request: HistoryRequest, signal?: AbortSignal): Promise<HistoryResult> {
   const periodS = request.periodS ?? PERIOD_S;
   const bucketMs = periodS * 1000;
-  const read: Read = { client, namespace: config.namespace, signal, periodS, bucketMs, fromMs: floorTo(request.fromMs, bucketMs), toMs: floorTo(request.toMs, bucketMs), metricsRequested: 0, calls: 0, nextId: 0 };
+  const read: Read = { client, retry: request.retry, namespace: config.namespace, signal, periodS, bucketMs, fromMs: floorTo(request.fromMs, bucketMs), toMs: floorTo(request.toMs, bucketMs), metricsRequested: 0, calls: 0, retries: 0, nextId: 0 };
   const { fromMs, toMs } = read;
   const s: HistorySeries = {
     failed: new Map(),
@@ -313,5 +345,5 @@ export async function readHistory(client: Pick<CloudWatchClient, 'send'>, config
   for (const t of config.targets) records.set(t.name, periodS === PERIOD_S ? rebuildMinutes(t, fromMs, toMs, s) : rebuildBuckets(t, fromMs, toMs, bucketMs, s));
   const lastHeartbeat = new Map<string, number | undefined>();
   for (const [key, times] of s.ran) lastHeartbeat.set(key, times.size > 0 ? Math.max(...times) : undefined);
-  return { records, lastHeartbeat, metricsRequested: read.metricsRequested, calls: read.calls };
+  return { records, lastHeartbeat, metricsRequested: read.metricsRequested, calls: read.calls, retries: read.retries };
 }

@@ -16,9 +16,6 @@ export const MetricName = {
    * reporting" alarms watch and the evaluator reads to know who reported. One metric per probe shard
    * (one per region unless a region has more than ~900 targets), sent in the cycle's own request. */
   ProbesRun: 'ProbesRun',
-  /** The evaluator's watermark, {Shard}: one point per run, timestamped with the last evaluation instant
-   * whose notifications were all published. Its only state; one metric per evaluator shard. */
-  EvaluatedUntil: 'EvaluatedUntil',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

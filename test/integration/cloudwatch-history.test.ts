@@ -13,14 +13,16 @@ import { createJsonLogger } from '../../shared/log/logger.js';
 import { DETAIL_WINDOW_MS, readHistory } from '../../shared/metrics/cloudwatch-history.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
-import type { EvaluateReport } from '../../shared/cycles/evaluate-cycle.js';
+import { EVALUATOR_STATE_SCHEMA, type EvaluateReport } from '../../shared/cycles/evaluate-cycle.js';
 import { INGESTION_LAG_MS } from '../../shared/cycles/evaluation-window.js';
 import { evaluateTarget, targetStatus } from '../../shared/sla/evaluate.js';
 import { intervalStates } from '../../shared/sla/intervals.js';
 import type { Notification } from '../../shared/sla/notification.js';
 import { probeShardMap } from '../../shared/runners/lambda/probe-lambda-sizing.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
+import { evaluatorStateStore } from '../../shared/state/evaluator-state-port.js';
 import { startCloudWatchFake, type CloudWatchFake } from '../support/cloudwatch-fake.js';
+import { createMemoryStateStore } from '../support/memory-state-store.js';
 import { DAY, HOUR, MIN, failed, history } from '../support/sla-fixtures.js';
 import { startSnsFake, type SnsFake } from '../support/sns-fake.js';
 
@@ -108,7 +110,7 @@ async function runWithDeadShard(config: ResolvedConfig, blindInEuWest: readonly 
     const report = await createEvaluateHandler({
       config,
       cloudwatch: cloudwatchClient(cw),
-      metrics: createMetricPublisher({ namespace: config.namespace, region: HOME, client: cloudwatchClient(cw) }),
+      state: evaluatorStateStore(createMemoryStateStore({ namespace: config.namespace, schemaVersion: EVALUATOR_STATE_SCHEMA })),
       alerts: createAlertPublisher({ topics: { page, ticket }, region: HOME, client: sns.client() }),
       log: createJsonLogger({ service: 'test', write: (l) => logged.push(l) }),
       now: () => scheduled,
@@ -140,7 +142,7 @@ describe('readHistory → evaluator: a probe shard that stopped hides only the n
 
   it('pages no_data for a target that is also blind in a live region, though one of its silent regions is a dead shard', () => {
     // Assess: the dead shard is known, and still split-gw's no_data goes out, naming the live region.
-    const t = run.report.plan.t;
+    const t = run.report.t;
     expect(run.done).toMatchObject({ deadProbeShards: ['us-east-1#0'] });
     expect(run.report.notifications.filter((n) => n.target === 'split-gw')).toEqual([
       { target: 'split-gw', policy: 'no_data', severity: 'page', status: 'firing', dedupKey: `split-gw/no_data/${new Date(t - 3 * MIN).toISOString()}` },

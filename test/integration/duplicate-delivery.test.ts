@@ -14,6 +14,9 @@
 import { CloudWatchClient, type MetricDatum, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvaluateHandler } from '../../functions/evaluate-handler.js';
+import { EVALUATOR_STATE_SCHEMA } from '../../shared/cycles/evaluate-cycle.js';
+import { evaluatorStateStore } from '../../shared/state/evaluator-state-port.js';
+import { createMemoryStateStore } from '../support/memory-state-store.js';
 import { createProbeHandler, probeLambda, type ProbeRun } from '../../functions/probe-handler.js';
 import { createAlertPublisher } from '../../shared/alerts/sns-publisher.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
@@ -141,9 +144,11 @@ describe('duplicate and retried probe runs against the wire fakes (issue 13)', (
         }
       }
 
-      // The evaluator, every minute, each run covering the instants since the last one's watermark.
+      // The evaluator, every minute, each run stepping its state over the minutes since the last one.
       const notifications: Played['notifications'] = [];
       const evaluatorLog = createJsonLogger({ service: 'evaluate', write: () => undefined });
+      // The evaluator's state between runs (the DynamoDB item; in memory here, the store's own tests use dynalite).
+      const state = evaluatorStateStore(createMemoryStateStore({ namespace: config.namespace, schemaVersion: EVALUATOR_STATE_SCHEMA }));
       const page = await sns.createTopic('page');
       const ticket = await sns.createTopic('ticket');
       for (let i = 0; i < MINUTES; i++) {
@@ -152,7 +157,7 @@ describe('duplicate and retried probe runs against the wire fakes (issue 13)', (
         const report = await createEvaluateHandler({
           config,
           cloudwatch: client(),
-          metrics: createMetricPublisher({ namespace: config.namespace, region: HOME, client: client() }),
+          state,
           alerts: createAlertPublisher({ topics: { page, ticket }, region: HOME, client: sns.client() }),
           log: evaluatorLog,
           now: () => scheduled + 5_000,

@@ -1,9 +1,11 @@
 // The evaluator end to end on the wire: probe history published to the CloudWatch fake with the real
-// publisher (as the probe functions would), read back with the real CloudWatchClient, evaluated by the
-// SLA core, and alerts published with the real SNSClient to the SNS fake, where an http subscriber
-// receives them. Then the watermark: a repeat run sends nothing; a failed publish is re-sent next run
-// with the same dedup key.
+// publisher (as the probe functions would), read back with the real CloudWatchClient, folded by the SLA
+// core, its state kept in DynamoDB (dynalite, the real DynamoDBClient), and alerts published with the real
+// SNSClient to the SNS fake, where an http subscriber receives them. Then the state: a repeat run sends
+// nothing; a failed publish stays in the outbox and goes out first in the next run, under the same dedup
+// key; overlapping runs for one minute send it once.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvaluateHandler } from '../../functions/evaluate-handler.js';
 import { createAlertPublisher } from '../../shared/alerts/sns-publisher.js';
@@ -11,19 +13,33 @@ import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
-import type { EvaluateReport } from '../../shared/cycles/evaluate-cycle.js';
+import { EVALUATOR_STATE_SCHEMA } from '../../shared/cycles/evaluate-cycle.js';
+import type { EvaluatorStateStore } from '../../shared/cycles/ports.js';
+import { createDynamoDbStateStore } from '../../shared/state/index.js';
+import { evaluatorStateStore } from '../../shared/state/evaluator-state-port.js';
 import { INGESTION_LAG_MS } from '../../shared/cycles/evaluation-window.js';
 import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import { startCloudWatchFake, type CloudWatchFake } from '../support/cloudwatch-fake.js';
 import { startSnsFake, type SnsFake } from '../support/sns-fake.js';
+import { createStateTable, dynamoDbClient, startDynalite, type DynamoDbServer } from '../support/dynamodb.js';
+import { createMemoryStateStore } from '../support/memory-state-store.js';
 
 const REGIONS = ['eu-central-1', 'eu-west-1', 'us-east-1'] as const;
 const MINUTE_MS = 60_000;
 const NO_TIMINGS = { dnsMs: undefined, connectMs: undefined, controlMs: undefined, echoMs: undefined, callMs: undefined };
 
+/** dynalite with the state table, and the evaluator's state store over it (the real DynamoDBClient). */
+async function stateTable(): Promise<{ server: DynamoDbServer; client: DynamoDBClient; store: (namespace: string, now: () => number) => EvaluatorStateStore }> {
+  const server = await startDynalite();
+  const client = dynamoDbClient(server.endpoint);
+  await createStateTable(client, 'evaluator-state');
+  return { server, client, store: (namespace, now) => evaluatorStateStore(createDynamoDbStateStore({ tableName: 'evaluator-state', namespace, schemaVersion: EVALUATOR_STATE_SCHEMA, client, now })) };
+}
+
 describe('evaluator: CloudWatch history → SLA core → SNS', () => {
   let cw: CloudWatchFake;
   let sns: SnsFake;
+  let table: Awaited<ReturnType<typeof stateTable>>;
   let config: ResolvedConfig;
   let pageArn = '';
   let ticketArn = '';
@@ -35,6 +51,7 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
   beforeAll(async () => {
     cw = await startCloudWatchFake();
     sns = await startSnsFake();
+    table = await stateTable();
     pageArn = await sns.createTopic('pptp-page');
     ticketArn = await sns.createTopic('pptp-ticket');
     await sns.subscribeHttp(pageArn, 'pager', { filterPolicy: { severity: ['page'] } });
@@ -75,64 +92,123 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
   afterAll(async () => {
     await cw.close();
     await sns.close();
+    table.client.destroy();
+    await table.server.close();
   });
 
   function client(): CloudWatchClient {
     return new CloudWatchClient({ endpoint: cw.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
   }
 
-  function handler(): ReturnType<typeof createEvaluateHandler> {
+  function handler(at = scheduled): ReturnType<typeof createEvaluateHandler> {
     return createEvaluateHandler({
       config,
       cloudwatch: client(),
-      metrics: createMetricPublisher({ namespace: config.namespace, region: 'eu-central-1', client: client(), log: { write: (l) => lines.push(l) } }),
+      state: table.store(config.namespace, () => at + 5_000),
       alerts: createAlertPublisher({ topics: { page: pageArn, ticket: ticketArn }, region: 'eu-central-1', client: sns.client(), log: { write: (l) => lines.push(l) }, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }),
       log: createJsonLogger({ service: 'test', write: (l) => lines.push(l) }),
-      now: () => scheduled + 5_000,
+      now: () => at + 5_000,
     });
   }
 
   const context = { getRemainingTimeInMillis: () => 45_000, awsRequestId: 'eval-1' };
 
   it('pages once for the quorum outage, with the runbook of its failure class, and counts the metrics it requested', async () => {
-    // Act: the SNS publish fails twice (beyond the retries), so this run must fail and keep the watermark.
+    // Act: the SNS publish fails twice (beyond the retries), so this run must fail; its notification stays in the outbox.
     sns.failNext(2, 'unavailable');
-    await expect(handler()({ time: new Date(scheduled).toISOString() }, context)).rejects.toThrow('1 notification(s) not published; the next run re-sends them with the same dedup keys');
-    const failedLine = lines.map((l) => JSON.parse(l) as { message: string; alert?: { Subject: string } }).find((l) => l.alert);
-    expect(failedLine?.alert?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
+    await expect(handler()({ time: new Date(scheduled).toISOString() }, context)).rejects.toThrow(
+      "1 notification(s) not published; they stay in the shard's outbox and the next run sends them with the same dedup keys",
+    );
+    const logged = lines.map((l) => JSON.parse(l) as { message: string; alert?: { Subject: string }; metricsRequested?: number; rebuilt?: number });
+    expect(logged.find((l) => l.alert)?.alert?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
+    // The first run rebuilt both targets from 8 days: 2 ProbeFailed + 3 ProbesRun (one probe shard per region), +
+    // hq-gw's ProbeFailed SampleCount (its failing reports reach its quorum: a duplicate could fake that), + 13
+    // classes × 3 regions of failure detail for each of the 2 targets that failed in the last hour.
+    expect(logged.find((l) => l.message === 'evaluation done')).toMatchObject({ rebuilt: 2, metricsRequested: 2 + 3 + 1 + 2 * 13 * 3 });
 
-    // Act again: the next minute's run covers the missed instant from the unchanged watermark.
-    const report: EvaluateReport = await createEvaluateHandler({
-      config,
-      cloudwatch: client(),
-      metrics: createMetricPublisher({ namespace: config.namespace, region: 'eu-central-1', client: client() }),
-      alerts: createAlertPublisher({ topics: { page: pageArn, ticket: ticketArn }, region: 'eu-central-1', client: sns.client() }),
-      log: createJsonLogger({ service: 'test', write: (l) => lines.push(l) }),
-      now: () => scheduled + MINUTE_MS + 5_000,
-    })({ time: new Date(scheduled).toISOString() }, context);
+    // Act again: the next minute's run sends the outbox first, then steps one minute (nothing new fires).
+    const report = await handler(scheduled + MINUTE_MS)({ time: new Date(scheduled + MINUTE_MS).toISOString() }, context);
 
     // Assess
-    expect(report.notifications).toEqual([{ target: 'hq-gw', policy: 'down', severity: 'page', status: 'firing', dedupKey: expect.stringMatching(/^hq-gw\/down\/.+Z$/) }]);
-    expect(report.watermarkMoved).toBe(true);
-    // 2 ProbeFailed + 3 ProbesRun (one probe shard per region) + the watermark, + hq-gw's ProbeFailed SampleCount
-    // (its failing reports reach its quorum: a duplicate could fake that), + 13 classes × 3 regions of failure
-    // detail for each of the 2 targets that failed in the last hour.
-    expect(report.metricsRequested).toBe(1 + 2 + 3 + 1 + 2 * 13 * 3);
+    expect(report).toMatchObject({ outcome: 'evaluated', redelivered: 1, stepped: 2, rebuilt: [], notifications: [] });
+    // The new minute only: 2 ProbeFailed + 3 ProbesRun (no new points: nothing failed, no detail).
+    expect(report.metricsRequested).toBe(2 + 3);
     const [delivery] = await sns.waitForDeliveries('pager', 1);
     expect(delivery?.envelope?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
     expect(delivery?.envelope?.MessageAttributes['severity']?.Value).toBe('page');
     const bodies = JSON.parse(delivery?.envelope?.Message ?? '{}') as { https: string };
     const https = JSON.parse(bodies.https) as { runbook_url: string; regions: string[]; dedupKey: string; status: string };
     expect(https).toMatchObject({ status: 'firing', runbook_url: 'https://wiki.example.com/runbooks/connect_timeout.md', regions: ['eu-west-1', 'us-east-1'] });
-    expect(https.dedupKey).toBe(report.notifications[0]?.dedupKey);
+    expect(https.dedupKey).toBe(`hq-gw/down/${new Date(t - 3 * MINUTE_MS).toISOString()}`);
   }, 60_000);
 
   it('sends nothing when run again for an instant already evaluated', async () => {
     sns.reset();
-    const report = await handler()({ time: new Date(scheduled).toISOString() }, context);
-    expect(report.notifications).toEqual([]);
-    expect(report.plan.fromExclusive).toBe(t);
+    const report = await handler(scheduled + MINUTE_MS)({ time: new Date(scheduled + MINUTE_MS).toISOString() }, context);
+    expect(report).toMatchObject({ outcome: 'already', notifications: [], t: t + MINUTE_MS });
     expect(sns.requests.filter((r) => r.action === 'Publish')).toEqual([]);
+  }, 60_000);
+});
+
+describe('evaluator: overlapping and repeated runs for one minute (dynalite, CloudWatch and SNS fakes)', () => {
+  it('sends the page once and leaves one consistent state, whichever run wins', async () => {
+    // Prepare: one target down in 2 of 3 regions for the 3 minutes before t.
+    const cw = await startCloudWatchFake();
+    const sns = await startSnsFake();
+    const table = await stateTable();
+    try {
+      const page = await sns.createTopic('p');
+      const ticket = await sns.createTopic('t');
+      const parsed = parseConfig(`version: 1\nhomeRegion: eu-central-1\ndefaults: { regions: [${REGIONS.join(', ')}] }\ntargets:\n  - { name: hq-gw, host: a.example.com }\n`, 't.yml');
+      if (!parsed.ok) throw new Error('fixture');
+      const scheduled = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+      const t = scheduled - INGESTION_LAG_MS;
+      const points: Datum[] = [];
+      for (let at = t - 30 * MINUTE_MS; at < t + 2 * MINUTE_MS; at += MINUTE_MS) {
+        for (const region of REGIONS) {
+          const down = at >= t - 3 * MINUTE_MS && region !== 'eu-central-1';
+          const result = down
+            ? { ok: false, timings: { ...NO_TIMINGS, totalMs: 5000 }, failure: { class: 'connect_refused' as FailureClass, message: 'x', phase: 'connect' as const, elapsedMs: 1 } }
+            : { ok: true, timings: { ...NO_TIMINGS, connectMs: 1, controlMs: 2, totalMs: 3 } };
+          points.push(...datumsForResult(result, { target: 'hq-gw', region, intervalStart: at }));
+          points.push({ metricName: 'ProbesRun', dimensions: { ProbeRegion: region, Shard: '0' }, timestamp: at, value: 1, unit: 'Count' });
+        }
+      }
+      const cwClient = (): CloudWatchClient => new CloudWatchClient({ endpoint: cw.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+      await createMetricPublisher({ namespace: 'PPTPMonitor', region: 'eu-central-1', client: cwClient() }).publish(points);
+      const logged: string[] = [];
+      // Each run is its own Lambda container: its own clients, the same table.
+      const invoke = (at: number) =>
+        createEvaluateHandler({
+          config: parsed.config,
+          cloudwatch: cwClient(),
+          state: table.store('PPTPMonitor', () => at),
+          alerts: createAlertPublisher({ topics: { page, ticket }, region: 'eu-central-1', client: sns.client() }),
+          log: createJsonLogger({ service: 'test', write: (l) => logged.push(l) }),
+          now: () => at,
+        })({ time: new Date(at).toISOString() }, { getRemainingTimeInMillis: () => 45_000 });
+      // Act: four runs for the same minute at once (a duplicate EventBridge delivery, a retry, an overlap),
+      // then the next minute's run beside a late one for the first minute.
+      const first = await Promise.all([0, 1, 2, 3].map(() => invoke(scheduled)));
+      const second = await Promise.all([invoke(scheduled + MINUTE_MS), invoke(scheduled)]);
+      // Assess
+      const outcomes = first.map((r) => r.outcome).sort();
+      expect(outcomes.filter((o) => o === 'evaluated')).toHaveLength(1);
+      expect(outcomes.every((o) => o === 'evaluated' || o === 'superseded' || o === 'already')).toBe(true);
+      expect(first.flatMap((r) => r.notifications)).toEqual([{ target: 'hq-gw', policy: 'down', severity: 'page', status: 'firing', dedupKey: `hq-gw/down/${new Date(t - 3 * MINUTE_MS).toISOString()}` }]);
+      expect(second.map((r) => r.outcome)).toEqual(['evaluated', 'already']);
+      const publishes = sns.requests.filter((r) => r.action === 'Publish');
+      expect(publishes.map((r) => r.params['Subject'])).toEqual(['[PAGE] hq-gw DOWN in 2/3 regions: connect_refused']);
+      const item = await createDynamoDbStateStore({ tableName: 'evaluator-state', namespace: 'PPTPMonitor', schemaVersion: EVALUATOR_STATE_SCHEMA, client: table.client }).load(0);
+      expect(item).toMatchObject({ evaluatedUntil: t + MINUTE_MS, outbox: [] });
+      // Claim + confirm by the winner of the first minute, claim by the second minute's run (nothing to confirm).
+      expect(item?.version).toBe(3);
+    } finally {
+      await cw.close();
+      await sns.close();
+      table.client.destroy();
+      await table.server.close();
+    }
   }, 60_000);
 });
 
@@ -164,7 +240,7 @@ describe('evaluator: a region whose probe function stopped', () => {
       const report = await createEvaluateHandler({
         config: parsed.config,
         cloudwatch: cwClient(),
-        metrics: createMetricPublisher({ namespace: 'PPTPMonitor', region: 'eu-central-1', client: cwClient() }),
+        state: evaluatorStateStore(createMemoryStateStore({ namespace: 'PPTPMonitor', schemaVersion: EVALUATOR_STATE_SCHEMA })),
         alerts: createAlertPublisher({ topics: { page, ticket }, region: 'eu-central-1', client: sns.client() }),
         log: createJsonLogger({ service: 'test', write: (l) => logged.push(l) }),
         now: () => scheduled,

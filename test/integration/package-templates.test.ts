@@ -110,6 +110,13 @@ describe('npm run package', () => {
     }
     const evaluatorPolicy = JSON.stringify(home.Resources['EvaluatorRole']?.Properties['Policies']);
     expect(evaluatorPolicy).toContain('"sns:Publish"');
+    // The state table, and the evaluator's three item calls on it, on its own namespace's items only.
+    expect(ofType(home, 'AWS::DynamoDB::Table').map(([id, r]) => [id, r.Properties['BillingMode'], r.Properties['PointInTimeRecoverySpecification']])).toEqual([
+      ['EvaluatorStateTable', 'PAY_PER_REQUEST', { PointInTimeRecoveryEnabled: false }],
+    ]);
+    expect(evaluatorPolicy).toContain('"Action":["dynamodb:GetItem","dynamodb:PutItem","dynamodb:UpdateItem"],"Resource":{"Fn::GetAtt":["EvaluatorStateTable","Arn"]},"Condition":{"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["PPTPMonitor#*"]}}');
+    expect(evaluatorPolicy).not.toMatch(/PutMetricData|dynamodb:(Scan|Query|DeleteItem|\*)/);
+    expect((home.Resources['EvaluateLambdaFunction']?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables['STATE_TABLE_NAME']).toEqual({ Ref: 'EvaluatorStateTable' });
     expect(evaluatorPolicy).toContain('arn:aws:sns:eu-central-1:123456789012:netops-page');
     expect(evaluatorPolicy).not.toContain('"Resource":"*","Action":"sns:Publish"');
     for (const region of ['eu-west-1', 'eu-west-3', 'us-east-1']) {
@@ -117,6 +124,7 @@ describe('npm run package', () => {
       expect(ofType(t, 'AWS::SNS::Topic')).toEqual([]);
       expect(ofType(t, 'AWS::CloudWatch::Alarm')).toEqual([]);
       expect(ofType(t, 'AWS::CloudWatch::Dashboard')).toEqual([]);
+      expect(ofType(t, 'AWS::DynamoDB::Table')).toEqual([]);
     }
   });
 
@@ -155,6 +163,7 @@ describe('npm run package', () => {
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
             PAGE_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:p',
             TICKET_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:t',
+            STATE_TABLE_NAME: 'pptp-monitor-citest-evaluator-state',
             REPORT_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:t',
           },
         }).toString();

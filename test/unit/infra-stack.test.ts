@@ -205,7 +205,7 @@ describe('buildStack', () => {
     expect(again).toBe(names[0]);
   });
 
-  it('puts topics, the evaluator and its role scoped to the two topics, alarms, dashboard and outputs in the home region', () => {
+  it('puts topics, the evaluator, its state table and its role scoped to the two topics and the table, alarms, dashboard and outputs in the home region', () => {
     // Act
     const stack = buildStack(config(SMALL), options('eu-central-1'));
     // Assess
@@ -217,7 +217,7 @@ describe('buildStack', () => {
       memorySize: 256 + 8 * config(SMALL).targets.length,
       timeout: 50,
       role: 'EvaluatorRole',
-      environment: { PAGE_TOPIC_ARN: { Ref: 'PageTopic' }, TICKET_TOPIC_ARN: { Ref: 'TicketTopic' } },
+      environment: { PAGE_TOPIC_ARN: { Ref: 'PageTopic' }, TICKET_TOPIC_ARN: { Ref: 'TicketTopic' }, STATE_TABLE_NAME: { Ref: 'EvaluatorStateTable' } },
       events: [{ schedule: { rate: ['rate(1 minute)'], inputTransformer: { inputPathsMap: { time: '$.time' }, inputTemplate: '{"time": "<time>", "shard": 0, "shards": 1}' } } }],
     });
     expect(stack.functions['evaluate']?.environment).not.toHaveProperty('NODE_OPTIONS');
@@ -228,11 +228,11 @@ describe('buildStack', () => {
       { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: [{ Ref: 'PageTopic' }, { Ref: 'TicketTopic' }] },
       {
-        Sid: 'PublishWatermark',
+        Sid: 'EvaluatorState',
         Effect: 'Allow',
-        Action: 'cloudwatch:PutMetricData',
-        Resource: '*',
-        Condition: { StringEquals: { 'cloudwatch:namespace': 'PPTPTest' } },
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': ['EvaluatorStateTable', 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PPTPTest#*'] } },
       },
       {
         Sid: 'WriteOwnLogs',
@@ -241,6 +241,20 @@ describe('buildStack', () => {
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/pptp-monitor-prod-evaluate:*' },
       },
     ]);
+    // The state table: on-demand, no point-in-time recovery (the state is rebuilt from CloudWatch), deleted with the stack.
+    expect(resourceOf(stack, 'EvaluatorStateTable', 'AWS::DynamoDB::Table')).toEqual({
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: {
+        TableName: 'pptp-monitor-prod-evaluator-state',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+      },
+    });
+    expect(JSON.stringify(evaluator.Policies)).not.toMatch(/PutMetricData|dynamodb:(Scan|Query|DeleteItem|\*)|"Action":"\*"/);
     expect(resourceOf(stack, 'Dashboard', 'AWS::CloudWatch::Dashboard').Properties.DashboardName).toBe('pptp-monitor-prod');
     expect(stack.resources.Outputs).toEqual({
       PageTopicArn: { Description: expect.any(String), Value: { Ref: 'PageTopic' } },

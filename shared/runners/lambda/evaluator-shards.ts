@@ -1,8 +1,11 @@
-// The evaluator's share of work per invocation. Each evaluation reads 8 days of 1-minute history per
-// target (11,520 points; GetMetricData returns at most 100,800 per call) and walks 4 days of minutes
-// through the SLA core (12-24 ms per target here). 100 targets per shard keep one run to about a dozen
-// GetMetricData calls and a few seconds of CPU, well inside the 50 s a 1-minute schedule allows; larger
-// fleets get one scheduled evaluator invocation per shard, each with its own watermark.
+// The evaluator's share of work per invocation, and when in the minute each shard starts. A run steps the
+// fold states of its shard's targets (tens of microseconds each) on the minutes that arrived since the last
+// run, so a shard's size is bounded by its state item (one DynamoDB item of at most 400 KB: a healthy
+// target is ~300 bytes gzipped, one with a latency incident open for hours up to ~15 KB) and by the
+// rebuild of a lost state (8 days of history per target, spread over runs: see shared/cycles/evaluate-cycle.ts).
+// 100 targets per shard keep the item far from the limit; larger fleets get one scheduled evaluator
+// invocation per shard, each with its own state item.
+import type { RetryPolicy } from '../../aws/retry.js';
 import type { ResolvedTarget } from '../../config/types.js';
 import { planShards } from './shards.js';
 
@@ -11,3 +14,19 @@ export const EVALUATOR_TARGETS_PER_SHARD = 100;
 export function evaluatorShards<T extends Pick<ResolvedTarget, 'name'>>(config: { targets: readonly T[] }): T[][] {
   return planShards(config.targets, EVALUATOR_TARGETS_PER_SHARD);
 }
+
+/**
+ * Every shard's schedule fires in the same second, and GetMetricData allows 50 calls a second per account:
+ * shard s waits (s mod EVALUATOR_START_SLOTS) × EVALUATOR_START_STEP_MS after its minute begins, 25 shards a
+ * second (one or two calls each), so 100 shards start within 4 s and 150 or more within 6 s.
+ */
+export const EVALUATOR_START_STEP_MS = 40;
+export const EVALUATOR_START_SLOTS = 150;
+
+export const evaluatorStartOffsetMs = (shard: number): number => (shard % EVALUATOR_START_SLOTS) * EVALUATOR_START_STEP_MS;
+
+/**
+ * A throttled GetMetricData call (or a 5xx) waits with full jitter and tries again, up to 8 tries within the
+ * run's deadline: throttling is the account's other readers (reports, dashboards, other shards), not a fault.
+ */
+export const EVALUATOR_READ_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 4000 };
