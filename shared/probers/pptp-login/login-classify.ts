@@ -10,11 +10,14 @@ import type { LoginStage } from './login-types.js';
 
 /**
  * A call dropped this soon after it was accepted, with no GRE yet, is the gateway failing to start
- * PPP (pptpd whose pppd cannot start closes within a few ms): call_dropped, not blocked GRE. Later,
- * silence on GRE is the likelier story: the gateway's own LCP timed out because ours never arrived
- * or its own never came back.
+ * PPP (pptpd whose pppd cannot start closes within about 1 ms): call_dropped, not blocked GRE. Later,
+ * silence on GRE is the likelier story: behind a NAT without the PPTP helper the router answers the
+ * gateway's GRE with ICMP Protocol Unreachable and pptpd drops the call as soon as its PPP program has
+ * sent its first frame (80-260 ms after accepting it in test/integration/login-nat.test.ts: a process
+ * start), or the gateway's own LCP timed out because ours never arrived: error 619, gre_blocked. A
+ * heuristic: a gateway whose PPP fails slowly would read as gre_blocked.
  */
-export const GRE_DROP_GRACE_MS = 1000;
+export const GRE_DROP_GRACE_MS = 20;
 
 /** What the session knows about the data path when it has to name a cause. */
 export interface LoginEvidence {
