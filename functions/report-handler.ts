@@ -1,21 +1,26 @@
 // The monthly report Lambda's wiring: the range from the event (the previous calendar month of the
-// scheduled time, or `{ from, to }` for a manual run), CloudWatch as the history, the ticket topic as the
-// sink, and the report cycle (shared/cycles/report-cycle.ts) for everything else.
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+// scheduled time, or `{ from, to }` for a manual run), this invocation's report shard (`shard`/`shards`
+// from its schedule; one shard unless the fleet is large: shared/runners/lambda/report-shards.ts),
+// CloudWatch as the history (paced, throttles retried), the ticket topic as the sink, and the report cycle
+// (shared/cycles/report-cycle.ts) for everything else.
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { createSummaryPublisher } from '../shared/alerts/sns-summary-publisher.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { runReportCycle, type ReportRun } from '../shared/cycles/report-cycle.js';
 import type { Logger } from '../shared/log/logger.js';
+import type { GetMetricDataClient } from '../shared/metrics/cloudwatch-history.js';
 import { createCloudWatchHistory } from '../shared/metrics/cloudwatch-history-source.js';
+import { createReadPacer } from '../shared/metrics/read-pacer.js';
 import { probeShardMap } from '../shared/runners/lambda/probe-lambda-sizing.js';
+import { REPORT_POINTS_PER_SECOND, REPORT_READ_RETRY, reportShards } from '../shared/runners/lambda/report-shards.js';
+import { pickShard } from '../shared/runners/lambda/schedule-event.js';
 import { previousCalendarMonth, type ReportRange } from '../shared/sla/report.js';
 import type { DeadlineContext } from './middleware/deadline.js';
 
 export interface ReportWiring {
   config: ResolvedConfig;
-  cloudwatch: Pick<CloudWatchClient, 'send'>;
+  cloudwatch: GetMetricDataClient;
   sns: Pick<SNSClient, 'send'>;
   topicArn: string;
   log: Logger;
@@ -23,11 +28,13 @@ export interface ReportWiring {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** Scheduled events carry `time`; a manual invocation may give `{ from, to }` (ISO) instead. */
+/** Scheduled events carry `time` and the report shard; a manual invocation may give `{ from, to }` (ISO) instead of `time`. */
 export interface ReportEvent {
   time?: string;
   from?: string;
   to?: string;
+  shard?: number;
+  shards?: number;
 }
 
 export function rangeOf(event: ReportEvent, nowMs: number): ReportRange {
@@ -45,11 +52,16 @@ export type ReportContext = Partial<Pick<Context, 'awsRequestId'> & DeadlineCont
 
 export function createReportHandler(wiring: ReportWiring): (event: ReportEvent, context: ReportContext) => Promise<ReportRun> {
   // The probe shards of the whole config, as deployed: the heartbeats of the history are read per shard.
-  const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards: probeShardMap(wiring.config), log: wiring.log });
+  const sleep = wiring.sleep ? { sleep: wiring.sleep } : {};
+  const pace = createReadPacer({ pointsPerSecond: REPORT_POINTS_PER_SECOND, now: wiring.now, ...sleep });
+  const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards: probeShardMap(wiring.config), log: wiring.log, retry: { policy: REPORT_READ_RETRY, ...sleep }, pace });
+  const plan = reportShards(wiring.config);
   const summaries = createSummaryPublisher({ topicArn: wiring.topicArn, client: wiring.sns, ...(wiring.sleep && { sleep: wiring.sleep }) });
   return async (event, context) => {
-    const log = wiring.log.with({ requestId: context.awsRequestId });
+    const shard = pickShard(event, plan.length, { what: 'report shard(s)', redeploy: 'the home region (or give "shard" and "shards" in a manual event)' });
+    const log = wiring.log.with({ requestId: context.awsRequestId, ...(plan.length > 1 && { shard }) });
     const range = rangeOf(event, wiring.now());
-    return runReportCycle({ config: wiring.config, range, nowMs: wiring.now() }, { history, summaries, log }, context.deadline);
+    const config = { ...wiring.config, targets: plan[shard] ?? [] };
+    return runReportCycle({ config, range, nowMs: wiring.now(), ...(plan.length > 1 && { part: { shard, shards: plan.length } }) }, { history, summaries, log }, context.deadline);
   };
 }

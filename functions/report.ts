@@ -17,7 +17,8 @@ const log = createJsonLogger({ service: 'pptp-monitor-report' });
 
 const report = createReportHandler({
   config: loadPackagedConfig(),
-  cloudwatch: new CloudWatchClient({ region, maxAttempts: 5 }),
+  // The SDK's own retries off: the history read paces itself and retries throttles with its own backoff.
+  cloudwatch: new CloudWatchClient({ region, maxAttempts: 1 }),
   sns: new SNSClient({ region, maxAttempts: 1 }),
   topicArn,
   log,

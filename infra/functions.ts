@@ -2,6 +2,7 @@
 // its region, from the same plan the handler recomputes from the packaged config.
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { evaluatorShards } from '../shared/runners/lambda/evaluator-shards.js';
+import { reportSchedule, reportShards } from '../shared/runners/lambda/report-shards.js';
 import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, PROBE_MAX_EVENT_AGE_S, regionShards } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } from './cfn.js';
 import type { Naming } from './names.js';
@@ -25,11 +26,14 @@ export const EVALUATOR_LAMBDA_TIMEOUT_S = 50;
 export const PROBE_ROLE_ID = 'ProbeRole';
 export const EVALUATOR_ROLE_ID = 'EvaluatorRole';
 export const REPORT_ROLE_ID = 'ReportRole';
-/** The report reads a month of metrics for every target: minutes, not seconds, for large fleets. */
-export const REPORT_LAMBDA_TIMEOUT_S = 600;
+/**
+ * The report reads a month of metrics for the targets of its shard at a pace of REPORT_POINTS_PER_SECOND:
+ * about 10 minutes for a full shard (shared/runners/lambda/report-shards.ts); Lambda's maximum.
+ */
+export const REPORT_LAMBDA_TIMEOUT_S = 900;
 export const REPORT_LAMBDA_MEMORY_MB = 1024;
-/** 06:00 UTC on the 1st: the previous month is complete and CloudWatch has ingested it. */
-export const REPORT_SCHEDULE = 'cron(0 6 1 * ? *)';
+/** 06:00 UTC on the 1st for the first report shard (the previous month is complete and ingested), the others 15 minutes apart. */
+export const REPORT_SCHEDULE = reportSchedule(0);
 /** Environment variable with the topic the monthly summary goes to. */
 export const REPORT_TOPIC_ENV = 'REPORT_TOPIC_ARN';
 
@@ -117,7 +121,8 @@ export function evaluateFunction(config: ResolvedConfig, names: Naming, artifact
   };
 }
 
-export function reportFunction(names: Naming, artifact: string, topic: CfnString): ServerlessFunction {
+export function reportFunction(config: ResolvedConfig, names: Naming, artifact: string, topic: CfnString): ServerlessFunction {
+  const shards = reportShards(config).length;
   return {
     name: names.functionName('report'),
     description: 'PPTP monitor monthly SLA report: previous calendar month from CloudWatch, summary to the ticket topic',
@@ -128,6 +133,7 @@ export function reportFunction(names: Naming, artifact: string, topic: CfnString
     role: REPORT_ROLE_ID,
     environment: { [REPORT_TOPIC_ENV]: topic },
     ...ASYNC_INVOKE.report,
-    events: [{ schedule: { rate: [REPORT_SCHEDULE] } }],
+    // One schedule per report shard, carrying the time and the shard like the probe and evaluator schedules.
+    events: Array.from({ length: shards }, (_, shard): ScheduleEvent => ({ schedule: { rate: [reportSchedule(shard)], inputTransformer: probeScheduleInput(shard, shards) } })),
   };
 }

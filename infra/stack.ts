@@ -64,7 +64,7 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
     Object.assign(resources, boards);
     if (options.artifacts.evaluate !== undefined) functions['evaluate'] = evaluateFunction(config, names, options.artifacts.evaluate, topics.arns, ref(STATE_TABLE_ID));
     if (options.artifacts.report !== undefined) {
-      functions['report'] = reportFunction(names, options.artifacts.report, topics.arns.ticket);
+      functions['report'] = reportFunction(config, names, options.artifacts.report, topics.arns.ticket);
       resources[REPORT_ROLE_ID] = reportRole({ roleName: names.roleName('report'), topicArn: topics.arns.ticket, logGroupArn: names.logGroupArn('report') });
     }
     outputs['PageTopicArn'] = { Description: 'SNS topic that receives pages', Value: topics.arns.page };

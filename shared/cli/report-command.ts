@@ -8,6 +8,8 @@ import { formatConfigError, loadConfig } from '../config/index.js';
 import { reportFromHistory } from '../cycles/report-cycle.js';
 import { recordsFromHistoryFile, recordsFromStore, type ReportRecords } from '../cycles/report-sources.js';
 import { createCloudWatchHistory } from '../metrics/cloudwatch-history-source.js';
+import { createReadPacer } from '../metrics/read-pacer.js';
+import { REPORT_POINTS_PER_SECOND, REPORT_READ_RETRY } from '../runners/lambda/report-shards.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { buildReport, lastThirtyDays, previousCalendarMonth, type SlaReport } from '../sla/report.js';
 import { probeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
@@ -140,7 +142,14 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
   let report: SlaReport;
   try {
     if (fromCloudWatch) {
-      const history = createCloudWatchHistory({ client: new CloudWatchClient({ region: loaded.config.homeRegion }), probeShards: probeShardMap(loaded.config) });
+      // Paced like the report function (and throttles retried), so a report of a large fleet leaves the
+      // evaluators their share of the account's GetMetricData quota: ~190,000 points a target and month.
+      const history = createCloudWatchHistory({
+        client: new CloudWatchClient({ region: loaded.config.homeRegion, maxAttempts: 1 }),
+        probeShards: probeShardMap(loaded.config),
+        retry: { policy: REPORT_READ_RETRY },
+        pace: createReadPacer({ pointsPerSecond: REPORT_POINTS_PER_SECOND }),
+      });
       const read = await reportFromHistory(history, loaded.config, range, io.now());
       io.err(`cloudwatch: ${read.metricsRequested} metrics requested${read.usedFiveMinuteData ? ' (5-minute aggregates before the last 14 days)' : ''}`);
       report = read.report;

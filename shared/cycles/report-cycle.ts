@@ -41,6 +41,8 @@ export interface ReportCycleInput {
   config: ResolvedConfig;
   range: ReportRange;
   nowMs: number;
+  /** This run's part of a report split over several invocations (a large fleet), named in the summary. */
+  part?: { shard: number; shards: number };
 }
 
 export interface ReportPorts {
@@ -62,7 +64,7 @@ export async function runReportCycle(input: ReportCycleInput, ports: ReportPorts
   const to = new Date(range.toMs).toISOString();
   const source = await reportFromHistory(ports.history, input.config, range, input.nowMs, signal);
   const report = source.report;
-  const summary = reportSummary(report, `pptp-monitor report --source cloudwatch --from ${from} --to ${to} --format html`);
+  const summary = reportSummary(report, `pptp-monitor report --source cloudwatch --from ${from} --to ${to} --format html`, input.part);
   const outcome = await ports.summaries.publish(summary, signal);
   if (outcome.ok) {
     ports.log.info('report published', { from, to, targets: report.targets.length, belowSlo: summary.belowSlo, metricsRequested: source.metricsRequested });

@@ -6,6 +6,7 @@ import type { HistoryRead, HistorySource, ProbeShardMap } from '../cycles/ports.
 import type { Logger } from '../log/logger.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { readHistory, type GetMetricDataClient, type HistoryResult, type HistoryRetry } from './cloudwatch-history.js';
+import type { ReadPacer } from './read-pacer.js';
 
 /** CloudWatch keeps 1-minute points for 15 days; a day of margin so a read never falls off the edge. */
 export const CLOUDWATCH_MINUTE_DATA_MS = 14 * DAY_MS;
@@ -20,11 +21,13 @@ export interface CloudWatchHistoryOptions {
   log?: Pick<Logger, 'warn'>;
   /** Throttled calls wait and try again (see HistoryRequest.retry). */
   retry?: HistoryRetry;
+  /** Every read's calls wait for their points to fit this pace (see HistoryRequest.pace). */
+  pace?: ReadPacer;
 }
 
 export function createCloudWatchHistory(options: CloudWatchHistoryOptions): HistorySource {
   const { client, probeShards } = options;
-  const extra = { ...(options.log && { log: options.log }), ...(options.retry && { retry: options.retry }) };
+  const extra = { ...(options.log && { log: options.log }), ...(options.retry && { retry: options.retry }), ...(options.pace && { pace: options.pace }) };
   return {
     recent: (config, request, signal) => readHistory(client, config, { ...request, probeShards, ...extra }, signal),
     async range(config, request, signal) {

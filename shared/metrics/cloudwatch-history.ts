@@ -38,6 +38,7 @@ import { failureClassesOfCheck } from '../probers/option-schemas.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { duplicatedMinutes, NEVER_CONNECTED_CLASSES, rebuildBuckets, rebuildMinutes, seriesKey, type HistorySeries } from './history-rebuild.js';
 import { Dimension, MetricName } from './metric-design.js';
+import type { ReadPacer } from './read-pacer.js';
 
 /** CloudWatch's limits for one GetMetricData call. */
 export const MAX_QUERIES_PER_CALL = 500;
@@ -73,6 +74,8 @@ export interface HistoryRequest {
    * throttled call fails the read (the client's own retries aside).
    */
   retry?: HistoryRetry;
+  /** Waits before each call until its points fit the pace (a long read, such as a month's report). */
+  pace?: ReadPacer;
 }
 
 export interface HistoryRetry {
@@ -144,6 +147,7 @@ export function batchQueries<T extends { points: number }>(queries: readonly T[]
 interface Read {
   client: GetMetricDataClient;
   retry: HistoryRetry | undefined;
+  pace: ReadPacer | undefined;
   namespace: string;
   signal: AbortSignal | undefined;
   periodS: number;
@@ -185,6 +189,7 @@ async function run(read: Read, planned: readonly PlannedQuery[]): Promise<void> 
 async function runFrom(read: Read, planned: readonly PlannedQuery[], from: number): Promise<void> {
   for (const batch of batchQueries(planned)) {
     const byId = new Map(batch.map((p) => [p.query.Id, p]));
+    await read.pace?.take(batch.reduce((n, p) => n + p.points, 0), read.signal);
     const command = new GetMetricDataCommand({ MetricDataQueries: batch.map((p) => p.query), StartTime: new Date(from), EndTime: new Date(read.toMs), ScanBy: 'TimestampAscending' });
     const send = (): Promise<GetMetricDataCommandOutput> => read.client.send(command, read.signal ? { abortSignal: read.signal } : {});
     let out: GetMetricDataCommandOutput;
@@ -313,7 +318,7 @@ function logDuplicates(log: Pick<Logger, 'warn'> | undefined, duplicated: Readon
 export async function readHistory(client: GetMetricDataClient, config: ResolvedConfig, request: HistoryRequest, signal?: AbortSignal): Promise<HistoryResult> {
   const periodS = request.periodS ?? PERIOD_S;
   const bucketMs = periodS * 1000;
-  const read: Read = { client, retry: request.retry, namespace: config.namespace, signal, periodS, bucketMs, fromMs: floorTo(request.fromMs, bucketMs), toMs: floorTo(request.toMs, bucketMs), metricsRequested: 0, calls: 0, retries: 0, nextId: 0 };
+  const read: Read = { client, retry: request.retry, pace: request.pace, namespace: config.namespace, signal, periodS, bucketMs, fromMs: floorTo(request.fromMs, bucketMs), toMs: floorTo(request.toMs, bucketMs), metricsRequested: 0, calls: 0, retries: 0, nextId: 0 };
   const { fromMs, toMs } = read;
   const s: HistorySeries = {
     failed: new Map(),

@@ -21,10 +21,12 @@ function clip(text: string, maxBytes: number, note: string): string {
   return `${Buffer.from(text).subarray(0, Math.max(0, room)).toString('utf8').replace(/\uFFFD+$/, '')}\n\n${note}`;
 }
 
-export function reportSummary(report: SlaReport, fullReportHint: string): ReportSummary {
+/** `part`: this report is one of several (a large fleet's report is split over invocations); the subject says which. */
+export function reportSummary(report: SlaReport, fullReportHint: string, part?: { shard: number; shards: number }): ReportSummary {
   const month = new Date(report.fromMs).toISOString().slice(0, 7);
   const belowSlo = report.targets.filter((t) => t.availability !== undefined && t.availability < t.slo).map((t) => t.target);
-  const subject = `[REPORT] PPTP SLA ${month}: ${report.targets.length} target(s), ${belowSlo.length} below SLO`.slice(0, 100);
+  const partOf = part ? ` (part ${part.shard + 1}/${part.shards})` : '';
+  const subject = `[REPORT] PPTP SLA ${month}${partOf}: ${report.targets.length} target(s), ${belowSlo.length} below SLO`.slice(0, 100);
   const cut = `(cut to fit an SNS message; the full report: ${fullReportHint})`;
   const markdown = clip(renderMarkdown(report), BODY_BUDGET_BYTES, cut);
   const json = renderJson(report);
