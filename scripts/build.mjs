@@ -17,7 +17,8 @@ const common = {
 const benches = readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => `bench/${f}`);
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'shared/cli/main.ts' }, outdir: 'dist' }),
-  build({ ...common, entryPoints: benches, outdir: 'dist/bench', external: ['esbuild'] }),
+  // dynalite (the evaluator bench's DynamoDB) loads a native LevelDB binding by path: keep it outside the bundle.
+  build({ ...common, entryPoints: benches, outdir: 'dist/bench', external: ['esbuild', 'dynalite'] }),
   build({ ...common, entryPoints: ['test/support/lambda-runner.ts'], outdir: 'dist/test-support' }),
   // The PPP program the real pptpd starts in the login tests: one plain file, no loader, fast start.
   build({ ...common, entryPoints: { 'ppp-responder': 'test/support/ppp-responder/main.ts' }, outdir: 'dist/test-support' }),

@@ -67,6 +67,8 @@ export interface WatermarkStoreOptions {
   /** Reads the watermark (GetMetricData) and writes it (PutMetricData). */
   client: Pick<CloudWatchClient, 'send'>;
   namespace: string;
+  /** Bench only: a prefix of the Shard dimension, so that two runs over the same minutes keep separate watermarks. */
+  label?: string;
 }
 
 export function createCloudWatchWatermarks(options: WatermarkStoreOptions): WatermarkStore {
@@ -76,7 +78,7 @@ export function createCloudWatchWatermarks(options: WatermarkStoreOptions): Wate
       const out = await options.client.send(
         new GetMetricDataCommand({
           MetricDataQueries: [
-            { Id: 'w', MetricStat: { Metric: { Namespace: options.namespace, MetricName: EVALUATED_UNTIL, Dimensions: [{ Name: Dimension.Shard, Value: String(shard) }] }, Period: 60, Stat: 'SampleCount' }, ReturnData: true },
+            { Id: 'w', MetricStat: { Metric: { Namespace: options.namespace, MetricName: EVALUATED_UNTIL, Dimensions: [{ Name: Dimension.Shard, Value: `${options.label ?? ''}${shard}` }] }, Period: 60, Stat: 'SampleCount' }, ReturnData: true },
           ],
           StartTime: new Date(end - WATERMARK_LOOKBACK_MS),
           EndTime: new Date(end),
@@ -88,7 +90,7 @@ export function createCloudWatchWatermarks(options: WatermarkStoreOptions): Wate
       return times.length > 0 ? Math.max(...times) : undefined;
     },
     async write(shard, t, signal) {
-      const datum = { MetricName: EVALUATED_UNTIL, Dimensions: [{ Name: Dimension.Shard, Value: String(shard) }], Timestamp: new Date(t), Value: 1, Unit: 'Count' as const };
+      const datum = { MetricName: EVALUATED_UNTIL, Dimensions: [{ Name: Dimension.Shard, Value: `${options.label ?? ''}${shard}` }], Timestamp: new Date(t), Value: 1, Unit: 'Count' as const };
       await options.client.send(new PutMetricDataCommand({ Namespace: options.namespace, MetricData: [datum] }), signal ? { abortSignal: signal } : {});
       return true;
     },
@@ -253,6 +255,8 @@ function logRun(log: Logger, report: EvaluateReport, judged: Judgement): void {
 // ---------------------------------------------------------------- the handler (was functions/evaluate-handler.ts)
 
 export interface StatelessWiring {
+  /** Bench only: the watermark's label (see WatermarkStoreOptions.label). */
+  watermarkLabel?: string;
   config: ResolvedConfig;
   cloudwatch: Pick<CloudWatchClient, 'send'>;
   alerts: AlertSink;
@@ -275,7 +279,7 @@ export function createStatelessHandler(wiring: StatelessWiring): (event: Schedul
   const plan = evaluatorShards(wiring.config);
   const probeShards = probeShardMap(wiring.config);
   const history = createCloudWatchHistory({ client: wiring.cloudwatch, probeShards, log: wiring.log });
-  const watermarks = createCloudWatchWatermarks({ client: wiring.cloudwatch, namespace: wiring.config.namespace });
+  const watermarks = createCloudWatchWatermarks({ client: wiring.cloudwatch, namespace: wiring.config.namespace, ...(wiring.watermarkLabel !== undefined && { label: wiring.watermarkLabel }) });
   return async (event, context) => {
     const nowMs = wiring.now();
     const scheduledMs = scheduledMinute(event, nowMs);

@@ -117,6 +117,12 @@ export interface CloudWatchFake {
   failNext(n: number, kind: FaultKind): void;
   /** Forget datums, requests, metricsRequested, GetMetricData counters and quota windows, and pending faults. */
   reset(): void;
+  /**
+   * Forget only the GetMetricData counters and quota windows (the stored data stays), and optionally switch the
+   * quotas on or off: for a benchmark that measures phases (a rebuild, a steady state, another evaluator) on the
+   * same stored history. The clock may then start again from an earlier time.
+   */
+  resetGetMetricData(options?: { quotas?: boolean | Partial<GetMetricDataQuotas> }): void;
   close(): Promise<void>;
 }
 
@@ -536,7 +542,7 @@ export async function startCloudWatchFake(options: CloudWatchFakeOptions = {}): 
   }
   const now = options.now ?? (() => new Date());
   const store = createSampleStore(options.aggregate === true ? 'aggregate' : options.index === false ? 'scan' : 'index');
-  const meter = new GetMetricDataMeter(resolveQuotas(options.quotas));
+  let meter = new GetMetricDataMeter(resolveQuotas(options.quotas));
   let requests: RecordedRequest[] = [];
   let faults: FaultKind[] = [];
   let metricsRequested = 0;
@@ -714,6 +720,9 @@ export async function startCloudWatchFake(options: CloudWatchFakeOptions = {}): 
     failNext(n: number, kind: FaultKind) {
       if (!Number.isInteger(n) || n < 0) throw new RangeError(`failNext: n must be a non-negative integer, got ${n}`);
       for (let i = 0; i < n; i++) faults.push(kind);
+    },
+    resetGetMetricData(reset = {}) {
+      meter = new GetMetricDataMeter(resolveQuotas(reset.quotas === undefined ? options.quotas : reset.quotas));
     },
     reset() {
       store.clear();

@@ -26,7 +26,9 @@ export const EVALUATOR_START_SLOTS = 150;
 export const evaluatorStartOffsetMs = (shard: number): number => (shard % EVALUATOR_START_SLOTS) * EVALUATOR_START_STEP_MS;
 
 /**
- * A throttled GetMetricData call (or a 5xx) waits with full jitter and tries again, up to 8 tries within the
- * run's deadline: throttling is the account's other readers (reports, dashboards, other shards), not a fault.
+ * A throttled GetMetricData call (or a 5xx) waits with full jitter and tries again until the run's deadline
+ * (16 tries, backoff up to 8 s: about 50 s in all, which the deadline cuts first): throttling is the account's
+ * other readers (reports, dashboards, other shards rebuilding at once), not a fault, and a run that gives up
+ * makes no progress (its rebuild is read again next minute).
  */
-export const EVALUATOR_READ_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 250, maxDelayMs: 4000 };
+export const EVALUATOR_READ_RETRY: RetryPolicy = { attempts: 16, baseDelayMs: 250, maxDelayMs: 8000 };
