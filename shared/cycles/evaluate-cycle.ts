@@ -141,11 +141,13 @@ function outboxNotifications(outbox: readonly OutboxEntry[], log: Logger): Notif
 const outboxOf = (notifications: readonly Notification[]): OutboxEntry[] => notifications.map((n) => ({ dedupKey: n.dedupKey, body: JSON.stringify(n) }));
 
 /**
- * A probe shard that stopped is paged once by its "probes stopped reporting" alarm; its no_data incidents,
- * one per target it probes, would repeat that page for every one of them. So a no_data is left to the
- * alarm only when every region it names is a dead shard's: a target also blind in a live region pages.
+ * A probe shard that stopped is paged once by its "probes stopped reporting" alarm, and told again when it
+ * recovers (the alarm's OK action); its no_data incidents, one per target it probes, would repeat both for
+ * every one of them. So a no_data is left to the alarm when every region it names is a dead shard's (a
+ * target also blind in a live region pages), and so is the resolved notice of an incident whose firing was
+ * left to it: the shard state remembers those incidents (`covered`) until they resolve.
  */
-function leaveToAlarms(notifications: readonly Notification[], heartbeats: ReadonlyMap<string, number>, input: EvaluateCycleInput, t: number): { send: Notification[]; covered: number; dead: string[] } {
+function leaveToAlarms(notifications: readonly Notification[], heartbeats: ReadonlyMap<string, number>, input: EvaluateCycleInput, t: number, coveredKeys: Map<string, number>): { send: Notification[]; covered: number; dead: string[] } {
   // The probe shards that probe this evaluator shard's targets: the only heartbeats it reads.
   const dead = new Set<string>();
   for (const target of input.config.targets) {
@@ -164,9 +166,14 @@ function leaveToAlarms(notifications: readonly Notification[], heartbeats: Reado
   const send: Notification[] = [];
   let covered = 0;
   for (const n of notifications) {
-    if (n.policy === 'no_data' && n.regions.affected.length > 0 && n.regions.affected.every((r) => deadFor(n.target, r))) covered++;
-    else send.push(n);
+    if (n.policy === 'no_data' && n.status === 'resolved' && coveredKeys.delete(n.dedupKey)) covered++;
+    else if (n.policy === 'no_data' && n.regions.affected.length > 0 && n.regions.affected.every((r) => deadFor(n.target, r))) {
+      covered++;
+      if (n.status === 'firing') coveredKeys.set(n.dedupKey, n.startsAt);
+    } else send.push(n);
   }
+  // An incident that never resolves (its target left the config) is forgotten after a week.
+  for (const [key, startsAt] of coveredKeys) if (startsAt < t - 7 * DAY_MS) coveredKeys.delete(key);
   return { send, covered, dead: [...dead] };
 }
 
@@ -298,7 +305,7 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
     due.push(...next.notifications);
   }
   due.sort((a, b) => a.at - b.at);
-  const judged = leaveToAlarms(due, state.heartbeats, input, t);
+  const judged = leaveToAlarms(due, state.heartbeats, input, t, state.covered);
   const encoded = encodeShardState(state);
   report.slaMs += performance.now() - stepStart;
   report.stepped = stepping.length;

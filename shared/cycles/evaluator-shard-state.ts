@@ -1,7 +1,8 @@
 // What the deployed evaluator keeps per evaluator shard between runs (the bytes the state store holds,
 // gzipped, in one DynamoDB item): per target its SLA fold state, the targets still waiting to be rebuilt
-// from CloudWatch (and since when they owe notifications), and the last heartbeat seen per probe shard
-// (a run reads only the new minutes, so "when did this shard last report" must be remembered). Pure.
+// from CloudWatch (and since when they owe notifications), the last heartbeat seen per probe shard (a run
+// reads only the new minutes, so "when did this shard last report" must be remembered), and the no_data
+// incidents left to a dead probe shard's alarm (their resolved notice is the alarm's too). Pure.
 //
 // Decoding checks everything: a shard state that is not this schema's JSON is refused as a whole
 // (ShardStateError: the caller rebuilds every target), a target whose fold state is damaged is refused
@@ -19,18 +20,20 @@ export interface ShardState {
   pending: Map<string, number>;
   /** Per probe shard (heartbeatKey), the last interval its heartbeat covered (ms). */
   heartbeats: Map<string, number>;
+  /** no_data incidents whose firing was left to a dead probe shard's alarm, by dedup key: their start (ms). */
+  covered: Map<string, number>;
 }
 
 export class ShardStateError extends PptpMonitorError<'shard_state_corrupt'> {
   override name = 'ShardStateError';
 }
 
-export const emptyShardState = (): ShardState => ({ folds: new Map(), pending: new Map(), heartbeats: new Map() });
+export const emptyShardState = (): ShardState => ({ folds: new Map(), pending: new Map(), heartbeats: new Map(), covered: new Map() });
 
 export function encodeShardState(state: ShardState): Uint8Array {
   const folds: Record<string, unknown> = {};
   for (const [name, fold] of state.folds) folds[name] = encodeFoldState(fold);
-  const json = { v: SHARD_STATE_SCHEMA, folds, pending: Object.fromEntries(state.pending), hb: Object.fromEntries(state.heartbeats) };
+  const json = { v: SHARD_STATE_SCHEMA, folds, pending: Object.fromEntries(state.pending), hb: Object.fromEntries(state.heartbeats), cov: Object.fromEntries(state.covered) };
   return new TextEncoder().encode(JSON.stringify(json));
 }
 
@@ -58,7 +61,7 @@ export function decodeShardState(bytes: Uint8Array, fallbackSince: number): { st
   if (!isRecord(json)) throw new ShardStateError('shard_state_corrupt', 'not a JSON object');
   if (json['v'] !== SHARD_STATE_SCHEMA) throw new ShardStateError('shard_state_corrupt', `shard state schema ${JSON.stringify(json['v'])}, this code reads ${SHARD_STATE_SCHEMA}`);
   if (!isRecord(json['folds'])) throw new ShardStateError('shard_state_corrupt', 'folds is not an object');
-  const state: ShardState = { folds: new Map(), pending: instants(json['pending'], 'pending'), heartbeats: instants(json['hb'], 'hb') };
+  const state: ShardState = { folds: new Map(), pending: instants(json['pending'], 'pending'), heartbeats: instants(json['hb'], 'hb'), covered: instants(json['cov'], 'cov') };
   const damaged: Array<{ target: string; problem: string }> = [];
   for (const [name, fold] of Object.entries(json['folds'])) {
     try {

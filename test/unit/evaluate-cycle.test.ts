@@ -205,6 +205,22 @@ describe('runEvaluateCycle', () => {
     expect(paged.notifications).toMatchObject([{ policy: 'no_data', status: 'firing' }]);
   });
 
+  it('leaves the resolved notice of a no_data it left to the alarm to the alarm too (its OK action tells the recovery)', async () => {
+    // Prepare: AP's shard silent from 3 intervals before T to 2 intervals after, then back.
+    const gap = (start: number, region: string): Patch => (region === AP && start >= T - 3 * MIN && start < T + 2 * MIN ? 'missing' : undefined);
+    const w = world(config, gap);
+    w.lastHeartbeat[AP] = T - 4 * MIN;
+    // Act
+    const reports = [];
+    for (let m = 0; m <= 6; m++) {
+      if (m === 3) w.lastHeartbeat[AP] = Infinity;
+      reports.push(await run(w, config, m));
+    }
+    // Assess: the firing and the resolved both left to the alarm; nothing published.
+    expect(w.published).toEqual([]);
+    expect(w.logged.filter((l) => l['message'] === 'evaluation done').map((l) => l['noDataCoveredByAlarm'])).toEqual([1, 0, 0, 0, 1, 0, 0]);
+  });
+
   it('rebuilds a damaged item from the history, saying why, and overwrites it', async () => {
     // Prepare
     const w = world(config, outage);
