@@ -50,6 +50,8 @@ const BEFORE_MINUTES = Number(option('before-minutes', TARGETS >= 5000 ? '2' : '
 /** The before path's shards run without quotas (its decisions and needs), and minutes run with them on (all shards). */
 const BEFORE_SAMPLE_SHARDS = Number(option('before-shards', '10'));
 const BEFORE_THROTTLED_MINUTES = 2;
+/** The stateless evaluator's catch-up cap (MAX_CATCH_UP_MS), in minutes. */
+const CATCH_UP_MINUTES = 60;
 const STORE = option('store', TARGETS >= 5000 ? 'memory' : 'dynalite');
 const SEED = Number(option('seed', '13'));
 /** A Monday, 00:00 UTC: the first evaluation instant of the played day. */
@@ -237,13 +239,17 @@ interface BeforeResult {
   sentThrottled: Sent[];
 }
 
-/** The span of the before path: the BEFORE_MINUTES with the most notifications of the after path (something to compare). */
-function busiestSpan(after: readonly Sent[]): number {
-  let best = 0;
+/**
+ * The first minute the before path runs: its first run starts from a watermark an hour back (the stateless
+ * evaluator's catch-up cap), so it decides the hour before it too; the hour and minutes with the most
+ * notifications of the after path for the sampled targets, so the comparison has something to compare.
+ */
+function busiestSpan(after: readonly Sent[], sampled: ReadonlySet<string>): number {
+  let best = CATCH_UP_MINUTES;
   let bestCount = -1;
-  for (let m = 0; m + BEFORE_MINUTES <= MINUTES; m += 1) {
-    const from = T0 + m * MINUTE_MS;
-    const count = after.filter((s) => s.at > from - MINUTE_MS && s.at <= from + (BEFORE_MINUTES - 1) * MINUTE_MS && s.policy !== 'latency').length;
+  for (let m = CATCH_UP_MINUTES; m + BEFORE_MINUTES <= MINUTES; m += 5) {
+    const from = T0 + (m - CATCH_UP_MINUTES) * MINUTE_MS;
+    const count = after.filter((s) => s.at > from - MINUTE_MS && s.at <= T0 + (m + BEFORE_MINUTES - 1) * MINUTE_MS && s.policy !== 'latency' && sampled.has(s.target)).length;
     if (count > bestCount) {
       best = m;
       bestCount = count;
@@ -253,15 +259,16 @@ function busiestSpan(after: readonly Sent[]): number {
 }
 
 async function runBefore(scenario: Scenario, cw: CloudWatchFake, clock: WarpClock, shards: number, afterSent: readonly Sent[]): Promise<BeforeResult> {
-  const first = busiestSpan(afterSent);
   const all = Array.from({ length: shards }, (_, i) => i);
   const sample = all.slice(0, Math.min(shards, BEFORE_SAMPLE_SHARDS));
   const plan = evaluatorShards(scenario.config);
+  const sampledTargets = new Set(sample.flatMap((shard) => (plan[shard] ?? []).map((t) => t.name)));
+  const first = busiestSpan(afterSent, sampledTargets);
   const result: BeforeResult = {
     throttled: emptyPhase('before, quotas on'),
     unthrottled: emptyPhase('before, quotas off'),
-    span: { fromExclusive: T0 + (first - 1) * MINUTE_MS, toInclusive: T0 + (first + BEFORE_MINUTES - 1) * MINUTE_MS },
-    sampledTargets: new Set(sample.flatMap((shard) => (plan[shard] ?? []).map((t) => t.name))),
+    span: { fromExclusive: T0 + (first - CATCH_UP_MINUTES) * MINUTE_MS, toInclusive: T0 + (first + BEFORE_MINUTES - 1) * MINUTE_MS },
+    sampledTargets,
     sampledShards: sample.length,
     sent: [],
     sentThrottled: [],
@@ -290,6 +297,9 @@ async function runBefore(scenario: Scenario, cw: CloudWatchFake, clock: WarpCloc
     closePhase(phase, cw, start);
   };
   cw.resetGetMetricData({ quotas: false });
+  // The sampled shards' watermark an hour back: their first run decides that hour too (its catch-up).
+  clock.setTo(T0 + first * MINUTE_MS);
+  cw.ingest(NAMESPACE, sample.map((shard) => ({ MetricName: 'EvaluatedUntil', Dimensions: [{ Name: 'Shard', Value: `off-${shard}` }], Timestamp: new Date(T0 + (first - CATCH_UP_MINUTES) * MINUTE_MS), Value: 1, Unit: 'Count' })));
   await pass(result.unthrottled, sample, handlerOf(result.sent, 'off-'), BEFORE_MINUTES);
   cw.resetGetMetricData({ quotas: true });
   await pass(result.throttled, all, handlerOf(result.sentThrottled, 'on-'), Math.min(BEFORE_MINUTES, BEFORE_THROTTLED_MINUTES));
@@ -360,7 +370,7 @@ function report(scenario: Scenario, shards: number, after: AfterResult, before: 
   for (const [label, phase] of [['after', after.rebuild], ['after', after.steady], ['before', before.throttled], ['before', before.unthrottled]] as const) {
     for (const [error, count] of phase.errors) console.log(`  ${label} ${phase.name} failed runs: ${count}× ${error}`);
   }
-  console.log(`  before: quotas off: ${before.sampledShards} of ${shards} shard(s) for ${BEFORE_MINUTES} minute(s); quotas on: all ${shards} shard(s) for ${Math.min(BEFORE_MINUTES, BEFORE_THROTTLED_MINUTES)} minute(s)`);
+  console.log(`  before: quotas off: ${before.sampledShards} of ${shards} shard(s) for ${BEFORE_MINUTES} minute(s), the first from a watermark ${CATCH_UP_MINUTES} minutes back; quotas on: all ${shards} shard(s) for ${Math.min(BEFORE_MINUTES, BEFORE_THROTTLED_MINUTES)} minute(s)`);
   console.log(`\n  notifications: after ${after.sent.length} over the day (${after.sent.filter((s) => s.policy === 'latency').length} latency); before ${before.sent.length} in its span (quotas off), ${before.sentThrottled.length} (quotas on)`);
   compare('after vs full replay of the history (backtest)', after.sent, reference.sent);
   // The stateless path could not remember which no_data it had left to a dead shard's alarm: it sent their resolved notices.
