@@ -48,19 +48,19 @@ export function loginHostProblem(host: string): string {
 }
 
 /**
- * A login target in a config for the Lambda functions. Every region is an AWS region today, where
- * Lambda runs the probes; Lambda has no raw sockets, and private locations do not exist yet.
+ * A login target probed from AWS regions: Lambda runs the probes there, and Lambda has no raw sockets.
+ * An agent (private location) can run it.
  */
 export function lambdaLoginProblem(host: unknown, regions: readonly string[] | undefined): string {
-  const where = regions === undefined || regions.length === 0 ? 'AWS Lambda' : `the Lambda regions it is assigned (${regions.join(', ')})`;
+  const where = regions === undefined || regions.length === 0 ? 'AWS Lambda' : `the AWS regions it lists (${regions.join(', ')}), where Lambda runs the probes`;
   const target = typeof host === 'string' && host !== '' ? host : '<host>';
   return (
-    `'${PPTP_LOGIN}' cannot run in ${where}: a login sends GRE through a raw socket, which Lambda does not allow, ` +
-    `and private locations, which could run it, are not available yet; ` +
-    `log in from a machine with CAP_NET_RAW with 'pptp-monitor check ${target} --login <user> --password-env <VAR>', ` +
+    `'${PPTP_LOGIN}' cannot run in ${where}: a login sends GRE through a raw socket, which Lambda does not allow; ` +
+    `probe it from agents only (declare one under agents and list its name in regions; 'pptp-monitor agent --location <name>' runs it on a host with CAP_NET_RAW), ` +
+    `log in once with 'pptp-monitor check ${target} --login <user> --password-env <VAR>', ` +
     `or run this file with the local monitor ('pptp-monitor run --config <file>', checked as it reads it by 'pptp-monitor validate --local <file>')`
   );
 }
 
 /** What the packaged config's check says of a login target (a Lambda cannot probe it). */
-export const PACKAGED_LOGIN_PROBLEM = `a ${PPTP_LOGIN} check cannot run in AWS Lambda (no raw sockets); 'pptp-monitor validate' refuses such a config before packaging`;
+export const PACKAGED_LOGIN_PROBLEM = `a ${PPTP_LOGIN} check cannot run in AWS Lambda (no raw sockets): its regions must all be agents; 'pptp-monitor validate' refuses such a config before packaging`;

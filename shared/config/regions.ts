@@ -52,3 +52,20 @@ const REGION_SET: ReadonlySet<string> = new Set(AWS_REGIONS);
 export function isAwsRegion(value: string): value is AwsRegion {
   return REGION_SET.has(value);
 }
+
+/**
+ * Where a target is probed from: an AWS region (a Lambda function probes there) or the name of an agent
+ * declared under `agents` (a private location). The two never collide: an agent name that looks like a
+ * region code is refused, so a typo in a region is never taken for an agent.
+ */
+export type LocationName = string;
+
+/** Shaped like an AWS region code (two letters, words, a number): `eu-central-1`, also `eu-centrl-1`. */
+export function looksLikeAwsRegion(value: string): boolean {
+  return /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value);
+}
+
+/** An agent's name: a target name (the dimension rule) that cannot be taken for an AWS region code. */
+export function isAgentName(value: string): boolean {
+  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(value) && !looksLikeAwsRegion(value);
+}

@@ -5,7 +5,7 @@
 // Merging: a target's own value wins over `defaults`, which wins over the built-in default. Mappings
 // (checks, slo, latency, down, tags) merge key by key; lists (regions, maintenance) replace.
 import { canonicalHost, ipLiteralFamily } from '../probe/target.js';
-import { DEFAULT_LOGIN_AUTH, LOGIN_ATTEMPTS, LOGIN_DEFAULT_TIMEOUT_MS, LOGIN_SWITCHES, PPTP_LOGIN, type LoginSettings } from '../probers/option-schemas.js';
+import { DEFAULT_LOGIN_AUTH, LOGIN_ATTEMPTS, LOGIN_DEFAULT_TIMEOUT_MS, LOGIN_SWITCHES, PPTP_CONTROL, PPTP_LOGIN, type LoginSettings } from '../probers/option-schemas.js';
 import { show, type PathProblem } from './format.js';
 import {
   CHECKS_ON_LOGIN,
@@ -29,8 +29,8 @@ import {
   type TargetFieldKey,
   type TargetFieldValues,
 } from './schema.js';
-import type { AwsRegion } from './regions.js';
-import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from './types.js';
+import { isAgentName, isAwsRegion } from './regions.js';
+import type { AgentLocation, MaintenanceWindow, ResolvedConfig, ResolvedTarget } from './types.js';
 
 type Source = 'target' | 'defaults';
 interface Picked<T> {
@@ -183,8 +183,10 @@ function checkKindProblems(target: Record<string, unknown>, fields: Fields, runn
   if (attempts !== undefined && attempts !== INVALID && attempts.from === 'target' && attempts.value !== LOGIN_ATTEMPTS) problems.push(['attempts', loginAttemptsProblem(attempts.value)]);
   if (typeof target.host === 'string' && ipLiteralFamily(target.host) === 6) problems.push(['host', loginHostProblem(target.host)]);
   if (runner === 'lambda') {
+    // A login needs raw sockets: an agent runs it, a Lambda region cannot.
     const regions = fields.regions === undefined || fields.regions === INVALID ? undefined : fields.regions.value;
-    problems.push(['check', lambdaLoginProblem(target.host, regions)]);
+    const lambdaRegions = regions?.filter((r) => isAwsRegion(r));
+    if (lambdaRegions === undefined || lambdaRegions.length > 0) problems.push(['check', lambdaLoginProblem(target.host, lambdaRegions)]);
   }
   return problems;
 }
@@ -211,7 +213,11 @@ export function crossCheck(raw: unknown, runner: ConfigRunner = 'lambda'): PathP
     }
   }
 
+  const agents = declaredAgents(raw.agents);
+  if (Array.isArray(defaults?.regions)) problems.push(...locationProblems(defaults.regions, agents, undefined, ['defaults', 'regions']));
+
   if (!Array.isArray(raw.targets)) return problems;
+  const used = new Set<string>();
   const names = new Map<string, number>();
   const gateways = new Map<string, { index: number; name: unknown; host: string }>();
   raw.targets.forEach((target: unknown, i) => {
@@ -225,6 +231,12 @@ export function crossCheck(raw: unknown, runner: ConfigRunner = 'lambda'): PathP
     const problem = sameGatewayProblem(gateways, i, target, fields);
     if (problem !== undefined) problems.push({ path: ['targets', i, 'host'], problem });
     if (fields.regions === undefined) problems.push({ path: ['targets', i, 'regions'], problem: 'required (on the target or in defaults)' });
+    // Judged on the list as written, also when some entries are invalid (the schema names those).
+    const own = Array.isArray(target.regions);
+    const written = own ? (target.regions as unknown[]) : Array.isArray(defaults?.regions) ? (defaults.regions as unknown[]) : [];
+    for (const r of written) if (typeof r === 'string') used.add(r);
+    // Inherited regions were judged at defaults, except for what only this target's check kind makes wrong.
+    problems.push(...locationProblems(written, agents, isLoginTarget(target) ? PPTP_LOGIN : PPTP_CONTROL, ['targets', i, 'regions'], own));
     for (const [key, problem] of checkKindProblems(target, fields, runner)) problems.push({ path: ['targets', i, key], problem });
     const defaultTimeout = isLoginTarget(target) ? LOGIN_DEFAULT_TIMEOUT_MS : CONFIG_DEFAULTS.timeout;
     for (const rule of CROSS_RULES) {
@@ -236,6 +248,47 @@ export function crossCheck(raw: unknown, runner: ConfigRunner = 'lambda'): PathP
       const inherited = setIn(fields[rule.subject[0]], 'defaults');
       if (inherited && problem === problemInDefaults.get(rule)) continue;
       problems.push({ path: ['targets', i, ...rule.subject], problem: inherited ? `${problem} (from defaults)` : problem });
+    }
+  });
+  for (const [name, agent] of agents) {
+    if (!used.has(name)) problems.push({ path: ['agents', agent.index, 'name'], problem: `agent ${show(name)} probes no target: add it to a target's regions, or remove it` });
+  }
+  return problems;
+}
+
+interface DeclaredAgent {
+  index: number;
+  /** Check kinds it may run; undefined when any. */
+  checks: readonly string[] | undefined;
+}
+
+/** The agents under `agents` whose names are valid (the schema reports the rest). */
+function declaredAgents(raw: unknown): Map<string, DeclaredAgent> {
+  const agents = new Map<string, DeclaredAgent>();
+  if (!Array.isArray(raw)) return agents;
+  raw.forEach((agent: unknown, index) => {
+    if (!isMapping(agent) || typeof agent.name !== 'string' || agents.has(agent.name) || !isAgentName(agent.name)) return;
+    const checks = Array.isArray(agent.checks) && agent.checks.every((c) => typeof c === 'string') ? (agent.checks as string[]) : undefined;
+    agents.set(agent.name, { index, checks });
+  });
+  return agents;
+}
+
+/**
+ * Every entry of a `regions` list must be an AWS region or a declared agent, and an agent must allow the
+ * target's check kind. `namesToo` false: the names were judged where the list was written (defaults).
+ */
+function locationProblems(regions: readonly unknown[], agents: ReadonlyMap<string, DeclaredAgent>, kind: string | undefined, path: PathProblem['path'], namesToo = true): PathProblem[] {
+  const problems: PathProblem[] = [];
+  regions.forEach((region, j) => {
+    if (typeof region !== 'string' || isAwsRegion(region)) return;
+    const agent = agents.get(region);
+    if (agent === undefined) {
+      if (!namesToo) return;
+      const declared = agents.size === 0 ? 'no agent is declared' : `declared: ${[...agents.keys()].join(', ')}`;
+      problems.push({ path: [...path, j], problem: `unknown location ${show(region)}: neither an AWS region code nor an agent declared under agents (${declared})` });
+    } else if (kind !== undefined && agent.checks !== undefined && !agent.checks.includes(kind)) {
+      problems.push({ path: [...path, j], problem: `agent ${show(region)} may run ${agent.checks.join(', ')} only (its checks), not ${kind}` });
     }
   });
   return problems;
@@ -310,7 +363,8 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
       maintenance: [...globalWindows, ...(value(f.maintenance) ?? []).map((w) => resolveWindow(w, 'target'))],
     };
   });
-  const regions = [...new Set(targets.flatMap((t) => t.regions))].sort() as AwsRegion[];
+  const regions = [...new Set(targets.flatMap((t) => t.regions))].filter(isAwsRegion).sort();
+  const agents = (parsed.agents ?? []).map((a): AgentLocation => ({ name: a.name, description: a.description, checks: a.checks === undefined ? undefined : [...a.checks] }));
   return {
     version: 1,
     namespace: parsed.namespace ?? CONFIG_DEFAULTS.namespace,
@@ -321,5 +375,7 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
     maintenance: globalWindows,
     alerts: { page: parsed.alerts?.page, ticket: parsed.alerts?.ticket },
     regions,
+    // Written only when declared, so a config without agents resolves (and packages) as it did before them.
+    ...(agents.length > 0 ? { agents } : {}),
   };
 }

@@ -5,11 +5,11 @@
 // of maintenance window, and the rules that tie fields together (quorum within the regions, the interval
 // and its minutes, the SLO window and its days). Zod-free: this runs in every cold start.
 import { MINUTE_MS } from '../common/time.js';
-import { CHECK_SWITCHES } from '../probers/option-schemas.js';
+import { CHECK_KINDS, CHECK_SWITCHES, LOGIN_AUTH_METHODS, PPTP_LOGIN } from '../probers/option-schemas.js';
 import { parseCron } from './cron.js';
-import { PACKAGED_LOGIN_PROBLEM } from './login-rules.js';
+import { isEnvName, isPasswordFilePath, isUsername, PACKAGED_LOGIN_PROBLEM, PASSWORD_FILE_RULE, ENV_NAME_RULE, USERNAME_RULE } from './login-rules.js';
 import { PROBE_TARGET_FIELDS, type ProbeConfig } from './probe-config.js';
-import { isAwsRegion } from './regions.js';
+import { isAgentName, isAwsRegion } from './regions.js';
 import {
   DEFAULT_RUNBOOK_BASE_URL,
   hostProblem,
@@ -41,6 +41,10 @@ import type { ResolvedConfig, ResolvedTarget } from './types.js';
 
 const region = str(isAwsRegion, 'must be an AWS region code such as us-east-1');
 const regions = list(region, { min: 1, unique: true });
+const AGENT_NAME_TEXT = 'must be an agent name (the target name rule, not shaped like an AWS region code)';
+/** A target's locations: AWS regions and agent names (the config rule checks the agents are declared). */
+const locations = list(str((r) => isAwsRegion(r) || isAgentName(r), 'must be an AWS region code or an agent name'), { min: 1, unique: true });
+const agents = list(shape({ name: str(isAgentName, AGENT_NAME_TEXT) }, { description: str((d) => d.length <= 256, 'must be at most 256 characters'), checks: list(oneOf(CHECK_KINDS), { min: 1, unique: true }) }));
 const interval = oneOf(Object.keys(INTERVAL_MINUTES));
 const isoDateTime = str((t) => parseIsoDateTime(t) !== undefined, ISO_RULE);
 const timeZone = str(isTimeZone, 'must be an IANA time zone name such as Europe/Berlin');
@@ -105,20 +109,28 @@ const windowsOf = (scope: 'global' | 'target' | 'any'): Check =>
 
 const PERCENT = num(isPercent, PERCENT_RULE);
 
-/** A login target in a packaged config: the loader refuses one for Lambda, so only a hand-made artifact or a resolver bug gets here. */
-const noLoginInLambda: Check = (_value, path, problems) => void problems.push(`${path}: ${PACKAGED_LOGIN_PROBLEM}`);
+/**
+ * A login target's settings. Only agents probe it (the config rule below): the evaluator and report
+ * functions carry it to judge its results; the password's source is named, never the password.
+ */
+const loginSettings = shape({
+  username: str(isUsername, USERNAME_RULE),
+  password: shape({}, { env: str(isEnvName, ENV_NAME_RULE), file: str(isPasswordFilePath, PASSWORD_FILE_RULE) }, (p) => (Object.keys(p).length === 1 ? [] : [['env', 'must give exactly one password source (env or file)']])),
+  data: bool,
+  auth: list(oneOf(LOGIN_AUTH_METHODS), { min: 1, unique: true }),
+});
 
 /** Every field of a resolved target, in the order the resolver writes them. */
 const TARGET_FIELDS: { readonly [K in keyof ResolvedTarget]-?: Check } = {
   name: str((n) => TARGET_NAME.test(n), NAME_RULE),
   host: strWith(hostProblem),
   port: int(1, 65535),
-  regions,
+  regions: locations,
   interval,
   intervalMinutes: oneOf(Object.values(INTERVAL_MINUTES)),
   checks: shape(Object.fromEntries(Object.keys(CHECK_SWITCHES).map((name) => [name, bool]))),
-  check: noLoginInLambda,
-  login: noLoginInLambda,
+  check: oneOf([PPTP_LOGIN]),
+  login: loginSettings,
   timeout: int(LIMITS.timeout.min, LIMITS.timeout.max, 'ms'),
   attempts: int(LIMITS.attempts.min, LIMITS.attempts.max),
   tags: record(
@@ -144,6 +156,7 @@ const OPTIONAL_TARGET_FIELDS: ReadonlySet<keyof ResolvedTarget> = new Set(['owne
 function targetRules(t: Record<string, unknown>): Array<[string, string]> {
   const found: Array<[string, string]> = [];
   const minutes = Object.entries(INTERVAL_MINUTES).find(([name]) => name === t['interval'])?.[1] ?? 0;
+  if ((t['check'] === undefined) !== (t['login'] === undefined)) found.push([t['check'] === undefined ? 'login' : 'check', `check ${PPTP_LOGIN} and login go together`]);
   if (t['intervalMinutes'] !== minutes) found.push(['intervalMinutes', `must be ${minutes} for interval ${String(t['interval'])}, got ${String(t['intervalMinutes'])}`]);
   const regionCount = Array.isArray(t['regions']) ? t['regions'].length : 0;
   if (t['quorum'] !== undefined && Number(t['quorum']) > regionCount) found.push(['quorum', `must be at most the number of regions (${regionCount}), got ${String(t['quorum'])}`]);
@@ -176,12 +189,29 @@ function targetsOf(target: Check): Check {
   };
 }
 
-/** `regions` of a config: every region some target is probed from, sorted. */
+/**
+ * `regions` of a config: every AWS region some target is probed from, sorted; every other location of a
+ * target is a declared agent; a login target is probed from agents only (Lambda has no raw sockets).
+ */
 function regionsRule(config: Record<string, unknown>): Array<[string, string]> {
-  const targets = Array.isArray(config['targets']) ? config['targets'] : [];
-  const expected = [...new Set(targets.flatMap((t: unknown) => (isRecord(t) && Array.isArray(t['regions']) ? t['regions'] : [])))].sort();
+  const targets = Array.isArray(config['targets']) ? config['targets'].filter(isRecord) : [];
+  const found: Array<[string, string]> = [];
+  const expected = [...new Set(targets.flatMap((t) => (Array.isArray(t['regions']) ? t['regions'] : [])))].filter((r): r is string => typeof r === 'string' && isAwsRegion(r)).sort();
   const actual = config['regions'];
-  return JSON.stringify(actual) === JSON.stringify(expected) ? [] : [['regions', `must be the targets' regions, sorted (${expected.join(', ')}), got ${JSON.stringify(actual)}`]];
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) found.push(['regions', `must be the targets' AWS regions, sorted (${expected.join(', ')}), got ${JSON.stringify(actual)}`]);
+  const declared = new Set((Array.isArray(config['agents']) ? config['agents'] : []).map((a: unknown) => (isRecord(a) ? a['name'] : undefined)));
+  const seen = new Set<unknown>();
+  for (const a of Array.isArray(config['agents']) ? config['agents'] : []) {
+    const name = isRecord(a) ? a['name'] : undefined;
+    if (seen.has(name)) found.push(['agents', `duplicate agent name ${JSON.stringify(name)}`]);
+    seen.add(name);
+  }
+  targets.forEach((t, i) => {
+    const where = Array.isArray(t['regions']) ? t['regions'].filter((r): r is string => typeof r === 'string') : [];
+    for (const r of where) if (!isAwsRegion(r) && !declared.has(r)) found.push([`targets[${i}].regions`, `${JSON.stringify(r)} is neither an AWS region nor a declared agent`]);
+    if (t['check'] !== undefined && where.some((r) => isAwsRegion(r))) found.push([`targets[${i}].check`, PACKAGED_LOGIN_PROBLEM]);
+  });
+  return found;
 }
 
 const common = {
@@ -199,7 +229,7 @@ const resolvedConfigCheck = shape(
     maintenance: windowsOf('global'),
     alerts: shape({}, { page: topic, ticket: topic }),
   },
-  { dashboardBaseUrl: str(isHttpsUrl, HTTPS_URL_RULE) },
+  { dashboardBaseUrl: str(isHttpsUrl, HTTPS_URL_RULE), agents },
   regionsRule,
 );
 

@@ -31,6 +31,8 @@ export const CONFIG_DEFAULTS = {
 export const LIMITS = {
   timeout: { min: 100, max: 60_000 },
   attempts: { min: 1, max: 5 },
+  /** Locations (AWS regions and agents) a quorum may count. */
+  locations: 100,
   tags: 10,
   tagKeyChars: 128,
   tagValueChars: 256,

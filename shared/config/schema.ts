@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseCron } from './cron.js';
 import { GENERIC, says, show } from './format.js';
-import { AWS_REGIONS, isAwsRegion, type AwsRegion } from './regions.js';
+import { isAwsRegion, looksLikeAwsRegion, type AwsRegion } from './regions.js';
 import {
   HTTPS_URL_RULE,
   hostProblem,
@@ -81,9 +81,21 @@ export const regionSchema = z
   .refine((r) => isAwsRegion(r), { error: (iss) => `unknown AWS region ${show(iss.input)}` })
   .transform((r) => r as AwsRegion);
 
+/**
+ * One entry of a target's `regions`: an AWS region code, or the name of an agent (private location).
+ * Whether an agent of that name is declared is resolve.ts's rule (it needs the whole file).
+ */
+export const locationSchema = z
+  .string({ error: says('must be an AWS region code such as us-east-1 or the name of an agent declared under agents') })
+  .superRefine((name, ctx) => {
+    if (isAwsRegion(name)) return;
+    if (looksLikeAwsRegion(name)) ctx.addIssue({ code: 'custom', message: `unknown AWS region ${show(name)}` });
+    else if (!TARGET_NAME.test(name)) ctx.addIssue({ code: 'custom', message: `must be an AWS region code such as us-east-1 or an agent name (${AGENT_NAME_RULE}), got ${show(name)}` });
+  });
+
 export const regionsSchema = z
-  .array(regionSchema, { error: says('must be a list of AWS region codes') })
-  .min(1, { error: 'must list at least one AWS region' })
+  .array(locationSchema, { error: says('must be a list of AWS region codes and agent names') })
+  .min(1, { error: 'must list at least one AWS region or agent' })
   .superRefine(
     (regions: readonly unknown[], ctx) => {
       const seen = new Set<unknown>();
@@ -96,6 +108,39 @@ export const regionsSchema = z
     // Also when some entries are invalid, so that every problem is reported at once.
     { when: (payload) => Array.isArray(payload.value) },
   );
+
+export const AGENT_NAME_RULE = '1-63 lowercase letters, digits or hyphens, starting with a letter or digit, not shaped like an AWS region code';
+
+const agentNameSchema = str(`must be ${AGENT_NAME_RULE}`).superRefine((name, ctx) => {
+  if (!TARGET_NAME.test(name)) ctx.addIssue({ code: 'custom', message: `must be ${AGENT_NAME_RULE}, got ${show(name)}` });
+  else if (isAwsRegion(name) || looksLikeAwsRegion(name)) ctx.addIssue({ code: 'custom', message: `must not be shaped like an AWS region code (a target's regions could not tell the two apart), got ${show(name)}` });
+});
+
+const agentSchema = z.strictObject(
+  {
+    name: agentNameSchema,
+    description: str('must be a string').max(256, { error: says('must be at most 256 characters') }).optional(),
+    checks: z
+      .array(z.enum(CHECK_KINDS, { error: says(`must be one of ${CHECK_KINDS.join(', ')}`) }), { error: says(`must be a list of check kinds (${CHECK_KINDS.join(', ')})`) })
+      .min(1, { error: 'must list at least one check kind (or leave checks out: any)' })
+      .optional(),
+  },
+  { error: says('must be a mapping with name, and optionally description and checks') },
+);
+
+/** `agents:` the private locations, each run by `pptp-monitor agent --location <name>`. */
+export const agentsSchema = z.array(agentSchema, { error: says('must be a list of agents (name, description, checks)') }).superRefine(
+  (agents: readonly unknown[], ctx) => {
+    const seen = new Set<unknown>();
+    agents.forEach((agent, i) => {
+      const name = isMapping(agent) ? agent.name : undefined;
+      if (typeof name !== 'string') return;
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate agent name ${show(name)}` });
+      seen.add(name);
+    });
+  },
+  { when: (payload) => Array.isArray(payload.value) },
+);
 
 const httpsUrlSchema = str(HTTPS_URL_RULE).refine(isHttpsUrl, { error: says(HTTPS_URL_RULE) });
 
@@ -275,7 +320,7 @@ export const TARGET_FIELDS = {
     .number({ error: says('must be a whole number of regions, at least 1') })
     .int({ error: says('must be a whole number of regions, at least 1') })
     .min(1, { error: says('must be at least 1') })
-    .max(AWS_REGIONS.length, { error: says(`must be at most ${AWS_REGIONS.length}`) }),
+    .max(LIMITS.locations, { error: says(`must be at most ${LIMITS.locations}`) }),
   down: downSchema,
   maintenance: maintenanceSchema,
 };
@@ -372,6 +417,7 @@ export const configSchema = z.strictObject(
     runbookBaseUrl: httpsUrlSchema.optional(),
     dashboardBaseUrl: httpsUrlSchema.optional(),
     defaults: defaultsSchema.optional(),
+    agents: agentsSchema.optional(),
     targets: z
       .array(targetSchema, { error: says('must be a list of targets') })
       .min(1, { error: 'must list at least one target' }),
@@ -380,7 +426,7 @@ export const configSchema = z.strictObject(
       .strictObject({ page: topicSchema.optional(), ticket: topicSchema.optional() }, { error: says('must be a mapping with page and ticket') })
       .optional(),
   },
-  { error: says('must be a mapping of settings (version, homeRegion, targets, ...)') },
+  { error: says('must be a mapping of settings (version, homeRegion, agents, targets, ...)') },
 );
 
 export type ParsedConfig = z.output<typeof configSchema>;

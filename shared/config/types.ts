@@ -1,7 +1,7 @@
 // The resolved form of monitor.yml: what the probe Lambdas and the evaluator read. Every default is
 // applied, so no consumer needs to know a default. Field names follow the YAML keys.
-import type { AwsRegion } from './regions.js';
-import type { LoginSettings } from '../probers/option-schemas.js';
+import type { AwsRegion, LocationName } from './regions.js';
+import type { CheckKindName, LoginSettings } from '../probers/option-schemas.js';
 
 export type Interval = '1m' | '5m';
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
@@ -46,8 +46,12 @@ export interface ResolvedTarget {
   name: string;
   host: string;
   port: number;
-  /** Probe regions, unique, in the order written. */
-  regions: AwsRegion[];
+  /**
+   * Where the target is probed from, unique, in the order written: AWS regions (Lambda) and agent names
+   * (private locations) alike. Every consumer downstream (dimensions, quorum, no_data, reports) treats
+   * a location the same whichever runner probes it.
+   */
+  regions: LocationName[];
   interval: Interval;
   intervalMinutes: 1 | 5;
   checks: { echo: boolean; call: boolean };
@@ -89,8 +93,32 @@ export interface ResolvedConfig {
   /** The global windows (also included in every target's `maintenance`). */
   maintenance: MaintenanceWindow[];
   alerts: { page: string | undefined; ticket: string | undefined };
-  /** Every region some target is probed from, sorted. */
+  /** Every AWS region some target is probed from, sorted: where the probe functions are deployed. */
   regions: AwsRegion[];
+  /**
+   * The private locations (agents) declared under `agents`, in the order written. Absent only in
+   * configs built by hand (tests) and packaged before agents existed: read it with `agentsOf`.
+   */
+  agents?: AgentLocation[];
+}
+
+/** A private location: a `pptp-monitor agent --location <name>` process on a host of the user's. */
+export interface AgentLocation {
+  /** Unique, the TARGET_NAME rule, never shaped like an AWS region: the ProbeRegion dimension value. */
+  name: string;
+  description: string | undefined;
+  /** The check kinds it may run; undefined when any. */
+  checks: CheckKindName[] | undefined;
+}
+
+/** A config's agents (none in configs written before agents existed). */
+export function agentsOf(config: Pick<ResolvedConfig, 'agents'>): readonly AgentLocation[] {
+  return config.agents ?? [];
+}
+
+/** Every location some target is probed from: the AWS regions, then the agents in the order declared. */
+export function locationsOf(config: Pick<ResolvedConfig, 'regions' | 'agents'>): string[] {
+  return [...config.regions, ...agentsOf(config).map((a) => a.name)];
 }
 
 /**

@@ -2,6 +2,7 @@
 // defaults, probe-record histories, one-off maintenance windows, and the fixed instants and regions the
 // scenarios are written against. Every builder takes overrides, so a test states only what it depends on.
 import type { OneOffWindow, ResolvedConfig, ResolvedTarget } from '../../shared/config/types.js';
+import { isAwsRegion } from '../../shared/config/regions.js';
 import { LOCAL_REGION } from '../../shared/cycles/local-view.js';
 import type { FailureClass } from '../../shared/probe/failure-classes.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
@@ -66,7 +67,7 @@ export function makeConfig(targets: ResolvedTarget[], overrides: Partial<Resolve
     targets,
     maintenance: [],
     alerts: { page: undefined, ticket: undefined },
-    regions: [...new Set(targets.flatMap((t) => t.regions))].sort(),
+    regions: [...new Set(targets.flatMap((t) => t.regions))].filter(isAwsRegion).sort(),
     ...overrides,
   };
 }

@@ -43,8 +43,8 @@ const HEAD = y`
 `;
 
 const LAMBDA_PROBLEM = (host: string, regions: string): string =>
-  `'pptp-login' cannot run in the Lambda regions it is assigned (${regions}): a login sends GRE through a raw socket, which Lambda does not allow, ` +
-  `and private locations, which could run it, are not available yet; log in from a machine with CAP_NET_RAW with 'pptp-monitor check ${host} --login <user> --password-env <VAR>', ` +
+  `'pptp-login' cannot run in the AWS regions it lists (${regions}), where Lambda runs the probes: a login sends GRE through a raw socket, which Lambda does not allow; ` +
+  `probe it from agents only (declare one under agents and list its name in regions; 'pptp-monitor agent --location <name>' runs it on a host with CAP_NET_RAW), log in once with 'pptp-monitor check ${host} --login <user> --password-env <VAR>', ` +
   `or run this file with the local monitor ('pptp-monitor run --config <file>', checked as it reads it by 'pptp-monitor validate --local <file>')`;
 
 describe('login targets in monitor.yml', () => {
@@ -187,7 +187,7 @@ describe('configs without login targets', () => {
   it('refuses to pack, or unpack, a config that holds a login target (hand-made or a resolver bug): a Lambda cannot probe it', () => {
     const result = local(HEAD + '  - { name: hq-login, host: 192.0.2.1, check: pptp-login, login: { username: u, passwordEnv: P } }\n');
     if (!result.ok) throw new Error('fixture');
-    const problem = "config.targets[1].check: a pptp-login check cannot run in AWS Lambda (no raw sockets); 'pptp-monitor validate' refuses such a config before packaging";
+    const problem = "config.targets[1].check: a pptp-login check cannot run in AWS Lambda (no raw sockets): its regions must all be agents; 'pptp-monitor validate' refuses such a config before packaging";
     expect(() => packConfig(result.config)).toThrow(`config to package: ${problem}`);
     // A forged artifact with a matching digest is refused at the Lambda's init.
     const body = JSON.stringify(result.config);

@@ -397,9 +397,9 @@ describe('invalid configs: every error, in our words, in file order', () => {
       `,
       [
         "targets[0].regions[2]: duplicate region 'eu-west-1'",
-        'targets[1].regions: must list at least one AWS region',
+        'targets[1].regions: must list at least one AWS region or agent',
         'targets[2].regions: required (on the target or in defaults)',
-        "targets[3].regions: must be a list of AWS region codes, got 'eu-west-1'",
+        "targets[3].regions: must be a list of AWS region codes and agent names, got 'eu-west-1'",
       ],
     ],
     [
@@ -765,7 +765,7 @@ describe('invalid configs: every error, in our words, in file order', () => {
     [
       'the file as a whole',
       '- version: 1\n',
-      ['monitor.yml: must be a mapping of settings (version, homeRegion, targets, ...), got a list'],
+      ['monitor.yml: must be a mapping of settings (version, homeRegion, agents, targets, ...), got a list'],
     ],
     ['an empty file', '# nothing yet\n', ['monitor.yml: is empty: expected a mapping of settings (version, homeRegion, targets, ...)']],
   ];

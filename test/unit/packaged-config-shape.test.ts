@@ -83,7 +83,7 @@ const TAMPERINGS: Tamper[] = [
   ['missing homeRegion', [['homeRegion', D]], 'config.homeRegion: required'],
   ['runbookBaseUrl', [['runbookBaseUrl', 'http://wiki.example.com/']], 'config.runbookBaseUrl: must be an https:// URL'],
   ['dashboardBaseUrl', [['dashboardBaseUrl', 42]], 'config.dashboardBaseUrl: must be an https:// URL, got 42'],
-  ['regions', [['regions', ['eu-west-1']]], "config.regions: must be the targets' regions, sorted (eu-central-1, eu-west-1, eu-west-3)"],
+  ['regions', [['regions', ['eu-west-1']]], "config.regions: must be the targets' AWS regions, sorted (eu-central-1, eu-west-1, eu-west-3)"],
   ['unknown top-level field', [['colour', 'blue']], "config: unknown field 'colour'"],
   // alerts
   ['alerts.page', [['alerts.page', 'not a topic!']], "config.alerts.page: must be an SNS topic name or ARN (arn:aws:sns:<region>:<account>:<name>), got 'not a topic!'"],
@@ -209,7 +209,7 @@ describe('the packaged config shape', () => {
     const brokenProbe: ProbeConfig = { ...probeConfigOf(config), regions: ['eu-west-1'] };
     // Act / Assess
     expect(() => packConfig(broken)).toThrow('config to package: config.targets[0].intervalMinutes: must be 1 for interval 1m, got 5');
-    expect(() => packProbeConfig(brokenProbe)).toThrow("config to package: config.regions: must be the targets' regions, sorted");
+    expect(() => packProbeConfig(brokenProbe)).toThrow("config to package: config.regions: must be the targets' AWS regions, sorted");
   });
 
   it.each(['monitor.example.yml', 'monitor.local.yml', 'test/unit/fixtures/config/minimal.yml'])('packs %s, which the loader accepts', (path) => {

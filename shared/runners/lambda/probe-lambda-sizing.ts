@@ -58,14 +58,22 @@ export function regionShards<T extends Pick<ResolvedTarget, 'regions' | 'timeout
   return planShards(targets, targetsPerInvocation(limits, longest));
 }
 
-/** From the whole config: a subset of its targets would plan different shards. */
-export function probeShardMap<T extends Pick<ResolvedTarget, 'name' | 'regions' | 'timeout'>>(config: { targets: readonly T[]; regions: readonly string[] }): ProbeShardMap {
+/**
+ * From the whole config: a subset of its targets would plan different shards. An agent is one shard (0)
+ * of its location: one process probes all its targets each minute and sends one heartbeat.
+ */
+export function probeShardMap<T extends Pick<ResolvedTarget, 'name' | 'regions' | 'timeout'>>(config: { targets: readonly T[]; regions: readonly string[]; agents?: readonly { name: string }[] }): ProbeShardMap {
   const counts = new Map<string, number>();
   const of = new Map<string, number>();
   for (const region of config.regions) {
     const shards = regionShards(config, region);
     counts.set(region, shards.length);
     shards.forEach((shard, k) => shard.forEach((t) => of.set(`${t.name}\u0000${region}`, k)));
+  }
+  for (const agent of config.agents ?? []) {
+    const targets = targetsForRegion(config, agent.name);
+    counts.set(agent.name, targets.length > 0 ? 1 : 0);
+    for (const t of targets) of.set(`${t.name}\u0000${agent.name}`, 0);
   }
   return { shardCount: (region) => counts.get(region) ?? 0, shardOf: (target, region) => of.get(`${target}\u0000${region}`) };
 }
