@@ -1,6 +1,8 @@
 // `pptp-monitor` entry point: dispatches sub-commands and maps outcomes to exit statuses (0 healthy, 1 a
 // target failed, 2 the command cannot run as given: a usage error, an invalid config, or a machine that
 // cannot run it, such as a login without CAP_NET_RAW; 3 a bug).
+import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
+import { runAgent } from './agent-command.js';
 import { parseCheckArgs, CHECK_USAGE } from './check-args.js';
 import { runCheck } from './check-command.js';
 import { BACKTEST_USAGE, parseBacktestArgs, runBacktest } from './backtest-command.js';
@@ -22,6 +24,7 @@ const COMMAND_USAGE = {
   simulate: SIMULATE_USAGE,
   backtest: BACKTEST_USAGE,
   report: REPORT_USAGE,
+  agent: AGENT_USAGE,
 } as const;
 type Command = keyof typeof COMMAND_USAGE;
 const isCommand = (name: string | undefined): name is Command => name !== undefined && Object.hasOwn(COMMAND_USAGE, name);
@@ -37,6 +40,7 @@ commands:
   simulate            run a local PPTP gateway that plays a chosen fault (to try probes, alerts and policies)
   backtest            replay a history of results through the evaluator and print what it would have sent
   report              the SLA report of a range (default: last month) as md, csv, html or json
+  agent               a private location: probe this location's targets every minute and publish to CloudWatch
 
 ${COMMANDS.map((command) => COMMAND_USAGE[command]).join('\n\n')}`;
 
@@ -115,6 +119,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'report':
         return await runReport(parseReportArgs(rest), { out: (text) => void process.stdout.write(text), err: lineErr, now: Date.now });
+      case 'agent': {
+        const args = parseAgentArgs(rest);
+        return await withSigint((signal) => runAgent(args, { line: lineOut, err: lineErr, signal, env: process.env }));
+      }
       case 'backtest':
         return await runBacktest(parseBacktestArgs(rest), { out: lineOut, err: lineErr });
       case '--help':

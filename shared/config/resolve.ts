@@ -146,7 +146,9 @@ function sameGatewayProblem(
 ): string | undefined {
   const port = valueOr(fields.port, CONFIG_DEFAULTS.port);
   if (typeof target.host !== 'string' || !hostSchema.safeParse(target.host).success || port === undefined) return undefined;
-  const key = `${canonicalHost(target.host)} ${port}`;
+  // A login and a control check of one gateway are two targets on purpose (agents log in, regions probe control).
+  const kind = isLoginTarget(target) ? PPTP_LOGIN : PPTP_CONTROL;
+  const key = `${canonicalHost(target.host)} ${port} ${kind}`;
   const first = seen.get(key);
   if (first === undefined) {
     seen.set(key, { index, name: target.name, host: target.host });

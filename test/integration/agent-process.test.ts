@@ -1,0 +1,158 @@
+// `pptp-monitor agent` as users run it: the built CLI as a real process inside a namespace the test
+// creates, next to the real Debian pptpd (with the test PPP responder, so the login probe logs in over
+// the agent's own raw GRE socket), publishing through the real AWS SDK to the CloudWatch wire fake. The
+// fake runs in this process; a bridge carries the agent's HTTP into it (test/support/netns-bridge.ts).
+// Asserts the exact points the fake holds: names, dimensions, values and interval timestamps, as the
+// probe Lambda publishes them, and that the password appears in no output.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MINUTE_MS } from '../../shared/common/time.js';
+import { CLI_BIN } from '../support/cli.js';
+import { startCloudWatchFake, type CloudWatchFake, type MetricSample } from '../support/cloudwatch-fake.js';
+import { bridgeIntoNetns, type NetnsBridge } from '../support/netns-bridge.js';
+import type { RunResult } from '../support/netns.js';
+import { startPptpdLogin, type PptpdLoginGateway } from '../support/pptpd-login.js';
+import { requirePptpd } from '../support/pptpd.js';
+
+const USER = 'monitor';
+const PASSWORD = 'Agent-known-Pw!77';
+const LOCATION = 'office-lab';
+const NAMESPACE = 'PptpMonitorAgentTest';
+/** Minutes of schedule per real minute: a cycle every 6 s, the probe budget 4.6 s. */
+const TIME_SCALE = 10;
+
+const CONFIG = `version: 1
+homeRegion: eu-central-1
+namespace: ${NAMESPACE}
+agents:
+  - name: ${LOCATION}
+    description: the test's namespace
+targets:
+  - name: pptpd-control
+    host: 127.0.0.1
+    regions: [${LOCATION}, eu-central-1]
+    timeout: 3000
+  - name: pptpd-login
+    host: 127.0.0.1
+    regions: [${LOCATION}]
+    check: pptp-login
+    timeout: 4000
+    login: { username: ${USER}, passwordEnv: VPN_PASSWORD }
+  - name: refused
+    host: 127.0.0.1
+    port: 1799
+    regions: [${LOCATION}]
+    timeout: 2000
+  - name: silent
+    host: 127.0.0.1
+    port: 1798
+    regions: [${LOCATION}]
+    timeout: 1500
+`;
+
+/** The AWS SDK warns on Node 20 that its 2027 releases need Node 22: the SDK's, not ours. */
+function withoutSdkNodeWarning(stderr: string): string {
+  return stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning:[\s\S]*?to show where the warning was created\)\n/, '');
+}
+
+describe('pptp-monitor agent, a real process in a namespace, publishing to the CloudWatch wire fake', () => {
+  let gateway: PptpdLoginGateway | undefined;
+  let cw: CloudWatchFake | undefined;
+  let bridge: NetnsBridge | undefined;
+  let skipReason: string | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'agent-process-'));
+  const configPath = join(dir, 'monitor.yml');
+
+  beforeAll(async () => {
+    skipReason = await requirePptpd();
+    if (skipReason) return;
+    writeFileSync(configPath, CONFIG);
+    gateway = await startPptpdLogin('agent', { scenario: 'success', user: USER, password: PASSWORD, restartMs: 400, maxLifetimeMs: 15_000 });
+    // A peer that accepts and never answers: the control probe times out.
+    gateway.netns.spawn(process.execPath, ['-e', "require('node:net').createServer(() => {}).listen(1798, '127.0.0.1')"]);
+    cw = await startCloudWatchFake();
+    const { port } = new URL(cw.endpoint);
+    bridge = await bridgeIntoNetns(gateway.netns, { host: '127.0.0.1', port: Number(port) });
+  }, 30_000);
+
+  afterAll(async () => {
+    await bridge?.close();
+    await cw?.close();
+    await gateway?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function agent(args: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
+    const vars = Object.entries({ AWS_ACCESS_KEY_ID: 'AKIDAGENTTEST', AWS_SECRET_ACCESS_KEY: 'agent-secret-key', AWS_ENDPOINT_URL_CLOUDWATCH: bridge!.endpoint, VPN_PASSWORD: PASSWORD, ...env }).map(([k, v]) => `${k}=${v}`);
+    return gateway!.netns.run('env', [...vars, process.execPath, CLI_BIN, 'agent', '--config', configPath, ...args], { timeoutMs: 60_000 });
+  }
+
+  it('probes its targets each minute and publishes what a probe Lambda publishes, under the minute it probed', async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const stateDir = join(dir, 'state');
+    const startedAt = Date.now();
+    const run = await agent(['--location', LOCATION, '--state-dir', stateDir, '--cycles', '2', '--time-scale', String(TIME_SCALE)]);
+    expect(withoutSdkNodeWarning(run.stderr)).toBe('');
+    expect(run.code).toBe(0);
+    for (const out of [run.stdout, run.stderr]) {
+      expect(out).not.toContain(PASSWORD);
+      expect(out).not.toContain('agent-secret-key');
+    }
+
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const cycles = lines.filter((l) => l['message'] === 'agent cycle done');
+    expect(cycles).toHaveLength(2);
+    const minutes = cycles.map((c) => Date.parse(String(c['interval'])));
+    for (const m of minutes) expect(m % MINUTE_MS).toBe(0);
+    expect(minutes[1]! - minutes[0]!).toBe(MINUTE_MS);
+    // The schedule's clock runs TIME_SCALE× from the agent's start: the first minute is the next one.
+    expect(minutes[0]!).toBeGreaterThan(startedAt);
+
+    const held = cw!.datums.filter((d) => d.namespace === NAMESPACE);
+    const at = (d: MetricSample): number => d.timestamp.getTime();
+    expect(new Set(held.map(at))).toEqual(new Set(minutes));
+    for (const minute of minutes) {
+      const of = (name: string): MetricSample[] => held.filter((d) => d.metricName === name && at(d) === minute);
+      // ProbeFailed{Target}: one point per target and minute, 0 up, 1 down.
+      expect(of('ProbeFailed').map((d) => [d.dimensions['Target'], d.value, Object.keys(d.dimensions)]).sort()).toEqual([
+        ['pptpd-control', 0, ['Target']],
+        ['pptpd-login', 0, ['Target']],
+        ['refused', 1, ['Target']],
+        ['silent', 1, ['Target']],
+      ]);
+      // The heartbeat: ProbesRun{ProbeRegion=<location>, Shard=0} = probes completed.
+      expect(of('ProbesRun').map((d) => [d.dimensions, d.value])).toEqual([[{ ProbeRegion: LOCATION, Shard: '0' }, 4]]);
+      expect(of('ProbeFailures').map((d) => [d.dimensions['Target'], d.dimensions['ProbeRegion'], d.dimensions['FailureClass']]).sort()).toEqual([
+        ['refused', LOCATION, 'connect_refused'],
+        ['silent', LOCATION, 'control_timeout'],
+      ]);
+      const connect = of('ConnectTime');
+      expect(connect.map((d) => d.dimensions['Target']).sort()).toEqual(['pptpd-control', 'pptpd-login', 'silent']);
+      for (const d of [...connect, ...of('ControlTime')]) {
+        expect(d.dimensions['ProbeRegion']).toBe(LOCATION);
+        expect(d.unit).toBe('Milliseconds');
+        expect(d.value).toBeGreaterThan(0);
+        expect(d.value).toBeLessThan(1000);
+      }
+    }
+    // Everything was acknowledged: nothing is owed in the spool.
+    expect(readdirSync(join(stateDir, 'spool')).filter((f) => f.endsWith('.json'))).toEqual([]);
+  }, 60_000);
+
+  it('refuses a location the config does not declare, naming the declared ones (exit 2)', async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const run = await agent(['--location', 'office-lyon', '--state-dir', join(dir, 'other'), '--cycles', '1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`pptp-monitor agent: --location 'office-lyon' is not an agent of ${configPath} (declared: ${LOCATION})`);
+  });
+
+  it('refuses to start when a login password is missing, before probing anything (exit 2)', async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason);
+    const run = await agent(['--location', LOCATION, '--state-dir', join(dir, 'nopw'), '--cycles', '1'], { VPN_PASSWORD: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^pptp-monitor agent: target pptpd-login: login: .*VPN_PASSWORD/);
+    expect(run.stdout).toBe('');
+  });
+});
