@@ -17,8 +17,12 @@ import { planRequests } from '../../metrics/batch.js';
 import { MetricName, type Datum, type MetricUnit } from '../../metrics/metric-design.js';
 import { fsProblem } from '../../store/errors.js';
 
-/** Total size of the entry files, in bytes. At ~140 bytes a point (3 points a target-minute) it holds about a day of a 100-target agent, two weeks of 7 targets. */
-export const SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * Total size of the entry files, in bytes. At ~140 bytes a point (3 points a target-minute) it holds
+ * about 8 days of a 100-target agent (a branch cut off over a long weekend), two weeks of 60 targets;
+ * small next to any disk a host that runs Node has.
+ */
+export const SPOOL_MAX_BYTES = 512 * 1024 * 1024;
 /** Age of an entry's earliest point past which it is dropped, in ms: CloudWatch refuses a whole request with a point older than two weeks; the hour is margin for the send and clock skew. */
 export const SPOOL_MAX_AGE_MS = 14 * DAY_MS - HOUR_MS;
 /** The entry files' format version (`v`). */
