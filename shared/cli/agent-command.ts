@@ -4,9 +4,11 @@
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { formatConfigError, loadConfig } from '../config/index.js';
-import { agentsOf } from '../config/types.js';
+import { agentsOf, type ResolvedConfig } from '../config/types.js';
 import type { MetricSink, PublishReport } from '../cycles/ports.js';
 import { createJsonLogger, type Logger } from '../log/logger.js';
+import { lockDataDir, type DataDirLock } from '../store/data-lock.js';
+import { DataDirError, DataDirLockedError } from '../store/errors.js';
 import { createMetricSender } from '../metrics/cloudwatch-publisher.js';
 import { probeByKind } from '../probe/index.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
@@ -101,6 +103,29 @@ export async function runAgent(args: AgentArgs, io: AgentIo): Promise<number> {
     return 2;
   }
 
+  // One agent per state directory: two would send each other's spool entries (and acknowledge them twice).
+  let lock: DataDirLock;
+  try {
+    lock = await lockDataDir(args.stateDir);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      io.err(`pptp-monitor agent: ${err.message}; another agent uses --state-dir ${args.stateDir}: stop it, or give this one its own`);
+      return 2;
+    }
+    if (err instanceof DataDirError) {
+      io.err(`pptp-monitor agent: --state-dir ${args.stateDir}: ${err.message}; pass --state-dir <a directory this user can write>`);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    return await runLocked(args, io, config, targets);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(args: AgentArgs, io: AgentIo, config: ResolvedConfig, targets: AgentTarget[]): Promise<number> {
   const wall = scaledWallClock(args.timeScale, io.now);
   const log = createJsonLogger({ service: 'pptp-monitor-agent', write: io.line, now: wall.now }, { location: args.location });
   const spool = createSpool({ dir: join(args.stateDir, 'spool'), now: wall.now, log });

@@ -56,6 +56,15 @@ describe('agents in monitor.yml', () => {
     expect(resolved(CONFIG).targets[1]!.check).toBe('pptp-login');
   });
 
+  it('lets a login and a control target share a gateway, but not two of one kind', () => {
+    const both = CONFIG.replace('    port: 1724\n', '');
+    expect(resolved(both).targets.map((t) => [t.name, t.port])).toEqual([['hq', 1723], ['hq-login', 1723]]);
+    const twice = `${CONFIG}  - name: hq-again\n    host: 198.51.100.10\n    regions: [office-berlin]\n`;
+    expect(errorsOf(parseConfig(twice, 'monitor.yml'))).toEqual([
+      "targets[2].host: target 'hq-again' probes the same host and port as target 'hq' (targets[0]): '198.51.100.10' port 1723",
+    ]);
+  });
+
   it('names every wrong location, agent and check kind, in file order', () => {
     const text = `version: 1
 homeRegion: eu-central-1
