@@ -30,7 +30,7 @@ import { GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQ
 import { withRetries, type RetryPolicy } from '../aws/retry.js';
 import { PptpMonitorError } from '../common/errors.js';
 import { HOUR_MS, floorTo } from '../common/time.js';
-import type { ResolvedConfig } from '../config/types.js';
+import { locationsOf, type ResolvedConfig } from '../config/types.js';
 import { heartbeatKey, type HistoryRead, type ProbeShardMap } from '../cycles/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { FailureClass } from '../probe/failure-classes.js';
@@ -236,7 +236,8 @@ function planSummary(read: Read, config: ResolvedConfig, request: HistoryRequest
   }
   // Only the probe shards that probe these targets: a batch of a large fleet (an evaluator shard, a rebuild
   // of a few targets over 8 days) does not read the heartbeats of the dozens of probe shards it does not use.
-  for (const region of config.regions) {
+  // Every location, agents too: an agent is one probe shard of its own location.
+  for (const region of locationsOf(config)) {
     const probing = new Set(config.targets.map((t) => s.shards.shardOf(t.name, region)).filter((n): n is number => n !== undefined));
     for (const shard of [...probing].sort((a, b) => a - b)) {
       const perShard = new Set<number>();
