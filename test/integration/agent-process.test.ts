@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReport } from '../../shared/cli/report-command.js';
 import { MINUTE_MS } from '../../shared/common/time.js';
 import { CLI_BIN } from '../support/cli.js';
 import { startCloudWatchFake, type CloudWatchFake, type MetricSample } from '../support/cloudwatch-fake.js';
@@ -63,6 +64,7 @@ describe('pptp-monitor agent, a real process in a namespace, publishing to the C
   let bridge: NetnsBridge | undefined;
   let skipReason: string | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'agent-process-'));
+  let probedMinutes: number[] = [];
   const configPath = join(dir, 'monitor.yml');
 
   beforeAll(async () => {
@@ -139,7 +141,41 @@ describe('pptp-monitor agent, a real process in a namespace, publishing to the C
     }
     // Everything was acknowledged: nothing is owed in the spool.
     expect(readdirSync(join(stateDir, 'spool')).filter((f) => f.endsWith('.json'))).toEqual([]);
+    probedMinutes = minutes;
   }, 60_000);
+
+  it('shows the agent as a location in report --source cloudwatch, read back from the fake', async (ctx) => {
+    if (skipReason || probedMinutes.length === 0) return ctx.skip(skipReason ?? 'the agent run failed');
+    // In this process, because the drill's minutes lie ahead of the real clock: `now` is injected after them.
+    const from = probedMinutes[0]!;
+    const to = probedMinutes.at(-1)! + MINUTE_MS;
+    const previous = process.env['AWS_ENDPOINT_URL_CLOUDWATCH'];
+    Object.assign(process.env, { AWS_ENDPOINT_URL_CLOUDWATCH: cw!.endpoint, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' });
+    let out = '';
+    const errs: string[] = [];
+    try {
+      const code = await runReport(
+        { source: 'cloudwatch', data: 'data', format: 'json', config: configPath, from, to },
+        { out: (text) => void (out += text), err: (line) => void errs.push(line), now: () => to + 2 * MINUTE_MS },
+      );
+      expect(code, errs.join('\n')).toBe(0);
+    } finally {
+      if (previous === undefined) delete process.env['AWS_ENDPOINT_URL_CLOUDWATCH'];
+      else process.env['AWS_ENDPOINT_URL_CLOUDWATCH'] = previous;
+    }
+    const report = JSON.parse(out) as { targets: Array<{ target: string; availability: number | null; regions: Array<{ region: string; availability: number | null; intervals: number; failedIntervals: number }> }> };
+    const byName = new Map(report.targets.map((t) => [t.target, t]));
+    expect(byName.get('pptpd-login')).toMatchObject({ availability: 100, regions: [{ region: LOCATION, availability: 100, intervals: 2, failedIntervals: 0 }] });
+    expect(byName.get('refused')).toMatchObject({ availability: 0, regions: [{ region: LOCATION, availability: 0, intervals: 2, failedIntervals: 2 }] });
+    // The agent beside a Lambda region that never ran here: per location, and no verdict without the quorum of 2.
+    expect(byName.get('pptpd-control')).toMatchObject({
+      availability: null,
+      regions: [
+        { region: LOCATION, availability: 100, intervals: 2, failedIntervals: 0 },
+        { region: 'eu-central-1', availability: null, intervals: 0, failedIntervals: 0 },
+      ],
+    });
+  });
 
   it('refuses a location the config does not declare, naming the declared ones (exit 2)', async (ctx) => {
     if (skipReason) return ctx.skip(skipReason);
