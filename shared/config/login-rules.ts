@@ -20,10 +20,13 @@ export const isPasswordFilePath = (path: string): boolean => path.length >= 1 &&
 export const SSM_NAME_RULE = "must be an SSM parameter name such as '/pptp-monitor/hq-gw/password' (letters, digits, _ . - and / between parts, at most 2048 characters)";
 export const isSsmParameterName = (name: string): boolean => name.length <= 2048 && /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(name) && !/^\/?(aws|ssm)/i.test(name);
 
-/** passwordSsm is reserved for agents, which read SecureString parameters with their own role. */
+/**
+ * passwordSsm is reserved: an agent could read a SecureString with its own role, but its policy allows
+ * PutMetricData only, and a password in agent.env or a systemd credential serves the same hosts today.
+ */
 export const SSM_NEEDS_AGENT =
-  'reading the password from AWS SSM Parameter Store (SecureString) needs a private-location agent, which is not available yet; ' +
-  'use passwordEnv or passwordFile';
+  'reading the password from AWS SSM Parameter Store (SecureString) is not supported yet; ' +
+  'use passwordEnv or passwordFile (on an agent host: a variable in agent.env, or a systemd credential as deploy/agent/INSTALL.md shows)';
 
 export const PASSWORD_SOURCE_MISSING = 'needs a password source: passwordEnv (the name of an environment variable) or passwordFile (a file holding only the password)';
 
