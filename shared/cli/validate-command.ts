@@ -1,5 +1,6 @@
 // `pptp-monitor validate [monitor.yml]`: checks the config file and prints every problem, one per line.
 // Exit status 0 when valid, 2 when not (or when the file cannot be read).
+import { agentsOf } from '../config/types.js';
 import { formatConfigError, loadConfig } from '../config/index.js';
 import type { ConfigResult, ParseOptions } from '../config/index.js';
 import { UsageError } from './usage-error.js';
@@ -46,7 +47,10 @@ export async function runValidate(argv: readonly string[], io: ValidateIo): Prom
   const result = await (io.load ?? loadConfig)(path, { runner: local ? 'local' : 'lambda' });
   if (result.ok) {
     const { targets, regions } = result.config;
-    io.out(`${path}: OK (${plural(targets.length, 'target')} in ${plural(regions.length, 'region')})\n`);
+    const agents = agentsOf(result.config).length;
+    // Agents are named only when declared, so the line of a config without them reads as it always did.
+    const where = agents === 0 ? plural(regions.length, 'region') : `${plural(regions.length, 'region')} and ${plural(agents, 'agent')}`;
+    io.out(`${path}: OK (${plural(targets.length, 'target')} in ${where})\n`);
     return 0;
   }
   io.err(result.errors.map((e) => `${formatConfigError(e)}\n`).join(''));

@@ -7,6 +7,7 @@ import { packConfig, packProbeConfig, unpackConfig, unpackProbeConfig } from '..
 import { probeConfigOf } from '../../shared/config/probe-config.js';
 import { locationsOf } from '../../shared/config/types.js';
 import { probeShardMap } from '../../shared/runners/lambda/probe-lambda-sizing.js';
+import { runValidate } from '../../shared/cli/validate-command.js';
 
 function errorsOf(result: ConfigResult): string[] {
   if (result.ok) throw new Error('expected errors, the config is valid');
@@ -138,5 +139,12 @@ targets:
     expect(shards.shardOf('hq-login', 'branch-lyon')).toBe(0);
     expect(shards.shardOf('hq-login', 'eu-central-1')).toBeUndefined();
     expect(shards.shardCount('eu-central-1')).toBe(1);
+  });
+
+  it('validate counts the agents beside the regions', async () => {
+    let out = '';
+    const code = await runValidate(['monitor.yml'], { out: (t) => void (out += t), err: () => undefined, load: async () => parseConfig(CONFIG, 'monitor.yml') });
+    expect(code).toBe(0);
+    expect(out).toBe('monitor.yml: OK (2 targets in 2 regions and 2 agents)\n');
   });
 });
