@@ -42,8 +42,27 @@ export interface IamRole {
       Version: typeof IAM_POLICY_VERSION;
       Statement: Array<{ Effect: 'Allow'; Principal: { Service: string }; Action: 'sts:AssumeRole' }>;
     };
-    Policies: Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>;
+    /** Inline policies: the Lambda roles, whose policy is theirs alone. */
+    Policies?: Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>;
+    /** Managed policies: the agents' EC2 role, whose policy is also attached by hand to on-premises credentials. */
+    ManagedPolicyArns?: CfnString[];
   };
+}
+
+/** A customer managed policy: one document that a role of ours and credentials made by hand can share. */
+export interface IamManagedPolicy {
+  Type: 'AWS::IAM::ManagedPolicy';
+  Properties: {
+    ManagedPolicyName: string;
+    Description: string;
+    PolicyDocument: PolicyDocument;
+  };
+}
+
+/** What EC2 hands to an instance so that the SDK on it finds the role's credentials (instance metadata). */
+export interface IamInstanceProfile {
+  Type: 'AWS::IAM::InstanceProfile';
+  Properties: { InstanceProfileName: string; Roles: CfnString[] };
 }
 
 export interface SnsTopic {
@@ -92,7 +111,7 @@ export interface DynamoDbTable {
   };
 }
 
-export type CfnResource = IamRole | SnsTopic | CloudWatchAlarm | CloudWatchDashboard | DynamoDbTable;
+export type CfnResource = IamRole | IamManagedPolicy | IamInstanceProfile | SnsTopic | CloudWatchAlarm | CloudWatchDashboard | DynamoDbTable;
 
 export interface CfnOutput {
   Description: string;

@@ -1,8 +1,8 @@
 // The widgets of the CloudWatch dashboards (dashboard.ts packs them): one row per target, availability
 // across all regions on the left and latency per region on the right, or one availability tile per
 // target for large fleets; the fleet overview; the header that says which part of the fleet a dashboard
-// shows. Every metric is read in the home region, where the probes of all regions publish.
-import type { ResolvedConfig, ResolvedTarget } from '../shared/config/types.js';
+// shows. Every metric is read in the home region, where the probes of all regions and agents publish.
+import { agentsOf, locationsOf, type ResolvedConfig, type ResolvedTarget } from '../shared/config/types.js';
 import { Dimension, MetricName } from '../shared/metrics/metric-design.js';
 
 /** Time series in the fleet overview: the least available targets, so the graph stays readable at any fleet size. */
@@ -171,6 +171,24 @@ export interface HeaderText {
   totalTargets: number;
   /** Name of the first dashboard, for the first one's pointer to the others (plain text, no links). */
   baseName: string;
+  /** What `locationLegend` says, the same on every part. */
+  locations: string;
+}
+
+/**
+ * Which probe locations of the graphs are private-location agents: their names stand in the latency
+ * graphs beside AWS regions, and a reader should not take `office-berlin` for a region. Empty without
+ * agents, so dashboards of such configs are unchanged.
+ */
+export function locationLegend(config: ResolvedConfig): string {
+  const agents = new Set(agentsOf(config).map((a) => a.name));
+  if (agents.size === 0) return '';
+  const all = locationsOf(config);
+  const regions = all.filter((l) => !agents.has(l));
+  return (
+    ` Probe locations: ${regions.length === 0 ? 'no AWS region' : `${regions.join(', ')} (AWS Lambda)`}; ` +
+    `${all.filter((l) => agents.has(l)).join(', ')} (private-location agents, each run by 'pptp-monitor agent --location <name>').`
+  );
 }
 
 export function headerWidget(text: HeaderText): TextWidget {
@@ -189,7 +207,7 @@ export function headerWidget(text: HeaderText): TextWidget {
     properties: {
       markdown:
         `## PPTP gateways (namespace ${text.namespace}), part ${text.part} of ${text.parts}: targets ${text.first}..${text.last}\n` +
-        `${text.firstName} to ${text.lastName}, of ${text.totalTargets} targets in monitor.yml order.${others}${tiles} ` +
+        `${text.firstName} to ${text.lastName}, of ${text.totalTargets} targets in monitor.yml order.${others}${text.locations}${tiles} ` +
         'Generated from monitor.yml at deploy; edits made in the console are lost on the next deploy.',
     },
   };

@@ -14,6 +14,7 @@ import {
   bytesOf,
   dashboardName,
   headerWidget,
+  locationLegend,
   HEADER_HEIGHT,
   metricsIn,
   overviewWidget,
@@ -97,7 +98,7 @@ const costOf = (widgets: readonly Widget[]): { bytes: number; metrics: number } 
 function packing(config: ResolvedConfig, baseName: string, layout: DashboardLayout): Packing {
   const total = config.targets.length;
   const longestName = 'x'.repeat(TARGET_NAME_MAX_CHARS);
-  const widest = { namespace: config.namespace, layout, parts: Math.max(total, 3), first: total, last: total, firstName: longestName, lastName: longestName, totalTargets: total, baseName };
+  const widest = { namespace: config.namespace, layout, parts: Math.max(total, 3), first: total, last: total, firstName: longestName, lastName: longestName, totalTargets: total, baseName, locations: locationLegend(config) };
   return {
     config,
     baseName,
@@ -164,6 +165,7 @@ function finishDraft(p: Packing, draft: Draft, index: number, parts: number, fir
     lastName: draft.targets[draft.targets.length - 1]?.name ?? '-',
     totalTargets: p.config.targets.length,
     baseName: p.baseName,
+    locations: locationLegend(p.config),
   });
   const widgets = [header, ...draft.widgets];
   const body = JSON.stringify({ widgets });

@@ -12,7 +12,9 @@ export type StackConfigErrorCode =
   /** An alert topic an alarm could not notify. */
   | 'topic_in_other_region'
   /** More than the home template can hold. */
-  | 'template_too_large';
+  | 'template_too_large'
+  /** An agent's EC2 template asked for an agent the config does not declare. */
+  | 'no_such_agent';
 
 export class StackConfigError extends PptpMonitorError<StackConfigErrorCode> {
   override name = 'StackConfigError';

@@ -48,12 +48,14 @@ export async function bundleLambda(entry: string): Promise<Buffer> {
 
 export async function buildLambdaArtifacts(config: ResolvedConfig): Promise<LambdaArtifact[]> {
   // The probe runs in every probe region and only needs its projection; the home-region functions get all.
+  // A config that agents probe alone deploys no probe function, and its projection would hold no target.
   const fullConfig = Buffer.from(packConfig(config), 'utf8');
-  const probeConfig = Buffer.from(packProbeConfig(probeConfigOf(config)), 'utf8');
+  const probeConfig = config.regions.length === 0 ? undefined : Buffer.from(packProbeConfig(probeConfigOf(config)), 'utf8');
+  const names = (Object.keys(LAMBDA_ENTRIES) as LambdaName[]).filter((name) => name !== 'probe' || probeConfig !== undefined);
   return Promise.all(
-    (Object.keys(LAMBDA_ENTRIES) as LambdaName[]).map(async (name) => {
+    names.map(async (name) => {
       const bundle = await bundleLambda(LAMBDA_ENTRIES[name]);
-      const configFile = name === 'probe' ? probeConfig : fullConfig;
+      const configFile = name === 'probe' && probeConfig !== undefined ? probeConfig : fullConfig;
       return {
         name,
         bundleBytes: bundle.length,

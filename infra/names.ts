@@ -71,3 +71,13 @@ export function pascalRegion(region: string): string {
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
 }
+
+/**
+ * A location name (`office-berlin`) in a logical id: `OfficeBerlin` when every hyphen is followed by a
+ * letter, since then the capitals mark exactly where the hyphens were. Otherwise (`rack-1` and `rack1`
+ * would both give `Rack1`) a hash of the name follows, so two agents never share a logical id.
+ */
+export function pascalName(name: string): string {
+  if (/^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/.test(name)) return pascalRegion(name);
+  return `${pascalRegion(name).replace(/[^A-Za-z0-9]/g, '')}X${createHash('sha256').update(name).digest('hex').slice(0, NAME_HASH_CHARS)}`;
+}

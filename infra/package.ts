@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PptpMonitorError } from '../shared/common/errors.js';
 import { formatConfigError, loadConfig, type ResolvedConfig } from '../shared/config/index.js';
+import { agentsOf } from '../shared/config/types.js';
+import { agentEc2Template } from './agent-ec2.js';
 import { buildLambdaArtifacts } from './lambda-artifacts.js';
 import { buildStack } from './stack.js';
 
@@ -28,8 +30,10 @@ export interface PackageArgs {
 export interface PackagedStage {
   config: ResolvedConfig;
   stageDir: string;
-  /** Every region with a stack, the home region first. */
+  /** Every region with a stack, the home region first: the home region alone when agents probe every target. */
   regions: string[];
+  /** Per agent, its standalone EC2 template (agent-ec2.ts), relative to the root; deployed by hand. */
+  agentTemplates: Record<string, string>;
   artifacts: Record<string, { zipBytes: number; bundleBytes: number; path: string }>;
 }
 
@@ -67,7 +71,10 @@ export function parsePackageArgs(argv: readonly string[]): PackageArgs {
   return args;
 }
 
-/** Home region first (its stack holds the topics the alarms of the others' heartbeats notify). */
+/**
+ * Home region first (its stack holds the topics the alarms of the others' heartbeats notify). Agents are
+ * no region: a config they probe alone has the home stack only.
+ */
 export function stackRegions(config: ResolvedConfig): string[] {
   return [config.homeRegion, ...config.regions.filter((r) => r !== config.homeRegion)];
 }
@@ -100,12 +107,19 @@ export async function packageStage(args: PackageArgs, root = process.cwd()): Pro
       await mkdir(join(tmpDir, region), { recursive: true });
       await writeFile(join(tmpDir, region, 'stack.json'), `${JSON.stringify(fragment, null, 2)}\n`);
     }
+    const agentTemplates: PackagedStage['agentTemplates'] = {};
+    for (const agent of agentsOf(config)) {
+      await mkdir(join(tmpDir, 'agents'), { recursive: true });
+      const template = agentEc2Template(config, { service: SERVICE_NAME, stage: args.stage, agent: agent.name });
+      await writeFile(join(tmpDir, 'agents', `${agent.name}.ec2.json`), `${JSON.stringify(template, null, 2)}\n`);
+      agentTemplates[agent.name] = join(BUILD_DIR, args.stage, 'agents', `${agent.name}.ec2.json`);
+    }
     await rm(stageDir, { recursive: true, force: true });
     await rename(tmpDir, stageDir);
     if (args.cloudformation) {
       for (const region of regions) await oslsPackage(root, args.stage, region);
     }
-    return { config, stageDir, regions, artifacts };
+    return { config, stageDir, regions, artifacts, agentTemplates };
   } catch (err) {
     // A half-built stage must not be deployable.
     await rm(tmpDir, { recursive: true, force: true });
@@ -141,6 +155,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(`${name}: ${a.path} (${(a.zipBytes / 1024).toFixed(1)} KiB zipped, bundle ${(a.bundleBytes / 1024).toFixed(1)} KiB)`);
     }
     console.log(`stacks: ${packaged.regions.join(', ')} (home ${packaged.config.homeRegion}) in ${packaged.stageDir}`);
+    for (const [agent, path] of Object.entries(packaged.agentTemplates)) console.log(`agent ${agent}: EC2 template ${path} (optional, deployed by hand)`);
     console.log(`packaged stage ${args.stage} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   } catch (err) {

@@ -1,8 +1,11 @@
 // The per-region fragment that serverless.yml reads as `functions` and `resources` from
 // .build/<stage>/<region>/stack.json. Each region is its own stack: every probe region gets the probe
 // function and its role; the home region also gets the alert topics, the self-monitoring alarms, the
-// dashboards, the evaluator and its state table. Pure: the same config and options always give byte-identical JSON.
+// dashboards, the evaluator and its state table, and, when monitor.yml declares agents, their IAM policy
+// and EC2 instance profile (agents.ts). A config probed by agents alone has no probe region: its only
+// stack is the home region's. Pure: the same config and options always give byte-identical JSON.
 import type { ResolvedConfig } from '../shared/config/types.js';
+import { agentIam } from './agents.js';
 import { probesStoppedAlarms } from './alarms.js';
 import { getAtt, ref, type CfnOutput, type CfnResource, type ServerlessFunction } from './cfn.js';
 import { dashboardLogicalId, dashboards } from './dashboard.js';
@@ -34,7 +37,7 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
   if (!isHome && !(config.regions as readonly string[]).includes(region)) {
     throw new StackConfigError(
       'no_stack_for_region',
-      `no stack for region ${region}: no target is probed from it and it is not the home region (${config.homeRegion}); probe regions: ${config.regions.join(', ')}`,
+      `no stack for region ${region}: no target is probed from it and it is not the home region (${config.homeRegion}); probe regions: ${config.regions.join(', ') || 'none (agents probe every target)'}`,
     );
   }
   const names = naming(options.service, options.stage, region);
@@ -75,6 +78,11 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
       Value: ref(dashboardLogicalId(0)),
     };
     outputs['DashboardCount'] = { Description: 'CloudWatch dashboards the targets are split over, named <DashboardName>, <DashboardName>-2, ...', Value: String(count) };
+    const agents = agentIam(config, { service: options.service, stage: options.stage });
+    if (agents !== undefined) {
+      Object.assign(resources, agents.resources);
+      Object.assign(outputs, agents.outputs);
+    }
   }
 
   return { functions, resources: { Resources: resources, Outputs: outputs } };

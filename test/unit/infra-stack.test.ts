@@ -180,7 +180,7 @@ describe('buildStack', () => {
     const role = resourceOf(stack, 'ProbeRole', 'AWS::IAM::Role').Properties;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
     expect(role.Policies).toHaveLength(1);
-    expect(role.Policies[0]!.PolicyDocument.Statement).toEqual([
+    expect(role.Policies![0]!.PolicyDocument.Statement).toEqual([
       { Sid: 'PublishProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'PPTPTest' } } },
       {
         Sid: 'WriteOwnLogs',
@@ -224,7 +224,7 @@ describe('buildStack', () => {
     expect(resourceOf(stack, 'PageTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'pptp-monitor-prod-page' });
     expect(resourceOf(stack, 'TicketTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'pptp-monitor-prod-ticket' });
     const evaluator = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties;
-    expect(evaluator.Policies[0]!.PolicyDocument.Statement).toEqual([
+    expect(evaluator.Policies![0]!.PolicyDocument.Statement).toEqual([
       { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: [{ Ref: 'PageTopic' }, { Ref: 'TicketTopic' }] },
       {
@@ -414,7 +414,7 @@ describe('buildStack', () => {
     // Assess
     expect(stack.resources.Resources['PageTopic']).toBeUndefined();
     expect(resourceOf(stack, 'TicketTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'netops-tickets' });
-    const publish = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties.Policies[0]!.PolicyDocument.Statement.find((s) => s.Action === 'sns:Publish');
+    const publish = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties.Policies![0]!.PolicyDocument.Statement.find((s) => s.Action === 'sns:Publish');
     expect(publish?.Resource).toEqual([pageArn, { Ref: 'TicketTopic' }]);
     expect(alarmsOf(stack).every((a) => a.AlarmActions[0] === pageArn && a.OKActions[0] === pageArn)).toBe(true);
     expect(stack.resources.Outputs['PageTopicArn']?.Value).toBe(pageArn);
@@ -430,7 +430,7 @@ describe('buildStack', () => {
     expect(resourceOf(stack, 'PageTopic', 'AWS::SNS::Topic').Properties).toEqual({ TopicName: 'netops' });
     expect(stack.resources.Resources['TicketTopic']).toBeUndefined();
     expect(stack.resources.Outputs['TicketTopicArn']?.Value).toEqual({ Ref: 'PageTopic' });
-    const publish = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties.Policies[0]!.PolicyDocument.Statement.find((s) => s.Action === 'sns:Publish');
+    const publish = resourceOf(stack, 'EvaluatorRole', 'AWS::IAM::Role').Properties.Policies![0]!.PolicyDocument.Statement.find((s) => s.Action === 'sns:Publish');
     expect(publish?.Resource).toEqual([{ Ref: 'PageTopic' }]);
   });
 
