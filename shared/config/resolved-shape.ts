@@ -40,7 +40,8 @@ import type { ResolvedConfig, ResolvedTarget } from './types.js';
 // ------------------------------------------------------------------------------------------- leaves
 
 const region = str(isAwsRegion, 'must be an AWS region code such as us-east-1');
-const regions = list(region, { min: 1, unique: true });
+// Empty when agents probe every target: no probe function is deployed then.
+const regions = list(region, { unique: true });
 const AGENT_NAME_TEXT = 'must be an agent name (the target name rule, not shaped like an AWS region code)';
 /** A target's locations: AWS regions and agent names (the config rule checks the agents are declared). */
 const locations = list(str((r) => isAwsRegion(r) || isAgentName(r), 'must be an AWS region code or an agent name'), { min: 1, unique: true });
