@@ -30,6 +30,7 @@ import {
   type TargetFieldValues,
 } from './schema.js';
 import { isAgentName, isAwsRegion } from './regions.js';
+import { notifyCrossProblems, resolveNotify } from './notify-resolve.js';
 import type { AgentLocation, MaintenanceWindow, ResolvedConfig, ResolvedTarget } from './types.js';
 
 type Source = 'target' | 'defaults';
@@ -215,6 +216,7 @@ export function crossCheck(raw: unknown, runner: ConfigRunner = 'lambda'): PathP
     }
   }
 
+  problems.push(...notifyCrossProblems(raw.notify, runner));
   const agents = declaredAgents(raw.agents);
   if (Array.isArray(defaults?.regions)) problems.push(...locationProblems(defaults.regions, agents, undefined, ['defaults', 'regions']));
 
@@ -379,5 +381,7 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
     regions,
     // Written only when declared, so a config without agents resolves (and packages) as it did before them.
     ...(agents.length > 0 ? { agents } : {}),
+    // Likewise only when written: a config without notify packages byte for byte as before.
+    ...(parsed.notify !== undefined ? { notify: resolveNotify(parsed.notify) } : {}),
   };
 }

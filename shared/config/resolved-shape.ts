@@ -10,6 +10,7 @@ import { parseCron } from './cron.js';
 import { isEnvName, isPasswordFilePath, isUsername, PACKAGED_LOGIN_PROBLEM, PASSWORD_FILE_RULE, ENV_NAME_RULE, USERNAME_RULE } from './login-rules.js';
 import { PROBE_TARGET_FIELDS, type ProbeConfig } from './probe-config.js';
 import { isAgentName, isAwsRegion } from './regions.js';
+import { notifyCheck } from './notify-shape.js';
 import {
   DEFAULT_RUNBOOK_BASE_URL,
   hostProblem,
@@ -230,7 +231,7 @@ const resolvedConfigCheck = shape(
     maintenance: windowsOf('global'),
     alerts: shape({}, { page: topic, ticket: topic }),
   },
-  { dashboardBaseUrl: str(isHttpsUrl, HTTPS_URL_RULE), agents },
+  { dashboardBaseUrl: str(isHttpsUrl, HTTPS_URL_RULE), agents, notify: notifyCheck },
   regionsRule,
 );
 

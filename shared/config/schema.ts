@@ -44,6 +44,7 @@ import {
   SSM_NEEDS_AGENT,
   USERNAME_RULE,
 } from './login-rules.js';
+import { notifySchema } from './notify-schema.js';
 
 /** Options for every parse: our generic marker instead of zod's messages, and the input kept for `got`. */
 export const PARSE_OPTIONS = { error: () => GENERIC, reportInput: true } as const;
@@ -425,6 +426,7 @@ export const configSchema = z.strictObject(
     alerts: z
       .strictObject({ page: topicSchema.optional(), ticket: topicSchema.optional() }, { error: says('must be a mapping with page and ticket') })
       .optional(),
+    notify: notifySchema.optional(),
   },
   { error: says('must be a mapping of settings (version, homeRegion, agents, targets, ...)') },
 );

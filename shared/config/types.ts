@@ -100,7 +100,36 @@ export interface ResolvedConfig {
    * configs built by hand (tests) and packaged before agents existed: read it with `agentsOf`.
    */
   agents?: AgentLocation[];
+  /**
+   * The on-call destinations under `notify`, in the order written, with their defaults applied. Absent when
+   * the file has none, so a config without them resolves (and packages) exactly as it did before them.
+   */
+  notify?: NotifyDestination[];
 }
+
+/**
+ * A secret named, never written: an AWS SSM SecureString parameter (read by the Lambda functions) or an
+ * environment variable (read by the local monitor).
+ */
+export type SecretRef = { ssm: string } | { env: string };
+export type NotifySeverity = 'page' | 'ticket';
+export type NotifyType = 'pagerduty' | 'opsgenie' | 'slack' | 'teams' | 'alertmanager' | 'json';
+
+interface NotifyCommon {
+  /** Unique among the destinations; the only thing about a destination that logs show (with its URL's host). */
+  name: string;
+  /** The severities it receives (default both). */
+  severities: NotifySeverity[];
+}
+
+/** One destination of `notify:`. Endpoints are resolved (the service's own unless overridden). */
+export type NotifyDestination =
+  | (NotifyCommon & { type: 'pagerduty'; routingKey: SecretRef; /** Events API v2 enqueue URL */ endpoint: string })
+  | (NotifyCommon & { type: 'opsgenie'; apiKey: SecretRef; /** API base URL (the region's, or the override) */ endpoint: string })
+  | (NotifyCommon & { type: 'slack'; webhookUrl: SecretRef })
+  | (NotifyCommon & { type: 'teams'; webhookUrl: SecretRef })
+  | (NotifyCommon & { type: 'alertmanager'; url: SecretRef; hmacSecret?: SecretRef })
+  | (NotifyCommon & { type: 'json'; url: SecretRef; hmacSecret?: SecretRef });
 
 /** A private location: a `pptp-monitor agent --location <name>` process on a host of the user's. */
 export interface AgentLocation {
