@@ -8,7 +8,7 @@ import { agentsOf, type ResolvedConfig } from '../config/types.js';
 import type { MetricSink, PublishReport } from '../cycles/ports.js';
 import { createJsonLogger, type Logger } from '../log/logger.js';
 import { lockDataDir, type DataDirLock } from '../store/data-lock.js';
-import { DataDirError, DataDirLockedError } from '../store/errors.js';
+import { DataDirError, DataDirLockedError, fsProblem } from '../store/errors.js';
 import { createMetricSender } from '../metrics/cloudwatch-publisher.js';
 import { probeByKind } from '../probe/index.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
@@ -19,6 +19,9 @@ import { drainSpool, type DrainReport } from '../runners/agent/spool-drain.js';
 import { createSpool, SpoolError, type Spool } from '../runners/agent/spool.js';
 import type { AgentArgs } from './agent-args.js';
 import { loginSetupProblems } from './login-setup.js';
+
+/** File-system codes of a disk that is out of space or blocks. */
+const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
 
 /** The backlog stops this long before the next minute starts, in ms: catching up never delays a minute. */
 export const DRAIN_MARGIN_MS = 5_000;
@@ -104,7 +107,7 @@ export async function runAgent(args: AgentArgs, io: AgentIo): Promise<number> {
   }
 
   // One agent per state directory: two would send each other's spool entries (and acknowledge them twice).
-  let lock: DataDirLock;
+  let lock: DataDirLock | undefined;
   try {
     lock = await lockDataDir(args.stateDir);
   } catch (err) {
@@ -112,16 +115,19 @@ export async function runAgent(args: AgentArgs, io: AgentIo): Promise<number> {
       io.err(`pptp-monitor agent: ${err.message}; another agent uses --state-dir ${args.stateDir}: stop it, or give this one its own`);
       return 2;
     }
-    if (err instanceof DataDirError) {
+    // A full disk must not stop monitoring (the spool then sends directly and counts what it loses): run
+    // without the lock, which a full disk cannot hold anyway, and say so.
+    if (err instanceof DataDirError && DISK_FULL_CODES.has(fsProblem(err.cause))) {
+      io.err(`pptp-monitor agent: warning: ${err.message}: running without the state directory's lock; free space under ${args.stateDir}`);
+    } else if (err instanceof DataDirError) {
       io.err(`pptp-monitor agent: --state-dir ${args.stateDir}: ${err.message}; pass --state-dir <a directory this user can write>`);
       return 2;
-    }
-    throw err;
+    } else throw err;
   }
   try {
     return await runLocked(args, io, config, targets);
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 

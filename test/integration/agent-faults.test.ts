@@ -373,6 +373,14 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
     ]);
     expect(linesOf(run, 'agent stopped').map((l) => (l['dropped'] as Record<string, number>)['unspooled'])).toEqual([PER_MINUTE]);
     expect(filled).toBeGreaterThan(0);
+
+    // Restarted on the disk still full (systemd's Restart=): it cannot write its lock, and monitors anyway.
+    tmpfs.fill();
+    const again = agent({ stateDir: tmpfs.dir, endpoint: proxy.endpoint, cycles: 1 });
+    expect(await again.exited).toEqual({ code: 0, signal: null });
+    expect(withoutSdkNodeWarning(again.stderr())).toMatch(/^pptp-monitor agent: warning: cannot write in .* \(ENOSPC\): running without the state directory's lock; free space under /);
+    const [m5] = again.lines.map(cycleDoneInterval).filter(defined) as [number];
+    expect(minutesOf(fake.datums)).toContain(m5);
     summary['4 disk full'] = `4 cycles on a full ${TMPFS_BYTES / 1024} KiB tmpfs, CloudWatch down for 1 minute; points expected ${3 * PER_MINUTE} (+${PER_MINUTE} counted lost), held ${fake.datums.length}, dropped.unspooled ${PER_MINUTE}`;
   }, 90_000);
 });
