@@ -219,7 +219,7 @@ targets:
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toContain('usage: pptp-monitor <command> [options]');
     expect(version).toEqual({ code: 0, stdout: `${PACKAGE.version}\n`, stderr: '' });
-    expect(ok).toEqual({ code: 0, stdout: `${valid}: OK (2 targets in 0 regions)\n`, stderr: '' });
+    expect(ok).toEqual({ code: 0, stdout: `${valid}: OK (2 targets in 0 regions and 1 agent)\n`, stderr: '' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('agentz');
   });

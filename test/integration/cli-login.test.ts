@@ -163,7 +163,7 @@ describe('pptp-monitor check --login against real pptpd and the test PPP respond
     );
     const refused = await cli(['validate', config]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^targets\[0\]\.check: 'pptp-login' cannot run in the Lambda regions it is assigned \(eu-central-1\)/);
+    expect(refused.stderr).toMatch(/^targets\[0\]\.check: 'pptp-login' cannot run in the AWS regions it lists \(eu-central-1\), where Lambda runs the probes/);
     expect((await cli(['validate', '--local', config])).stdout).toBe(`${config}: OK (1 target in 1 region)\n`);
     const run = await cli(['run', '--config', config, '--data', data, '--cycles', '1'], { scenario: { scenario: 'auth_rejected' } });
     expect(run.code, run.stderr).toBe(0);
@@ -194,7 +194,7 @@ describe('pptp-monitor check --login against real pptpd and the test PPP respond
       ['version: 1', 'homeRegion: eu-central-1', 'defaults: { regions: [eu-central-1] }', 'targets:', '  - { name: gw, host: 192.0.2.1 }', `  - { name: gw-login, host: 192.0.2.2, check: pptp-login, login: { username: ${USER}, passwordFile: ${passwordFile} } }`, ''].join('\n'),
     );
     const err: unknown = await packageStage({ configPath: 'monitor.yml', stage: 'test', cloudformation: false }, root).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^monitor\.yml is invalid; nothing was packaged:\n {2}targets\[1\]\.check: 'pptp-login' cannot run in the Lambda regions it is assigned \(eu-central-1\)/);
+    expect((err as Error).message).toMatch(/^monitor\.yml is invalid; nothing was packaged:\n {2}targets\[1\]\.check: 'pptp-login' cannot run in the AWS regions it lists \(eu-central-1\), where Lambda runs the probes/);
     expect(existsSync(join(root, '.build'))).toBe(false);
     outputs.push((err as Error).message);
     expect(outputs.length).toBeGreaterThan(10);
