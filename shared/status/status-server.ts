@@ -4,6 +4,9 @@
 // Loopback by default, and a non-loopback host is refused unless `allowNonLoopback: true`: the page names
 // every gateway, its address and its failures, which is reconnaissance material for whoever can reach it.
 // The check is made on the address actually bound, so a 'localhost' that resolves elsewhere is caught.
+// Exposed on purpose (a Prometheus server on another machine scrapes /metrics), the DNS-rebinding guard
+// and the page's CSP stay: the Host header must still be a loopback name, an IP address (a rebinding
+// attack needs a name it controls, so an IP literal in Host is never one), or a name in `allowedHosts`.
 //
 // Bounded: no request body is ever read (a request announcing one gets its answer and the connection is
 // closed, so the unread bytes are never parsed as a next request), headers must arrive within
@@ -48,6 +51,11 @@ export interface StatusServerOptions {
   metrics(): string;
   /** Serve on a non-loopback address (0.0.0.0, a LAN address): the page is then readable from the network. */
   allowNonLoopback?: boolean;
+  /**
+   * Host names (no port) accepted in the Host header besides loopback names and, when `allowNonLoopback`,
+   * IP addresses: the name a Prometheus server scrapes this machine by. Compared case-insensitively.
+   */
+  allowedHosts?: readonly string[];
   /** Told about a model or metrics function that threw (the client gets a bare 500). Default: ignore. */
   onError?(error: unknown): void;
 }
@@ -61,7 +69,12 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-const KNOWN_OPTIONS: readonly (keyof StatusServerOptions)[] = ['host', 'port', 'model', 'metrics', 'allowNonLoopback', 'onError'];
+const KNOWN_OPTIONS: readonly (keyof StatusServerOptions)[] = ['host', 'port', 'model', 'metrics', 'allowNonLoopback', 'allowedHosts', 'onError'];
+
+/** A DNS name as a Host header carries it (no port): labels of letters, digits and hyphens, dot-separated. */
+export function isHostName(name: string): boolean {
+  return /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(name);
+}
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped 127/8, or the name localhost (and *.localhost, RFC 6761). */
 export function isLoopbackHost(host: string): boolean {
@@ -72,8 +85,28 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** What a request's Host header may name. */
+interface HostPolicy {
+  allowNonLoopback: boolean;
+  /** Lower case. */
+  allowedHosts: ReadonlySet<string>;
+}
+
+/**
+ * Whether a Host header (name or address, optional port) may be answered: loopback names always, names
+ * in allowedHosts, and IP literals when the server is exposed on purpose. A request without Host
+ * (HTTP/1.0) comes from no browser and is answered.
+ */
+export function hostAllowed(hostHeader: string | undefined, policy: HostPolicy): boolean {
+  if (hostHeader === undefined) return true;
+  const host = hostHeader.replace(/:\d*$/, '');
+  if (isLoopbackHost(host)) return true;
+  if (policy.allowedHosts.has(host.toLowerCase())) return true;
+  return policy.allowNonLoopback && isIP(host.replace(/^\[(.*)\]$/, '$1')) !== 0;
+}
+
 /** Throws StatusServerOptionError naming what is wrong with the options; the listen address and policy otherwise. */
-function checkOptions(options: StatusServerOptions): { host: string; port: number; allowNonLoopback: boolean } {
+function checkOptions(options: StatusServerOptions): { host: string; port: number } & HostPolicy {
   rejectUnknownOptions('startStatusServer', options, KNOWN_OPTIONS, (message) => new StatusServerOptionError(message));
   const host = options.host ?? DEFAULT_STATUS_HOST;
   const allowNonLoopback = options.allowNonLoopback === true;
@@ -86,12 +119,18 @@ function checkOptions(options: StatusServerOptions): { host: string; port: numbe
         `Use 127.0.0.1 (the default) or ::1, or pass allowNonLoopback: true to expose it on purpose.`,
     );
   }
-  return { host, port, allowNonLoopback };
+  const allowedHosts = new Set<string>();
+  for (const name of options.allowedHosts ?? []) {
+    if (typeof name !== 'string' || !isHostName(name)) throw new StatusServerOptionError(`startStatusServer: allowedHosts: not a host name: '${String(name)}'`);
+    allowedHosts.add(name.toLowerCase());
+  }
+  return { host, port, allowNonLoopback, allowedHosts };
 }
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
-  const { host, port, allowNonLoopback } = checkOptions(options);
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => handleRequest(req, res, options, allowNonLoopback));
+  const { host, port, ...policy } = checkOptions(options);
+  const { allowNonLoopback } = policy;
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => handleRequest(req, res, options, policy));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -139,18 +178,18 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
 }
 
 /** One request: the page, /metrics or /healthz, with the headers and refusals described at the top. */
-function handleRequest(req: IncomingMessage, res: ServerResponse, options: StatusServerOptions, allowNonLoopback: boolean): void {
+function handleRequest(req: IncomingMessage, res: ServerResponse, options: StatusServerOptions, policy: HostPolicy): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   // A request that announces a body: we will not read it, so the connection cannot carry another request.
   const announcesBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
   if (announcesBody) res.setHeader('Connection', 'close');
 
-  // DNS rebinding: a web page on evil.example whose name re-resolves to 127.0.0.1 could read a
-  // loopback-only page. Browsers send its own name as Host, so a loopback server answers loopback names only.
-  const hostHeader = req.headers.host;
-  if (!allowNonLoopback && hostHeader !== undefined && !isLoopbackHost(hostHeader.replace(/:\d*$/, ''))) {
-    return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: this status server answers loopback host names only\n');
+  // DNS rebinding: a web page on evil.example whose name re-resolves to 127.0.0.1 (or to this machine's
+  // LAN address) could read the page. Browsers send its own name as Host, so that name is refused.
+  if (!hostAllowed(req.headers.host, policy)) {
+    const what = policy.allowNonLoopback ? 'loopback names, IP addresses' : 'loopback host names';
+    return send(res, 403, 'text/plain; charset=utf-8', `forbidden: this status server answers ${what}${policy.allowedHosts.size > 0 ? ' and its allowed host names' : ''} only\n`);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     // Its body (if any) is not read either.
