@@ -4,6 +4,7 @@
 import { AGENT_USAGE, parseAgentArgs } from './agent-args.js';
 import { runAgent } from './agent-command.js';
 import { parseCheckArgs, CHECK_USAGE } from './check-args.js';
+import { NOTIFY_TEST_USAGE, parseNotifyTestArgs, runNotifyTest } from './notify-test-command.js';
 import { runCheck } from './check-command.js';
 import { BACKTEST_USAGE, parseBacktestArgs, runBacktest } from './backtest-command.js';
 import { parseReportArgs, REPORT_USAGE, runReport } from './report-command.js';
@@ -25,6 +26,7 @@ const COMMAND_USAGE = {
   backtest: BACKTEST_USAGE,
   report: REPORT_USAGE,
   agent: AGENT_USAGE,
+  'notify-test': NOTIFY_TEST_USAGE,
 } as const;
 type Command = keyof typeof COMMAND_USAGE;
 const isCommand = (name: string | undefined): name is Command => name !== undefined && Object.hasOwn(COMMAND_USAGE, name);
@@ -41,6 +43,7 @@ commands:
   backtest            replay a history of results through the evaluator and print what it would have sent
   report              the SLA report of a range (default: last month) as md, csv, html or json
   agent               a private location: probe this location's targets every minute and publish to CloudWatch
+  notify-test         send a TEST alert and its resolve to every notify: destination, print what each answered
 
 ${COMMANDS.map((command) => COMMAND_USAGE[command]).join('\n\n')}`;
 
@@ -125,6 +128,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'backtest':
         return await runBacktest(parseBacktestArgs(rest), { out: lineOut, err: lineErr });
+      case 'notify-test': {
+        const args = parseNotifyTestArgs(rest);
+        return await withSigint((signal) => runNotifyTest(args, { out: lineOut, err: lineErr, env: process.env, signal }));
+      }
       case '--help':
       case '-h':
       case 'help': {

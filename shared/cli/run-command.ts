@@ -1,17 +1,18 @@
 // `pptp-monitor run`: the local monitor, the embedded default that needs no AWS account. Wiring only:
 // config, the data directory (locked: one monitor per store), local store and sent ledger, real sockets,
-// console and webhook output, an optional embedded simulator, and a clean stop on Ctrl-C (the cycle in
-// progress finishes, so no result is half-written). Everything an operator can get wrong at start (a
-// data path that is a file, a port in use) is checked before the first probe and ends in exit 2 with
-// what to do; the exit line claims only what was written.
+// console output and the on-call destinations (notify:, --webhook), an optional embedded simulator, and a
+// clean stop on Ctrl-C (the cycle in progress finishes, so no result is half-written). Everything an
+// operator can get wrong at start (a data path that is a file, a port in use, a destination's secret not
+// in the environment) is checked before the first probe and ends in exit 2 with what to do; the exit line
+// claims only what was written.
 import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
-import { postWebhook } from '../alerts/webhook.js';
+import { createNotifier, deliveryLine, localDestinations } from '../alerts/destinations/index.js';
 import { formatConfigError, loadConfig } from '../config/index.js';
 import { createLocalMonitor, LOCAL_LOOKBACK_MS, type LocalMonitor, type LocalMonitorDeps } from '../cycles/local-monitor.js';
 import { LOCAL_REGION, localView } from '../cycles/local-view.js';
 import { createProbeTally, recordResult } from '../status/prometheus.js';
-import { isLoopbackHost, startStatusServer, type StatusServer } from '../status/status-server.js';
+import { startStatusServer, type StatusServer } from '../status/status-server.js';
 import { statusSources } from '../status/status-sources.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
 import { formatHostPort, listenAdvice } from '../net/listen-failure.js';
@@ -28,7 +29,7 @@ import { createLocalStore } from '../store/local-store.js';
 import { createSentLedger } from '../store/sent-ledger.js';
 import { createSlaStateFile } from '../store/sla-state-file.js';
 import type { RunArgs } from './run-args.js';
-import { DEFAULT_HTTP_ADDRESS, RUN_USAGE } from './run-args.js';
+import { RUN_USAGE } from './run-args.js';
 import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
 import { parseFaultCommand } from './simulate-args.js';
 import { MINUTE_MS } from '../common/time.js';
@@ -41,6 +42,8 @@ export interface RunIo {
   stdin?: NodeJS.ReadableStream;
   signal: AbortSignal;
   now?: () => number;
+  /** Where notify: and --webhook-key-env secrets are read (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 const fmt = (ms: number | undefined): string => (ms === undefined ? '-' : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
@@ -144,6 +147,14 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     for (const problem of loginProblems) io.err(`pptp-monitor run: ${problem}`);
     return 2;
   }
+  // Every destination's secrets are read now: a missing one stops the monitor before it probes, not at the first page.
+  const webhook = args.webhook === undefined ? undefined : { url: args.webhook, format: args.webhookFormat ?? 'json', ...(args.webhookKeyEnv !== undefined ? { keyEnv: args.webhookKeyEnv } : {}) };
+  const destinations = await localDestinations(config, webhook, io.env ?? process.env);
+  if (destinations.problems.length > 0) {
+    for (const problem of destinations.problems) io.err(`pptp-monitor run: ${problem}`);
+    return 2;
+  }
+  const notifier = createNotifier({ destinations: destinations.ready });
   const now = io.now ?? Date.now;
   let lock: DataDirLock;
   try {
@@ -176,10 +187,10 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
       const rendered = renderAlert(n, renderContextFor(config, byName.get(n.target)));
       const bodies = JSON.parse(rendered.message) as { default: string; https: string };
       io.out(`\n=== ${rendered.subject} ===\n${bodies.default}\n`);
-      if (args.webhook) {
-        const outcome = await postWebhook(args.webhook, bodies.https);
-        // Nothing is lost: a delivery that failed for good is printed whole, to be replayed by hand.
-        if (!outcome.ok) io.err(`webhook delivery failed (${outcome.error}); body follows:\n${bodies.https}`);
+      for (const d of await notifier.notify(n, renderContextFor(config, byName.get(n.target)))) {
+        // Nothing is lost: a delivery that failed for good is printed whole (secrets redacted), to be replayed by hand.
+        if (d.ok) io.out(`notify: ${deliveryLine(d)}`);
+        else io.err(`notify: ${deliveryLine(d)}; the ${d.type} request body follows, secrets redacted:\n${d.redactedBody ?? '(not formatted)'}`);
       }
     };
     const tally = createProbeTally();
@@ -193,7 +204,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
       timers: nodeTimers,
       onResult: (result, target, intervalStart) => {
         io.out(probeLine(result, intervalStart));
-        recordResult(tally, result, { target: target.name, region: LOCAL_REGION, atMs: now() });
+        recordResult(tally, result, { target: target.name, region: LOCAL_REGION });
       },
       deliver,
       onStoreError: (lines, err) => {
@@ -241,22 +252,10 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     }
     let evaluatedThrough = 0;
     if (args.httpPort !== undefined) {
-      const httpAddress = args.httpAddress ?? DEFAULT_HTTP_ADDRESS;
-      // Asked for on the command line, so allowed; said out loud, because the page is reconnaissance material.
-      const exposed = !isLoopbackHost(httpAddress);
-      if (exposed) {
-        io.err(
-          `pptp-monitor run: warning: --http ${formatHostPort(httpAddress, args.httpPort)} serves the status page and /metrics beyond this machine, ` +
-            `without authentication: they name every gateway, its address and its failures. Let only your Prometheus server reach the port (firewall)`,
-        );
-      }
       try {
         // The same view and lookback as the evaluator above, so the page never disagrees with the alerts.
         http = await startStatusServer({
-          host: httpAddress,
           port: args.httpPort,
-          allowNonLoopback: exposed,
-          allowedHosts: args.httpAllowedHosts,
           // Evaluated where the alerts were: through the end of the last probed interval, whose results are
           // final once its cycle ran (otherwise the page lags a minute, and shows NO DATA after a restart).
           ...statusSources({ config, tally, now: () => Math.max(now(), evaluatedThrough), history: (t) => monitor.history(t.name), model: { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } } }),
