@@ -1,8 +1,13 @@
 // Argument parsing for `pptp-monitor run` (the local monitor).
+import { isIP } from 'node:net';
+import { isHostName } from '../status/status-server.js';
 import { NOTIFY_TYPES } from '../config/notify-rules.js';
 import { isEnvName } from '../config/login-rules.js';
 import type { NotifyType } from '../config/types.js';
 import { UsageError } from './usage-error.js';
+
+/** Where --http listens when given a port alone: loopback, so nothing is exposed by accident. */
+export const DEFAULT_HTTP_ADDRESS = '127.0.0.1';
 
 export interface RunArgs {
   config: string;
@@ -16,8 +21,12 @@ export interface RunArgs {
   simulatePort?: number;
   /** Stop after this many cycles (demos, tests); unlimited by default. */
   cycles?: number;
-  /** Port of the status page and /metrics on 127.0.0.1; off by default. */
+  /** Port of the status page and /metrics; off by default. */
   httpPort?: number;
+  /** The IP address --http listens on (DEFAULT_HTTP_ADDRESS unless given as <address>:<port>); IPv6 without brackets. */
+  httpAddress?: string;
+  /** Names a scraper may send as Host besides loopback names and IP addresses (--http-allow-host, repeatable). */
+  httpAllowedHosts: string[];
   help: boolean;
 }
 
@@ -33,7 +42,13 @@ export const RUN_USAGE = `usage: pptp-monitor run [options]
                       API key (opsgenie, required), an HMAC secret to sign with (alertmanager, json); alerts
                       also go to every notify: destination of the config
   --simulate <port>   start a simulated PPTP gateway on 127.0.0.1:<port>; type 'fault <name>' to break it
-  --http <port>       serve a status page and /metrics (Prometheus) on 127.0.0.1:<port> (off by default)
+  --http [<address>:]<port>
+                      serve a status page and /metrics (Prometheus) on <address>:<port> (off by default);
+                      the address defaults to 127.0.0.1; an IP address such as 0.0.0.0 or [::] exposes
+                      it to the network for a Prometheus server elsewhere (a warning says so)
+  --http-allow-host <name>
+                      also answer requests addressed to this host name (the name Prometheus scrapes this
+                      machine by); loopback names and IP addresses always work; repeatable
   --cycles <n>        stop after n probe cycles (default: run until Ctrl-C)`;
 
 function value(flag: string, v: string | undefined): string {
@@ -41,8 +56,34 @@ function value(flag: string, v: string | undefined): string {
   return v;
 }
 
+/** The forms --http takes, for its error messages. */
+const HTTP_FORMS = '<port> (0-65535), <IPv4 address>:<port> or [<IPv6 address>]:<port>, e.g. 9464, 0.0.0.0:9464 or [::1]:9464';
+
+/**
+ * --http's value: a port alone (on DEFAULT_HTTP_ADDRESS), or an IP address and a port, IPv6 in brackets
+ * as in a URL. IP addresses only: a name would be resolved at listen time to an address nobody chose,
+ * and `localhost` is 127.0.0.1 or [::1] already.
+ */
+export function parseHttpListen(v: string): { address: string; port: number } {
+  const bracketed = /^\[([^\]]*)\]:([^:]*)$/.exec(v);
+  const plain = /^([^:[\]]*):([^:]*)$/.exec(v);
+  const portOnly = !v.includes(':');
+  // '::1:9464' is itself a valid IPv6 address: without brackets there is no telling where the port starts.
+  if (!bracketed && !plain && !portOnly) {
+    if (/^\[.*\]$/.test(v)) throw new UsageError(`--http: a port must follow the address, as in ${v}:9464; got '${v}'`);
+    if (isIP(v) === 6 || isIP(v.replace(/:\d*$/, '')) === 6) throw new UsageError(`--http: an IPv6 address goes in brackets, the port after them (e.g. [::1]:9464); got '${v}'`);
+    throw new UsageError(`--http: must be ${HTTP_FORMS}; got '${v}'`);
+  }
+  const [address, portText] = bracketed ? [bracketed[1]!, bracketed[2]!] : plain ? [plain[1]!, plain[2]!] : [DEFAULT_HTTP_ADDRESS, v];
+  if (bracketed && isIP(address) !== 6) throw new UsageError(`--http: '${address}' in brackets is not an IPv6 address; must be ${HTTP_FORMS}; got '${v}'`);
+  if (plain && isIP(address) !== 4) throw new UsageError(`--http: '${address}' is not an IPv4 address (IP addresses only, not host names); must be ${HTTP_FORMS}; got '${v}'`);
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(portOnly ? `--http: must be ${HTTP_FORMS}; got '${v}'` : `--http: the port must be 0-65535, got '${portText}' in '${v}'`);
+  return { address, port };
+}
+
 export function parseRunArgs(argv: readonly string[]): RunArgs {
-  const args: RunArgs = { config: 'monitor.yml', data: 'data', help: false };
+  const args: RunArgs = { config: 'monitor.yml', data: 'data', httpAllowedHosts: [], help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
     switch (flag) {
@@ -84,10 +125,18 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         break;
       }
       case '--http': {
-        const v = value(flag, argv[++i]);
-        const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-        if (!(port >= 0 && port <= 65535)) throw new UsageError(`--http: must be a port 0-65535, got '${v}'`);
+        const { address, port } = parseHttpListen(value(flag, argv[++i]));
         args.httpPort = port;
+        args.httpAddress = address;
+        break;
+      }
+      case '--http-allow-host': {
+        const name = value(flag, argv[++i]);
+        // What the status server accepts, checked here to say it with the flag's name.
+        if (!isHostName(name)) {
+          throw new UsageError(`--http-allow-host: must be a host name without port or scheme (e.g. monitor.lan), got '${name}'`);
+        }
+        args.httpAllowedHosts.push(name);
         break;
       }
       case '--cycles': {
@@ -105,6 +154,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         throw new UsageError(`run: unknown option '${flag}'`);
     }
   }
+  if (args.httpAllowedHosts.length > 0 && args.httpPort === undefined) throw new UsageError('--http-allow-host: only with --http (it names who may ask the status server)');
   checkWebhookFlags(args);
   return args;
 }

@@ -12,7 +12,7 @@ import { formatConfigError, loadConfig } from '../config/index.js';
 import { createLocalMonitor, LOCAL_LOOKBACK_MS, type LocalMonitor, type LocalMonitorDeps } from '../cycles/local-monitor.js';
 import { LOCAL_REGION, localView } from '../cycles/local-view.js';
 import { createProbeTally, recordResult } from '../status/prometheus.js';
-import { startStatusServer, type StatusServer } from '../status/status-server.js';
+import { isLoopbackHost, startStatusServer, type StatusServer } from '../status/status-server.js';
 import { statusSources } from '../status/status-sources.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
 import { formatHostPort, listenAdvice } from '../net/listen-failure.js';
@@ -29,7 +29,7 @@ import { createLocalStore } from '../store/local-store.js';
 import { createSentLedger } from '../store/sent-ledger.js';
 import { createSlaStateFile } from '../store/sla-state-file.js';
 import type { RunArgs } from './run-args.js';
-import { RUN_USAGE } from './run-args.js';
+import { DEFAULT_HTTP_ADDRESS, RUN_USAGE } from './run-args.js';
 import { MAX_COMMAND_LINE_CHARS, readLines } from './read-lines.js';
 import { parseFaultCommand } from './simulate-args.js';
 import { MINUTE_MS } from '../common/time.js';
@@ -204,7 +204,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
       timers: nodeTimers,
       onResult: (result, target, intervalStart) => {
         io.out(probeLine(result, intervalStart));
-        recordResult(tally, result, { target: target.name, region: LOCAL_REGION });
+        recordResult(tally, result, { target: target.name, region: LOCAL_REGION, atMs: now() });
       },
       deliver,
       onStoreError: (lines, err) => {
@@ -252,10 +252,22 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     }
     let evaluatedThrough = 0;
     if (args.httpPort !== undefined) {
+      const httpAddress = args.httpAddress ?? DEFAULT_HTTP_ADDRESS;
+      // Asked for on the command line, so allowed; said out loud, because the page is reconnaissance material.
+      const exposed = !isLoopbackHost(httpAddress);
+      if (exposed) {
+        io.err(
+          `pptp-monitor run: warning: --http ${formatHostPort(httpAddress, args.httpPort)} serves the status page and /metrics beyond this machine, ` +
+            `without authentication: they name every gateway, its address and its failures. Let only your Prometheus server reach the port (firewall)`,
+        );
+      }
       try {
         // The same view and lookback as the evaluator above, so the page never disagrees with the alerts.
         http = await startStatusServer({
+          host: httpAddress,
           port: args.httpPort,
+          allowNonLoopback: exposed,
+          allowedHosts: args.httpAllowedHosts,
           // Evaluated where the alerts were: through the end of the last probed interval, whose results are
           // final once its cycle ran (otherwise the page lags a minute, and shows NO DATA after a restart).
           ...statusSources({ config, tally, now: () => Math.max(now(), evaluatedThrough), history: (t) => monitor.history(t.name), model: { view: localView, evaluate: { lookbackMs: LOCAL_LOOKBACK_MS } } }),
