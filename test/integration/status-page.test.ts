@@ -106,8 +106,8 @@ describe('status server', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     const families = new Map(parsePrometheus(reply.body).map((f) => [f.name, f]));
-    expect([...families.keys()]).toEqual(['pptp_probe_success', 'pptp_probe_duration_seconds', 'pptp_probe_failures_total', 'pptp_target_up', 'pptp_error_budget_remaining_ratio']);
-    expect([...families.values()].map((f) => f.type)).toEqual(['GAUGE', 'GAUGE', 'COUNTER', 'GAUGE', 'GAUGE']);
+    expect([...families.keys()]).toEqual(['pptp_probe_success', 'pptp_probe_duration_seconds', 'pptp_probe_phase_duration_seconds', 'pptp_probes_total', 'pptp_probe_failures_total', 'pptp_probe_consecutive_failures', 'pptp_last_probe_timestamp_seconds', 'pptp_target_up', 'pptp_error_budget_remaining_ratio', 'pptp_target_availability_objective_ratio', 'pptp_target_control_p95_objective_seconds']);
+    expect([...families.values()].map((f) => f.type)).toEqual(['GAUGE', 'GAUGE', 'HISTOGRAM', 'COUNTER', 'COUNTER', 'GAUGE', 'GAUGE', 'GAUGE', 'GAUGE', 'GAUGE', 'GAUGE']);
     expect([...families.values()].every((f) => f.help.length > 0)).toBe(true);
     const value = (family: string, labels: Record<string, string>): number | undefined => {
       const sample = families.get(family)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
