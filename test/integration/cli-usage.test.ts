@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-const COMMANDS = ['check', 'validate', 'run', 'simulate', 'backtest', 'report', 'agent'] as const;
+const COMMANDS = ['check', 'validate', 'run', 'simulate', 'backtest', 'report', 'agent', 'notify-test'] as const;
 
 describe('pptp-monitor CLI usage', () => {
   it('exits 2 and says what is wrong for a bad port', async () => {
