@@ -11,7 +11,8 @@
 //     cap says so in the text it shortens.
 //   * With `MessageStructure: 'json'` the Message is a JSON object of strings keyed by protocol, and
 //     must have `default`. SNS delivers `https` to https subscriptions, `email` to email ones, `sms`
-//     to phone numbers and `default` to every other protocol (http, sqs, lambda, email-json).
+//     to phone numbers, `lambda` to Lambda functions (the SNS Developer Guide's publishing tutorial lists
+//     the key) and `default` to every other protocol (http, sqs, email-json).
 
 /** SNS Publish: longest Subject, in characters. */
 export const SNS_SUBJECT_MAX_CHARS = 100;

@@ -7,7 +7,8 @@ import type { Notification, PolicyName, Severity } from '../sla/notification.js'
 import { runbookUrlFor } from '../sla/runbooks.js';
 import { clip, formatRate, hhmm, shortDuration } from './render-format.js';
 import { renderHttpsBody } from './render-https.js';
-import { ELLIPSIS, SMS_MAX_CHARS, SNS_SUBJECT_MAX_CHARS } from './render-limits.js';
+import { LAMBDA_ENTRY_OVERHEAD_BYTES, LAMBDA_PAYLOAD_MAX_BYTES, renderLambdaPayload } from './render-lambda.js';
+import { ELLIPSIS, SMS_MAX_CHARS, SNS_MESSAGE_MAX_BYTES, SNS_SUBJECT_MAX_CHARS } from './render-limits.js';
 import { renderText } from './render-text.js';
 
 export type { HttpsAlertBody } from './render-https.js';
@@ -31,7 +32,10 @@ export interface AlertMessageAttributes {
 export interface RenderedAlert {
   /** At most SNS_SUBJECT_MAX_CHARS printable ASCII characters. */
   subject: string;
-  /** JSON object with `default`, `email`, `sms` and `https` strings, for `MessageStructure: 'json'`. */
+  /**
+   * JSON object with `default`, `email`, `sms`, `https` and `lambda` strings, for `MessageStructure: 'json'`
+   * (`lambda`: the notification itself for the notifier function, render-lambda.ts).
+   */
   message: string;
   messageAttributes: AlertMessageAttributes;
   runbookUrl: string;
@@ -59,7 +63,6 @@ export function renderAlert(n: Notification, ctx: RenderContext): RenderedAlert 
   const subject = renderSubject(n);
   const email = renderText(n, ctx, subject, runbookUrl);
   const https = renderHttpsBody(n, ctx, subject, runbookUrl);
-  const message = JSON.stringify({ default: email, email, sms: renderSms(n, subject), https: JSON.stringify(https) });
   const messageAttributes: AlertMessageAttributes = {
     severity: { DataType: 'String', StringValue: n.severity },
     status: { DataType: 'String', StringValue: n.status },
@@ -67,6 +70,11 @@ export function renderAlert(n: Notification, ctx: RenderContext): RenderedAlert 
     target: { DataType: 'String', StringValue: target === '' ? '(unnamed)' : target },
     policy: { DataType: 'String', StringValue: n.policy },
   };
+  const bodies = { default: email, email, sms: renderSms(n, subject), https: JSON.stringify(https) };
+  // The notification for the notifier function gets what the other entries leave of SNS's limit.
+  const attributeBytes = Object.entries(messageAttributes).reduce((sum, [name, v]) => sum + Buffer.byteLength(name) + Buffer.byteLength(v.DataType) + Buffer.byteLength(v.StringValue), 0);
+  const used = Buffer.byteLength(JSON.stringify(bodies)) + Buffer.byteLength(subject) + attributeBytes + LAMBDA_ENTRY_OVERHEAD_BYTES;
+  const message = JSON.stringify({ ...bodies, lambda: renderLambdaPayload(n, Math.min(LAMBDA_PAYLOAD_MAX_BYTES, SNS_MESSAGE_MAX_BYTES - used)) });
   return { subject, message, messageAttributes, runbookUrl };
 }
 

@@ -124,7 +124,7 @@ describe('createAlertPublisher with the real SNSClient against serverless-offlin
       },
     });
     const pageBody = parsedMessage(page!);
-    expect(pageBody.keys).toEqual(['default', 'email', 'https', 'sms']);
+    expect(pageBody.keys).toEqual(['default', 'email', 'https', 'lambda', 'sms']);
     expect(pageBody.https).toMatchObject({
       status: 'firing',
       severity: 'page',

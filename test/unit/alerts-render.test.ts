@@ -56,7 +56,7 @@ interface Bodies {
 
 function bodies(alert: RenderedAlert): Bodies {
   const outer = JSON.parse(alert.message) as Record<string, unknown>;
-  expect(Object.keys(outer).sort()).toEqual(['default', 'email', 'https', 'sms']);
+  expect(Object.keys(outer).sort()).toEqual(['default', 'email', 'https', 'lambda', 'sms']);
   for (const value of Object.values(outer)) expect(typeof value).toBe('string');
   return { ...(outer as Omit<Bodies, 'https'>), https: JSON.parse(outer['https'] as string) as HttpsAlertBody };
 }
