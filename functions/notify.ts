@@ -11,15 +11,12 @@ import type { Context } from 'aws-lambda';
 import { createSqsDeadLetters } from '../shared/alerts/sqs-dead-letters.js';
 import { createSsmSecretReader } from '../shared/alerts/ssm-secret-reader.js';
 import { createJsonLogger, isLogLevel } from '../shared/log/logger.js';
-import { NOTIFY_DELIVERY_MARGIN_MS, NOTIFY_RECORD_MARGIN_MS } from '../shared/runners/lambda/notifier-sizing.js';
+import { NOTIFY_DELIVERY_MARGIN_MS, NOTIFY_ENV, NOTIFY_RECORD_MARGIN_MS } from '../shared/runners/lambda/notifier-sizing.js';
 import { createDynamoDbDeliveryLedger } from '../shared/state/delivery-ledger.js';
 import { deadline, type DeadlineContext } from './middleware/deadline.js';
 import { logErrors } from './middleware/log-errors.js';
 import { createNotifyHandler, type NotifyReport } from './notify-handler.js';
 import { loadPackagedConfig } from './packaged-config.js';
-
-/** Environment variables through which the notifier learns what only the deployed stack knows (infra/functions.ts). */
-export const NOTIFY_ENV = { stateTableName: 'STATE_TABLE_NAME', deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL' } as const;
 
 /**
  * Per AWS request, in ms: connecting, then the whole answer. The SDK has no timeout of its own, and a

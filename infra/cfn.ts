@@ -77,7 +77,7 @@ export interface CloudWatchAlarm {
     AlarmDescription: string;
     Namespace: string;
     MetricName: string;
-    Dimensions: Array<{ Name: string; Value: string }>;
+    Dimensions: Array<{ Name: string; Value: CfnString }>;
     Statistic: 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
     /** Seconds. */
     Period: number;
@@ -108,10 +108,48 @@ export interface DynamoDbTable {
     AttributeDefinitions: Array<{ AttributeName: string; AttributeType: 'S' }>;
     KeySchema: Array<{ AttributeName: string; KeyType: 'HASH' }>;
     PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: boolean };
+    /** Only with the notifier: its delivery records expire (the evaluator's items carry no such attribute). */
+    TimeToLiveSpecification?: { AttributeName: string; Enabled: true };
   };
 }
 
-export type CfnResource = IamRole | IamManagedPolicy | IamInstanceProfile | SnsTopic | CloudWatchAlarm | CloudWatchDashboard | DynamoDbTable;
+/** The notifier's dead-letter queue. */
+export interface SqsQueue {
+  Type: 'AWS::SQS::Queue';
+  Properties: {
+    QueueName: string;
+    /** Seconds, 60 to 1,209,600 (14 days). */
+    MessageRetentionPeriod: number;
+    /** SSE-SQS: encrypted at rest with keys SQS manages, so a sender needs no KMS permission. */
+    SqsManagedSseEnabled: true;
+  };
+}
+
+/** A topic's subscription of the notifier function. */
+export interface SnsSubscription {
+  Type: 'AWS::SNS::Subscription';
+  DependsOn: string[];
+  Properties: {
+    TopicArn: CfnString;
+    Protocol: 'lambda';
+    Endpoint: CfnString;
+    /** The topic's region, when it is not the stack's (a ticket topic named by ARN elsewhere). */
+    Region?: string;
+  };
+}
+
+/** Lets a topic invoke the notifier function. */
+export interface LambdaPermission {
+  Type: 'AWS::Lambda::Permission';
+  Properties: {
+    Action: 'lambda:InvokeFunction';
+    FunctionName: CfnString;
+    Principal: 'sns.amazonaws.com';
+    SourceArn: CfnString;
+  };
+}
+
+export type CfnResource = IamRole | IamManagedPolicy | IamInstanceProfile | SnsTopic | CloudWatchAlarm | CloudWatchDashboard | DynamoDbTable | SqsQueue | SnsSubscription | LambdaPermission;
 
 export interface CfnOutput {
   Description: string;
@@ -161,7 +199,10 @@ export interface ServerlessFunction {
   role: string;
   /** Left out when the function has no variables. */
   environment?: Record<string, CfnString>;
+  /** Empty when something else invokes the function (the notifier: its SNS subscriptions, resources of their own). */
   events: ScheduleEvent[];
+  /** Where Lambda sends an asynchronous invocation that failed for good (after its retries, or too old). */
+  destinations?: { onFailure: { type: 'sqs'; arn: CfnString } };
   /**
    * Asynchronous invocation (every schedule invokes asynchronously): how often Lambda retries a failed or
    * timed-out invocation (AWS's default is 2) and how long, in s (60 to 21,600; default 21,600), an event

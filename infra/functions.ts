@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../shared/config/types.js';
 import { evaluatorShards } from '../shared/runners/lambda/evaluator-shards.js';
 import { reportSchedule, reportShards } from '../shared/runners/lambda/report-shards.js';
 import { PROBE_LAMBDA_MEMORY_MB, PROBE_LAMBDA_TIMEOUT_S, PROBE_MAX_EVENT_AGE_S, regionShards } from '../shared/runners/lambda/probe-lambda-sizing.js';
+import { NOTIFY_ENV, NOTIFY_LAMBDA_MEMORY_MB, NOTIFY_LAMBDA_TIMEOUT_S } from '../shared/runners/lambda/notifier-sizing.js';
 import type { CfnString, InputTransformer, ScheduleEvent, ServerlessFunction } from './cfn.js';
 import type { Naming } from './names.js';
 
@@ -26,6 +27,9 @@ export const EVALUATOR_LAMBDA_TIMEOUT_S = 50;
 export const PROBE_ROLE_ID = 'ProbeRole';
 export const EVALUATOR_ROLE_ID = 'EvaluatorRole';
 export const REPORT_ROLE_ID = 'ReportRole';
+export const NOTIFIER_ROLE_ID = 'NotifierRole';
+/** osls's logical id of the notifier function (`<Key>LambdaFunction`), which its subscriptions and permissions name. */
+export const NOTIFY_FUNCTION_ID = 'NotifyLambdaFunction';
 /**
  * The report reads a month of metrics for the targets of its shard at a pace of REPORT_POINTS_PER_SECOND:
  * about 10 minutes for a full shard (shared/runners/lambda/report-shards.ts); Lambda's maximum.
@@ -53,11 +57,19 @@ export const REPORT_TOPIC_ENV = 'REPORT_TOPIC_ARN';
  *   (GetMetricData throttled by the evaluators' reads, an SNS error) would otherwise wait a month or a
  *   human. A retry builds the same report (the range comes from the event's `time`); it sends the summary a
  *   second time only if the first run failed after publishing, and then to a ticket topic.
+ * - notify: retried twice, events kept 1 h, then sent to the dead-letter queue (its OnFailure destination,
+ *   notifyFunction). The handler fails an invocation only when something is left to do: a delivery held by
+ *   another invocation that may still be running, a dead letter SQS would not take, a crash. Every delivery
+ *   is claimed and recorded in the state table, so a retry (about 1, then 2 minutes later, after the failed
+ *   invocation's lease) sends only what did not go out. An hour bounds how late a page may still arrive
+ *   when Lambda's queue is backed up (throttling): older, it is a dead letter, and the dead-letter alarm
+ *   pages by email and SMS instead of PagerDuty opening an incident for an outage long over.
  */
 export const ASYNC_INVOKE = {
   probe: { maximumRetryAttempts: 0, maximumEventAge: PROBE_MAX_EVENT_AGE_S },
   evaluate: { maximumRetryAttempts: 0, maximumEventAge: 60 },
   report: { maximumRetryAttempts: 2, maximumEventAge: 6 * 3600 },
+  notify: { maximumRetryAttempts: 2, maximumEventAge: 3600 },
 } as const satisfies Record<string, Pick<ServerlessFunction, 'maximumRetryAttempts' | 'maximumEventAge'>>;
 
 /** Environment variables through which the evaluator learns the topics only the deployed stack knows. */
@@ -135,5 +147,26 @@ export function reportFunction(config: ResolvedConfig, names: Naming, artifact: 
     ...ASYNC_INVOKE.report,
     // One schedule per report shard, carrying the time and the shard like the probe and evaluator schedules.
     events: Array.from({ length: shards }, (_, shard): ScheduleEvent => ({ schedule: { rate: [reportSchedule(shard)], inputTransformer: probeScheduleInput(shard, shards) } })),
+  };
+}
+
+/**
+ * The notifier: invoked by its SNS subscriptions (infra/notifier.ts), so no schedule. An invocation that
+ * fails for good goes to the same dead-letter queue as a delivery that does, as Lambda's own record (the
+ * SNS event and the error), so both kinds of loss raise the same alarm.
+ */
+export function notifyFunction(names: Naming, artifact: string, stateTable: CfnString, deadLetterQueue: { url: CfnString; arn: CfnString }): ServerlessFunction {
+  return {
+    name: names.functionName('notify'),
+    description: 'PPTP monitor notifier: delivers each page and ticket to the notify: destinations (PagerDuty, Opsgenie, Slack, Teams, webhooks)',
+    handler: HANDLER,
+    package: { artifact },
+    memorySize: NOTIFY_LAMBDA_MEMORY_MB,
+    timeout: NOTIFY_LAMBDA_TIMEOUT_S,
+    role: NOTIFIER_ROLE_ID,
+    environment: { [NOTIFY_ENV.stateTableName]: stateTable, [NOTIFY_ENV.deadLetterQueueUrl]: deadLetterQueue.url },
+    ...ASYNC_INVOKE.notify,
+    destinations: { onFailure: { type: 'sqs', arn: deadLetterQueue.arn } },
+    events: [],
   };
 }

@@ -1,7 +1,7 @@
 // The execution roles: each Lambda gets exactly the calls it makes, on the narrowest resource that the
 // API allows, and nothing else (no managed policies: AWSLambdaBasicExecutionRole would add
 // CreateLogGroup on every log group of the account).
-import { IAM_POLICY_VERSION, type CfnString, type IamRole, type PolicyStatement, type Sub } from './cfn.js';
+import { IAM_POLICY_VERSION, sub, type CfnString, type IamRole, type PolicyStatement, type Sub } from './cfn.js';
 
 function lambdaRole(roleName: string, description: string, policyName: string, statements: PolicyStatement[]): IamRole {
   return {
@@ -91,6 +91,54 @@ export function reportRole(input: ReportRoleInput): IamRole {
   return lambdaRole(input.roleName, 'PPTP monitor monthly report: reads probe metrics, publishes the summary to the ticket topic, writes its own logs', 'report', [
     { Sid: 'ReadProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
     { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: [input.topicArn] },
+    ownLogsStatement(input.logGroupArn),
+  ]);
+}
+
+export interface NotifierRoleInput {
+  roleName: string;
+  /** The deployment's namespace: the delivery records it may touch are keyed `<namespace>#delivery#...`. */
+  namespace: string;
+  /** The home region: where the parameters are read, and the only SSM endpoint KMS decrypts for. */
+  homeRegion: string;
+  stateTableArn: CfnString;
+  deadLetterQueueArn: CfnString;
+  /** The SSM parameter names notify: references, as written (a leading '/' or not). */
+  parameters: readonly string[];
+  logGroupArn: Sub;
+}
+
+/** The ARN of an SSM parameter of this stack's account and region: `parameter/` then the name without its leading '/'. */
+export function ssmParameterArn(name: string): Sub {
+  return sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}`);
+}
+
+export function notifierRole(input: NotifierRoleInput): IamRole {
+  const parameters = [...new Set(input.parameters)].sort();
+  return lambdaRole(input.roleName, 'PPTP monitor notifier: reads the notify: secrets from SSM, records its deliveries in the state table, sends what it cannot deliver to its dead-letter queue, writes its own logs', 'notifier', [
+    // Exactly the parameters monitor.yml names: no wildcard, no GetParameters(ByPath).
+    { Sid: 'ReadDestinationSecrets', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameters.map(ssmParameterArn) },
+    // SecureString values are decrypted by KMS on SSM's behalf: only through SSM in the home region. The
+    // AWS managed key aws/ssm needs no IAM grant (its key policy allows SSM's callers); a customer managed
+    // key whose policy delegates to IAM needs this one. Keys of this account and region only.
+    {
+      Sid: 'DecryptSecretsThroughSsm',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
+      Condition: { StringEquals: { 'kms:ViaService': `ssm.${input.homeRegion}.amazonaws.com` } },
+    },
+    // Its delivery records in the evaluator's table, by leading key: never an evaluator shard's item.
+    {
+      Sid: 'DeliveryRecords',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Resource: input.stateTableArn,
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${input.namespace}#delivery#*`] } },
+    },
+    // Its own dead letters, and Lambda's record of an invocation that failed for good (the OnFailure
+    // destination is sent with the function's role).
+    { Sid: 'DeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: input.deadLetterQueueArn },
     ownLogsStatement(input.logGroupArn),
   ]);
 }

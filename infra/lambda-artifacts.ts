@@ -12,6 +12,7 @@ export const LAMBDA_ENTRIES = {
   probe: 'functions/probe.ts',
   evaluate: 'functions/evaluate.ts',
   report: 'functions/report.ts',
+  notify: 'functions/notify.ts',
 } as const;
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 
@@ -51,7 +52,9 @@ export async function buildLambdaArtifacts(config: ResolvedConfig): Promise<Lamb
   // A config that agents probe alone deploys no probe function, and its projection would hold no target.
   const fullConfig = Buffer.from(packConfig(config), 'utf8');
   const probeConfig = config.regions.length === 0 ? undefined : Buffer.from(packProbeConfig(probeConfigOf(config)), 'utf8');
-  const names = (Object.keys(LAMBDA_ENTRIES) as LambdaName[]).filter((name) => name !== 'probe' || probeConfig !== undefined);
+  // The notifier only exists for a config with `notify:` (infra/notifier.ts).
+  const wanted: Record<LambdaName, boolean> = { probe: probeConfig !== undefined, evaluate: true, report: true, notify: (config.notify?.length ?? 0) > 0 };
+  const names = (Object.keys(LAMBDA_ENTRIES) as LambdaName[]).filter((name) => wanted[name]);
   return Promise.all(
     names.map(async (name) => {
       const bundle = await bundleLambda(LAMBDA_ENTRIES[name]);

@@ -17,7 +17,7 @@ const NAME_HASH_CHARS = 8;
 const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const STAGE_NAME = /^[A-Za-z0-9-]+$/;
 
-export type FunctionKey = 'probe' | 'evaluate' | 'report';
+export type FunctionKey = 'probe' | 'evaluate' | 'report' | 'notify';
 
 export interface Naming {
   /** `<service>-<stage>`: the prefix of every physical name. */

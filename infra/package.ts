@@ -102,7 +102,12 @@ export async function packageStage(args: PackageArgs, root = process.cwd()): Pro
         service: SERVICE_NAME,
         stage: args.stage,
         region,
-        artifacts: { probe: artifacts['probe']?.path ?? '', ...(artifacts['evaluate'] ? { evaluate: artifacts['evaluate'].path } : {}), ...(artifacts['report'] ? { report: artifacts['report'].path } : {}) },
+        artifacts: {
+          probe: artifacts['probe']?.path ?? '',
+          ...(artifacts['evaluate'] ? { evaluate: artifacts['evaluate'].path } : {}),
+          ...(artifacts['report'] ? { report: artifacts['report'].path } : {}),
+          ...(artifacts['notify'] ? { notify: artifacts['notify'].path } : {}),
+        },
       });
       await mkdir(join(tmpDir, region), { recursive: true });
       await writeFile(join(tmpDir, region, 'stack.json'), `${JSON.stringify(fragment, null, 2)}\n`);

@@ -1,8 +1,8 @@
 // The per-region fragment that serverless.yml reads as `functions` and `resources` from
 // .build/<stage>/<region>/stack.json. Each region is its own stack: every probe region gets the probe
 // function and its role; the home region also gets the alert topics, the self-monitoring alarms, the
-// dashboards, the evaluator and its state table, and, when monitor.yml declares agents, their IAM policy
-// and EC2 instance profile (agents.ts). A config probed by agents alone has no probe region: its only
+// dashboards, the evaluator and its state table, when monitor.yml declares agents their IAM policy and EC2
+// instance profile (agents.ts), and when it has `notify:` the notifier and its queue (notifier.ts). A config probed by agents alone has no probe region: its only
 // stack is the home region's. Pure: the same config and options always give byte-identical JSON.
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { agentIam } from './agents.js';
@@ -10,9 +10,10 @@ import { probesStoppedAlarms } from './alarms.js';
 import { getAtt, ref, type CfnOutput, type CfnResource, type ServerlessFunction } from './cfn.js';
 import { dashboardLogicalId, dashboards } from './dashboard.js';
 import { StackConfigError } from './errors.js';
-import { EVALUATOR_ROLE_ID, evaluateFunction, probeFunction, PROBE_ROLE_ID, REPORT_ROLE_ID, reportFunction } from './functions.js';
+import { EVALUATOR_ROLE_ID, evaluateFunction, notifyFunction, probeFunction, PROBE_ROLE_ID, REPORT_ROLE_ID, reportFunction } from './functions.js';
 import { evaluatorRole, probeRole, reportRole } from './iam.js';
 import { naming } from './names.js';
+import { deadLetterQueue, notifierResources } from './notifier.js';
 import { STATE_TABLE_ID, stateTable } from './state-table.js';
 import { alertTopics } from './topics.js';
 
@@ -23,7 +24,7 @@ export interface StackOptions {
   /** The region being deployed (`--region`). */
   region: string;
   /** Paths of the bundled zip files, as osls's `package.artifact` takes them. */
-  artifacts: { probe: string; evaluate?: string; report?: string };
+  artifacts: { probe: string; evaluate?: string; report?: string; notify?: string };
 }
 
 export interface StackFragment {
@@ -54,7 +55,9 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
   if (isHome) {
     const topics = alertTopics(config, names.prefix);
     Object.assign(resources, topics.resources);
-    resources[STATE_TABLE_ID] = stateTable(`${names.prefix}-evaluator-state`);
+    // The notifier needs its artifact and a config that names destinations; without both, nothing of it.
+    const notifies = options.artifacts.notify !== undefined && (config.notify?.length ?? 0) > 0;
+    resources[STATE_TABLE_ID] = stateTable(`${names.prefix}-evaluator-state`, { deliveryRecords: notifies });
     resources[EVALUATOR_ROLE_ID] = evaluatorRole({
       roleName: names.roleName('evaluator'),
       namespace: config.namespace,
@@ -69,6 +72,11 @@ export function buildStack(config: ResolvedConfig, options: StackOptions): Stack
     if (options.artifacts.report !== undefined) {
       functions['report'] = reportFunction(config, names, options.artifacts.report, topics.arns.ticket);
       resources[REPORT_ROLE_ID] = reportRole({ roleName: names.roleName('report'), topicArn: topics.arns.ticket, logGroupArn: names.logGroupArn('report') });
+    }
+    if (notifies && options.artifacts.notify !== undefined) {
+      functions['notify'] = notifyFunction(names, options.artifacts.notify, ref(STATE_TABLE_ID), deadLetterQueue);
+      Object.assign(resources, notifierResources(config, { names, topics: topics.arns, stateTableArn: getAtt(STATE_TABLE_ID, 'Arn') }));
+      outputs['NotifyDeadLetterQueueUrl'] = { Description: 'SQS queue of the notifications the notifier could not deliver (and of its failed invocations)', Value: deadLetterQueue.url };
     }
     outputs['PageTopicArn'] = { Description: 'SNS topic that receives pages', Value: topics.arns.page };
     outputs['TicketTopicArn'] = { Description: 'SNS topic that receives tickets', Value: topics.arns.ticket };

@@ -128,6 +128,16 @@ describe('npm run package', () => {
     }
   });
 
+  it('builds and deploys nothing of the notifier for a config without notify: (package-notifier.test.ts has one with it)', () => {
+    expect(Object.keys(packaged.artifacts).sort()).toEqual(['evaluate', 'probe', 'report']);
+    for (const region of packaged.regions) {
+      const t = templateOf(region);
+      expect(Object.keys(t.Resources).filter((id) => /Notif/.test(id)), region).toEqual([]);
+      for (const type of ['AWS::SQS::Queue', 'AWS::SNS::Subscription']) expect(ofType(t, type), region).toEqual([]);
+      expect(JSON.stringify(t), region).not.toMatch(/"ssm:|kms:Decrypt|TimeToLiveSpecification/);
+    }
+  });
+
   it('ships the packaged config in each artifact, readable by a standard unzip; the probe regions get only the probe part', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pmt-zip-'));
     try {

@@ -8,6 +8,9 @@ import { DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from '../../alerts/desti
  * is delivered at once, so 60 s holds the slowest with room for the dead letters and the ledger.
  */
 export const NOTIFY_LAMBDA_TIMEOUT_S = 60;
+/** Environment variables through which the notifier learns what only the deployed stack knows (set by infra/functions.ts). */
+export const NOTIFY_ENV = { stateTableName: 'STATE_TABLE_NAME', deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL' } as const;
+
 /** arm64 memory, in MB: a handful of HTTPS requests and three SDK clients; CPU scales with memory, start-up is what counts. */
 export const NOTIFY_LAMBDA_MEMORY_MB = 256;
 /**
