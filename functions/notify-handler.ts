@@ -14,7 +14,7 @@ import { renderContextFor } from '../shared/alerts/render-context.js';
 import { looksLikeLambdaPayload, parseLambdaPayload } from '../shared/alerts/render-lambda.js';
 import type { ResolvedConfig } from '../shared/config/types.js';
 import { runNotifyCycle, type DestinationResult, type NotifyCyclePorts } from '../shared/cycles/notify-cycle.js';
-import { DEAD_LETTER_FORMAT, type DeadLetterSink, type DeliveryLedger } from '../shared/cycles/notify-ports.js';
+import { DEAD_LETTER_FORMAT, type DeadLetterSink, type DeliveryLedger, type TopicSink } from '../shared/cycles/notify-ports.js';
 import type { Logger } from '../shared/log/logger.js';
 import { NOTIFIER_DELIVERY_POLICY, NOTIFY_LEASE_SLACK_MS } from '../shared/runners/lambda/notifier-sizing.js';
 import type { DeadlineContext } from './middleware/deadline.js';
@@ -27,6 +27,8 @@ export interface NotifyWiring {
   secrets: SecretReader;
   ledger: DeliveryLedger;
   deadLetters: DeadLetterSink;
+  /** Publishes to the SNS topics of Amazon Q Developer (`chatbot`) destinations. */
+  topics?: TopicSink;
   log: Logger;
   now(): number;
   /** Passed to deliver() for every destination (tests: their fetch, sleep and policy). */
@@ -136,7 +138,7 @@ export function createNotifyHandler(wiring: NotifyWiring): (event: unknown, cont
           // Past the moment this invocation can still be running, whatever happens to it.
           leaseUntilMs: wiring.now() + context.getRemainingTimeInMillis() + NOTIFY_LEASE_SLACK_MS,
         },
-        { destinations, secrets: wiring.secrets, ledger: wiring.ledger, deadLetters: wiring.deadLetters, deliver, log, now: wiring.now },
+        { destinations, secrets: wiring.secrets, ledger: wiring.ledger, deadLetters: wiring.deadLetters, deliver, ...(wiring.topics && { topics: wiring.topics }), log, now: wiring.now },
         { ...(context.deadline && { delivery: context.deadline }), ...(context.recordDeadline && { record: context.recordDeadline }) },
       );
       report.deliveries.push(...cycle.results);

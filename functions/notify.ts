@@ -1,13 +1,15 @@
 // Lambda entry of the notifier (home region, subscribed to the page and ticket topics when `notify:` is
 // configured). Wiring only: the packaged config, the SSM reader of the destinations' secrets (cached for
 // the container's life, 5 minutes a value), the delivery ledger in the state table and the dead-letter
-// queue the stack created (environment), two deadlines: deliveries stop 10 s before the Lambda deadline,
+// queue the stack created (environment), SNS for Amazon Q Developer topics, two deadlines: deliveries stop 10 s before the Lambda deadline,
 // the records of what happened (ledger, dead letters) 2 s before.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { createSnsTopicSink } from '../shared/alerts/sns-topic-sink.js';
 import { createSqsDeadLetters } from '../shared/alerts/sqs-dead-letters.js';
 import { createSsmSecretReader } from '../shared/alerts/ssm-secret-reader.js';
 import { createJsonLogger, isLogLevel } from '../shared/log/logger.js';
@@ -41,6 +43,8 @@ const notify = createNotifyHandler({
   secrets: createSsmSecretReader({ client: new SSMClient(clientConfig), log }).read,
   ledger: createDynamoDbDeliveryLedger({ tableName: required(NOTIFY_ENV.stateTableName), namespace: config.namespace, client: new DynamoDBClient(clientConfig), log }),
   deadLetters: createSqsDeadLetters({ queueUrl: required(NOTIFY_ENV.deadLetterQueueUrl), client: new SQSClient(clientConfig), log }),
+  // Amazon Q Developer topics may be in any region: a client per region, on first use.
+  topics: createSnsTopicSink({ clientFor: (topicRegion) => new SNSClient({ ...clientConfig, region: topicRegion }), log }),
   log,
   now: Date.now,
 });

@@ -105,6 +105,8 @@ export interface NotifierRoleInput {
   deadLetterQueueArn: CfnString;
   /** The SSM parameter names notify: references, as written (a leading '/' or not). */
   parameters: readonly string[];
+  /** The SNS topics of Amazon Q Developer (chatbot) destinations, as configured (ARNs). */
+  chatTopics: readonly string[];
   logGroupArn: Sub;
 }
 
@@ -139,6 +141,8 @@ export function notifierRole(input: NotifierRoleInput): IamRole {
     // Its own dead letters, and Lambda's record of an invocation that failed for good (the OnFailure
     // destination is sent with the function's role).
     { Sid: 'DeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: input.deadLetterQueueArn },
+    // Only with chatbot destinations: the topics their Amazon Q Developer channels read.
+    ...(input.chatTopics.length > 0 ? [{ Sid: 'PublishToAmazonQTopics', Effect: 'Allow' as const, Action: 'sns:Publish', Resource: [...new Set(input.chatTopics)].sort() }] : []),
     ownLogsStatement(input.logGroupArn),
   ]);
 }

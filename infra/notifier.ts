@@ -1,6 +1,8 @@
 // The notifier's resources in the home stack, only when monitor.yml has `notify:`: the function's
 // subscriptions to the page and ticket topics (protocol `lambda`, each with the permission that lets that
-// topic invoke it), its role, its dead-letter queue and the alarm that pages when anything lands there.
+// topic invoke it), its role (with sns:Publish on the topics of Amazon Q Developer destinations, which
+// the user creates and connects to a chat channel), its dead-letter queue and the alarm that pages when
+// anything lands there.
 // The function itself is notifyFunction (functions.ts); the state table gets a TTL for its records.
 import type { NotifyDestination, ResolvedConfig } from '../shared/config/types.js';
 import { getAtt, ref, type CfnResource, type CfnString, type CloudWatchAlarm, type LambdaPermission, type SnsSubscription, type SqsQueue } from './cfn.js';
@@ -73,6 +75,7 @@ export function notifierResources(config: ResolvedConfig, input: NotifierInput):
     stateTableArn: input.stateTableArn,
     deadLetterQueueArn: getAtt(DEAD_LETTER_QUEUE_ID, 'Arn'),
     parameters: ssmParametersOf(config.notify ?? []),
+    chatTopics: (config.notify ?? []).flatMap((d) => (d.type === 'chatbot' ? [d.topic] : [])),
     logGroupArn: names.logGroupArn('notify'),
   });
 

@@ -1,7 +1,7 @@
 // Argument parsing for `pptp-monitor run` (the local monitor).
 import { isIP } from 'node:net';
 import { isHostName } from '../status/status-server.js';
-import { NOTIFY_TYPES } from '../config/notify-rules.js';
+import { WEBHOOK_FORMATS } from '../config/notify-rules.js';
 import { isEnvName } from '../config/login-rules.js';
 import type { NotifyType } from '../config/types.js';
 import { UsageError } from './usage-error.js';
@@ -107,7 +107,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       }
       case '--webhook-format': {
         const format = value(flag, argv[++i]);
-        if (!(NOTIFY_TYPES as readonly string[]).includes(format)) throw new UsageError(`--webhook-format: must be one of ${NOTIFY_TYPES.join(', ')}, got '${format}'`);
+        if (!(WEBHOOK_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--webhook-format: must be one of ${WEBHOOK_FORMATS.join(', ')}, got '${format}'`);
         args.webhookFormat = format as NotifyType;
         break;
       }

@@ -60,6 +60,8 @@ export function resolveNotify(parsed: readonly ParsedDestination[]): NotifyDesti
         return { ...common, type: 'alertmanager', url: ref('url'), ...optionalRef('hmacSecret') };
       case 'json':
         return { ...common, type: 'json', url: ref('url'), ...optionalRef('hmacSecret') };
+      case 'chatbot':
+        return { ...common, type: 'chatbot', topic: d['topic'] as string };
     }
   });
 }

@@ -10,7 +10,9 @@ import { show } from './format.js';
 import { isEnvName, isSsmParameterName } from './login-rules.js';
 import type { NotifyType } from './types.js';
 
-export const NOTIFY_TYPES: readonly NotifyType[] = ['pagerduty', 'opsgenie', 'slack', 'teams', 'alertmanager', 'json'];
+export const NOTIFY_TYPES: readonly NotifyType[] = ['pagerduty', 'opsgenie', 'slack', 'teams', 'alertmanager', 'json', 'chatbot'];
+/** The types `run --webhook-format` can send to a URL: every type but chatbot, which is an SNS topic. */
+export const WEBHOOK_FORMATS: readonly NotifyType[] = NOTIFY_TYPES.filter((t) => t !== 'chatbot');
 export const NOTIFY_SEVERITIES = ['page', 'ticket'] as const;
 
 /** PagerDuty Events API v2: one endpoint for trigger, acknowledge and resolve events. */
@@ -27,6 +29,8 @@ export const SECRET_FIELDS: Readonly<Record<NotifyType, Readonly<Record<string, 
   teams: { webhookUrl: 'a Teams workflow URL lets anyone who reads it post to the channel' },
   alertmanager: { url: 'a webhook URL often carries a token and lets anyone who reads it send alerts', hmacSecret: 'an HMAC secret lets anyone who reads it sign forged alerts' },
   json: { url: 'a webhook URL often carries a token and lets anyone who reads it send alerts', hmacSecret: 'an HMAC secret lets anyone who reads it sign forged alerts' },
+  // The channel is authorised in the AWS console; publishing to the topic takes IAM permission, not a secret.
+  chatbot: {},
 };
 
 /** Every key a destination of each type may have, in the order they are listed in messages. */
@@ -37,7 +41,18 @@ export const NOTIFY_KEYS: Readonly<Record<NotifyType, readonly string[]>> = {
   teams: ['name', 'type', 'severities', 'webhookUrl'],
   alertmanager: ['name', 'type', 'severities', 'url', 'hmacSecret'],
   json: ['name', 'type', 'severities', 'url', 'hmacSecret'],
+  chatbot: ['name', 'type', 'severities', 'topic'],
 };
+
+export const CHATBOT_TOPIC_RULE = 'must be the ARN of the SNS topic your Amazon Q Developer chat channel is configured with (arn:aws:sns:<region>:<account>:<name>)';
+export function isSnsTopicArn(text: string): boolean {
+  return /^arn:aws:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(text);
+}
+
+/** What the local monitor says of a chatbot destination: it has no SNS client for it. */
+export function chatbotLocallyProblem(where: string): string {
+  return `${where}: an Amazon Q Developer (chatbot) destination is published to by the notifier function in AWS only; leave it out of the local monitor's config`;
+}
 
 export const DESTINATION_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const DESTINATION_NAME_RULE = 'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit (the name is what logs and notify-test --destination show)';

@@ -5,12 +5,14 @@
 import { z } from 'zod';
 import { GENERIC, says, show } from './format.js';
 import {
+  CHATBOT_TOPIC_RULE,
   DESTINATION_FORM,
   DESTINATION_NAME,
   DESTINATION_NAME_RULE,
   ENDPOINT_RULE,
   isEndpointUrl,
   isEnvName,
+  isSnsTopicArn,
   isSsmParameterName,
   literalSecretProblem,
   NOTIFY_SEVERITIES,
@@ -91,6 +93,7 @@ const TYPE_SCHEMAS = {
   teams: z.strictObject({ ...common, ...secrets('teams') }),
   alertmanager: z.strictObject({ ...common, url: secrets('alertmanager')['url']!, hmacSecret: optionalSecret('alertmanager', 'hmacSecret') }),
   json: z.strictObject({ ...common, url: secrets('json')['url']!, hmacSecret: optionalSecret('json', 'hmacSecret') }),
+  chatbot: z.strictObject({ ...common, topic: z.string({ error: says(CHATBOT_TOPIC_RULE) }).refine(isSnsTopicArn, { error: says(CHATBOT_TOPIC_RULE) }) }),
 } satisfies Record<NotifyType, z.ZodType>;
 
 /** One destination as parsed: its type, name, severities if written, and its type's settings. */

@@ -1,7 +1,7 @@
 // The packaged form of `notify:`, checked without zod (resolved-shape.ts, every Lambda's init). What a
 // Lambda reads holds SSM references only: the loader refused `env:` for it, so an env reference here is a
 // hand-made artifact or a resolver bug, and stops at init instead of failing at the first page.
-import { ENDPOINT_RULE, isEndpointUrl, isSsmParameterName, NOTIFY_SEVERITIES, NOTIFY_TYPES, SSM_PARAMETER_RULE } from './notify-rules.js';
+import { CHATBOT_TOPIC_RULE, ENDPOINT_RULE, isEndpointUrl, isSnsTopicArn, isSsmParameterName, NOTIFY_SEVERITIES, NOTIFY_TYPES, SSM_PARAMETER_RULE } from './notify-rules.js';
 import { isRecord, list, oneOf, shape, str, type Check } from './shape-checks.js';
 import { show } from './format.js';
 
@@ -20,6 +20,7 @@ const BY_TYPE: Readonly<Record<string, Check>> = {
   teams: shape({ ...common, type: oneOf(['teams']), webhookUrl: ssmRef }),
   alertmanager: shape({ ...common, type: oneOf(['alertmanager']), url: ssmRef }, { hmacSecret: ssmRef }),
   json: shape({ ...common, type: oneOf(['json']), url: ssmRef }, { hmacSecret: ssmRef }),
+  chatbot: shape({ ...common, type: oneOf(['chatbot']), topic: str(isSnsTopicArn, CHATBOT_TOPIC_RULE) }),
 };
 
 const typeCheck = oneOf(NOTIFY_TYPES);

@@ -113,7 +113,7 @@ export interface ResolvedConfig {
  */
 export type SecretRef = { ssm: string } | { env: string };
 export type NotifySeverity = 'page' | 'ticket';
-export type NotifyType = 'pagerduty' | 'opsgenie' | 'slack' | 'teams' | 'alertmanager' | 'json';
+export type NotifyType = 'pagerduty' | 'opsgenie' | 'slack' | 'teams' | 'alertmanager' | 'json' | 'chatbot';
 
 interface NotifyCommon {
   /** Unique among the destinations; the only thing about a destination that logs show (with its URL's host). */
@@ -129,7 +129,9 @@ export type NotifyDestination =
   | (NotifyCommon & { type: 'slack'; webhookUrl: SecretRef })
   | (NotifyCommon & { type: 'teams'; webhookUrl: SecretRef })
   | (NotifyCommon & { type: 'alertmanager'; url: SecretRef; hmacSecret?: SecretRef })
-  | (NotifyCommon & { type: 'json'; url: SecretRef; hmacSecret?: SecretRef });
+  | (NotifyCommon & { type: 'json'; url: SecretRef; hmacSecret?: SecretRef })
+  /** Amazon Q Developer in chat applications: the notifier publishes its custom format to this SNS topic (no secret). */
+  | (NotifyCommon & { type: 'chatbot'; topic: string });
 
 /** A private location: a `pptp-monitor agent --location <name>` process on a host of the user's. */
 export interface AgentLocation {

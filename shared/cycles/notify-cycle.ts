@@ -9,17 +9,18 @@
 //      retries it once that lease is over). The ledger unreachable: deliver anyway (a page twice beats none).
 //   2. a firing or reminder whose incident's resolve already went to this destination is not sent (it
 //      would reopen a closed PagerDuty incident or Opsgenie alert): settled 'superseded'.
-//   3. read the destination's secrets (SSM, cached), format, deliver with retries (destinations/).
+//   3. read the destination's secrets (SSM, cached), format, deliver with retries (destinations/); an
+//      Amazon Q Developer destination (`chatbot`) is its custom notification published to its SNS topic.
 //   4. delivered: settled 'sent'. Failed for good (or a secret unreadable): one dead letter, then settled
 //      'dead_lettered', and the invocation still succeeds, so a Lambda retry resends nothing that went out.
 //      The dead letter itself failing: the claim is released and the invocation fails, for Lambda to retry.
 import { boundedKey } from '../alerts/render-format.js';
 import type { RenderContext } from '../alerts/render.js';
-import { deliveryLine, readDestinations, type DestinationDelivery, type ReadyDestination, type SecretReader } from '../alerts/destinations/index.js';
+import { chatbotMessage, deliveryLine, readDestinations, type DestinationDelivery, type ReadyDestination, type SecretReader } from '../alerts/destinations/index.js';
 import type { NotifyDestination, NotifyType } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Notification } from '../sla/notification.js';
-import { DEAD_LETTER_FORMAT, type DeadLetterSink, type DeliveryLedger, type SettledDelivery } from './notify-ports.js';
+import { DEAD_LETTER_FORMAT, type DeadLetterSink, type DeliveryLedger, type SettledDelivery, type TopicSink } from './notify-ports.js';
 
 export interface NotifyCycleInput {
   notification: Notification;
@@ -27,6 +28,17 @@ export interface NotifyCycleInput {
   sns: { messageId: string; topicArn: string };
   /** When the invocation can no longer be running, ms since the epoch (with slack for clocks): the claims' lease. */
   leaseUntilMs: number;
+}
+
+/** One destination's send, whatever its kind: log-safe fields and the line to log. */
+interface Attempt {
+  ok: boolean;
+  host: string;
+  status?: number;
+  attempts: number;
+  error?: string;
+  retryAfterMs?: number;
+  line: string;
 }
 
 export interface NotifyCyclePorts {
@@ -37,6 +49,8 @@ export interface NotifyCyclePorts {
   deadLetters: DeadLetterSink;
   /** Formats and delivers to one ready destination (createNotifier in the Lambda); never throws for a failed delivery. */
   deliver(d: ReadyDestination, n: Notification, ctx: RenderContext, signal?: AbortSignal): Promise<DestinationDelivery>;
+  /** Publishes to the Amazon Q Developer topics of `chatbot` destinations; without it they are dead-lettered. */
+  topics?: TopicSink;
   log: Logger;
   now(): number;
 }
@@ -109,16 +123,15 @@ export async function runNotifyCycle(input: NotifyCycleInput, ports: NotifyCycle
       return { ...base, result: 'superseded' };
     }
 
-    const { ready, problems } = await readDestinations([d], ports.secrets);
-    const delivery: DestinationDelivery | undefined = ready[0] !== undefined ? await ports.deliver(ready[0], n, input.context, signals.delivery) : undefined;
-    if (delivery?.ok) {
-      log.info(`notify: ${deliveryLine(delivery)}`, { destination: d.name });
+    const attempt = await send(d);
+    if (attempt.ok) {
+      log.info(`notify: ${attempt.line}`, { destination: d.name });
       await settle('sent');
-      return { ...base, result: 'sent', ...(delivery.status !== undefined && { status: delivery.status }), attempts: delivery.attempts };
+      return { ...base, result: 'sent', ...(attempt.status !== undefined && { status: attempt.status }), attempts: attempt.attempts };
     }
-    const error = delivery !== undefined ? delivery.error ?? 'unknown error' : problems.join('; ');
+    const error = attempt.error ?? 'unknown error';
     // Names the destination, host and parameter; never a value (deliver() and the secret reader redact).
-    log.error(delivery !== undefined ? `notify: ${deliveryLine(delivery)}; to the dead-letter queue` : `notify: ${d.name} (${d.type}): a secret could not be read; to the dead-letter queue`, { destination: d.name, error });
+    log.error(`notify: ${attempt.line}; to the dead-letter queue`, { destination: d.name, error });
     try {
       await ports.deadLetters.send(
         {
@@ -128,11 +141,11 @@ export async function runNotifyCycle(input: NotifyCycleInput, ports: NotifyCycle
           sns: input.sns,
           destination: { name: d.name, type: d.type },
           outcome: {
-            host: delivery?.host ?? '(not sent)',
-            ...(delivery?.status !== undefined && { status: delivery.status }),
-            attempts: delivery?.attempts ?? 0,
+            host: attempt.host,
+            ...(attempt.status !== undefined && { status: attempt.status }),
+            attempts: attempt.attempts,
             error,
-            ...(delivery?.retryAfterMs !== undefined && { retryAfterMs: delivery.retryAfterMs }),
+            ...(attempt.retryAfterMs !== undefined && { retryAfterMs: attempt.retryAfterMs }),
           },
           notification: n,
         },
@@ -145,6 +158,21 @@ export async function runNotifyCycle(input: NotifyCycleInput, ports: NotifyCycle
     }
     await settle('dead_lettered');
     return { ...base, result: 'dead_lettered', error };
+  }
+
+  /** Step 3: an Amazon Q topic is published to; any other destination gets its HTTP request with its secrets. */
+  async function send(d: NotifyDestination): Promise<Attempt> {
+    if (d.type === 'chatbot') {
+      if (ports.topics === undefined) return { ok: false, host: '(not sent)', attempts: 0, error: 'no SNS publisher for Amazon Q topics in this runner', line: `${d.name} (chatbot): not sent` };
+      const published = await ports.topics.publish(d.topic, JSON.stringify(chatbotMessage(n, input.context)), signals.delivery);
+      const host = `sns:${d.topic.split(':').slice(3).join(':')}`;
+      const tries = `${published.attempts} attempt${published.attempts === 1 ? '' : 's'}`;
+      return { ...published, host, line: published.ok ? `${d.name} (chatbot, ${host}): published, ${tries}` : `${d.name} (chatbot, ${host}): failed, ${tries}: ${published.error ?? 'unknown error'}` };
+    }
+    const { ready, problems } = await readDestinations([d], ports.secrets);
+    const delivery: DestinationDelivery | undefined = ready[0] !== undefined ? await ports.deliver(ready[0], n, input.context, signals.delivery) : undefined;
+    if (delivery === undefined) return { ok: false, host: '(not sent)', attempts: 0, error: problems.join('; '), line: `${d.name} (${d.type}): a secret could not be read` };
+    return { ...delivery, line: deliveryLine(delivery) };
   }
 
   async function resolvedAlready(destination: string): Promise<boolean> {

@@ -64,3 +64,15 @@ export interface DeadLetterSink {
   /** Stores one dead letter; throws when it cannot (the caller fails the invocation so Lambda retries it). */
   send(letter: DeadLetter, signal?: AbortSignal): Promise<void>;
 }
+
+/** How a publish to an SNS topic went (an Amazon Q Developer destination): log-safe. */
+export interface TopicPublishOutcome {
+  ok: boolean;
+  attempts: number;
+  error?: string;
+}
+
+export interface TopicSink {
+  /** Publishes `message` as is to `topicArn`, with retries; never throws for a failed publish. */
+  publish(topicArn: string, message: string, signal?: AbortSignal): Promise<TopicPublishOutcome>;
+}

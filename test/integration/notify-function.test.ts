@@ -172,6 +172,31 @@ describe('notifier function: secrets from SSM', () => {
   });
 });
 
+describe('notifier function: Amazon Q Developer in chat applications', () => {
+  it('publishes its custom notification to the channel\'s topic, firing and resolve in one thread, once each', async () => {
+    // Prepare: the topic a Slack or Teams channel is configured with, played by an http subscriber.
+    const topic = await aws.sns.createTopic(`pptp-monitor-test-amazon-q-${namespace}`);
+    await aws.sns.subscribeHttp(topic, `amazonq${namespace}`);
+    const b = notifyBench(aws, notifyConfig(services, `NotifyFn${namespace}`, `  - { name: q-chat, type: chatbot, topic: '${topic}', severities: [page] }\n`));
+    const event = await publishAsEvaluator(aws, b.config, firing);
+    // Act: the page, its redelivery, its resolve.
+    const first = await b.invoke(event);
+    const again = await b.invoke(event);
+    await b.invoke(await publishAsEvaluator(aws, b.config, resolved));
+    // Assess
+    expect(first.deliveries.find((d) => d.destination === 'q-chat')).toMatchObject({ result: 'sent', attempts: 1 });
+    expect(again.deliveries.find((d) => d.destination === 'q-chat')).toMatchObject({ result: 'duplicate' });
+    expect(aws.sns.requests.filter((r) => r.action === 'Publish' && r.params['TopicArn'] === topic)).toHaveLength(2);
+    const received = (await aws.sns.waitForDeliveries(`amazonq${namespace}`, 2)).map((d) => JSON.parse(d.envelope?.Message ?? '{}') as { version: string; source: string; content: { title: string }; metadata: { threadId: string } });
+    expect(received.map((m) => [m.version, m.source, m.metadata.threadId])).toEqual([
+      ['1.0', 'custom', firing.dedupKey],
+      ['1.0', 'custom', firing.dedupKey],
+    ]);
+    expect(received.map((m) => m.content.title.slice(0, 12))).toEqual(['🚨 [PAGE] hq', '✅ [RESOLVED]']);
+    expect(b.logs.join('\n')).toContain(`q-chat (chatbot, sns:eu-central-1:123456789012:pptp-monitor-test-amazon-q-${namespace}): published, 1 attempt`);
+  });
+});
+
 describe('notifier function: what else arrives on the topics', () => {
   it('leaves CloudWatch alarms and messages published by hand to the email and SMS subscribers, and dead-letters a broken notification', async () => {
     // Prepare

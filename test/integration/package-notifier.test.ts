@@ -1,4 +1,4 @@
-// `npm run package` for a config with `notify:` (the example monitor.yml plus three destinations): the
+// `npm run package` for a config with `notify:` (the example monitor.yml plus four destinations): the
 // notifier's artifact, and the home template's notifier checked by the offline CloudFormation validator and
 // by what matters: the function and its asynchronous invocation, one subscription and permission per
 // topic, the dead-letter queue and its alarm, the role's exact scope, the table's TTL; nothing of it in the
@@ -31,6 +31,9 @@ notify:
     type: json
     url: { ssm: pptp-monitor-hook-url }
     hmacSecret: { ssm: /pptp-monitor/pagerduty-routing-key }
+  - name: q-chat
+    type: chatbot
+    topic: arn:aws:sns:eu-central-1:123456789012:netops-amazon-q
 `;
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
@@ -135,7 +138,7 @@ describe('npm run package with notify:', () => {
     expect(home.Resources['EvaluatorStateTable']?.Properties['TimeToLiveSpecification']).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
-  it("gives the notifier exactly the parameters the config names, KMS through SSM only, its records, its queue and its logs", () => {
+  it("gives the notifier exactly the parameters the config names, KMS through SSM only, its records, its queue, the Amazon Q topic and its logs", () => {
     const role = templateOf(HOME).Resources['NotifierRole']?.Properties as { Policies: Array<{ PolicyDocument: { Statement: Array<Record<string, unknown>> } }> };
     const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
     const parameter = (name: string) => sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name}`);
@@ -156,6 +159,7 @@ describe('npm run package with notify:', () => {
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PPTPMonitor#delivery#*'] } },
       },
       { Sid: 'DeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn },
+      { Sid: 'PublishToAmazonQTopics', Effect: 'Allow', Action: 'sns:Publish', Resource: ['arn:aws:sns:eu-central-1:123456789012:netops-amazon-q'] },
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: sub('arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/pptp-monitor-citestnotify-notify:*') },
     ]);
     // No other role reads SSM or decrypts.

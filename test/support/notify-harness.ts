@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createAlertPublisher } from '../../shared/alerts/sns-publisher.js';
 import { renderContextFor } from '../../shared/alerts/render-context.js';
+import { createSnsTopicSink } from '../../shared/alerts/sns-topic-sink.js';
 import { createSqsDeadLetters } from '../../shared/alerts/sqs-dead-letters.js';
 import { createSsmSecretReader } from '../../shared/alerts/ssm-secret-reader.js';
 import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
@@ -102,7 +103,7 @@ export function storeSecrets(ssm: SsmFake, s: Services): void {
 export const ALL_SECRETS: readonly string[] = Object.values(SECRET);
 
 /** monitor.yml with one target and the six destinations, secrets in SSM; `namespace` keeps tests' ledgers apart. */
-export function notifyConfig(s: Services, namespace: string): ResolvedConfig {
+export function notifyConfig(s: Services, namespace: string, moreDestinations = ''): ResolvedConfig {
   const yaml = `
 version: 1
 namespace: ${namespace}
@@ -117,7 +118,7 @@ notify:
   - { name: teams, type: teams, webhookUrl: { ssm: ${PARAM.teams} }, severities: [page] }
   - { name: am, type: alertmanager, url: { ssm: ${PARAM.am} }, hmacSecret: { ssm: ${PARAM.hmac} } }
   - { name: hook, type: json, url: { ssm: ${PARAM.hook} }, hmacSecret: { ssm: ${PARAM.hmac} } }
-`;
+${moreDestinations}`;
   const result = parseConfig(yaml, 'notify-test.yml');
   if (!result.ok) throw new Error(`test config invalid: ${JSON.stringify(result.errors)}`);
   return result.config;
@@ -167,6 +168,7 @@ export function notifyBench(aws: Aws, config: ResolvedConfig, clock: TestClock =
     secrets: createSsmSecretReader({ client: new SSMClient({ endpoint: aws.ssm.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }), now: clock.now, sleep: instant, log }).read,
     ledger: createDynamoDbDeliveryLedger({ tableName: TABLE, namespace: config.namespace, client: dynamoDbClient(aws.dynamo.endpoint), now: clock.now, sleep: instant, log }),
     deadLetters: createSqsDeadLetters({ queueUrl: aws.queueUrl, client: new SQSClient({ endpoint: aws.sqs.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 }), sleep: instant, log }),
+    topics: createSnsTopicSink({ clientFor: () => aws.sns.client(), sleep: instant, log }),
     log,
     now: clock.now,
     deliver: { sleep: instant },

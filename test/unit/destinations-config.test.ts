@@ -119,7 +119,7 @@ describe('notify: problems, with their exact messages', () => {
       'notify[1].apiKey: has env and ssm: give one',
       "notify[1].endpoint: set region or endpoint, not both (endpoint replaces the region's API URL)",
       "notify[2].name: duplicate destination name 'genie'",
-      "notify[2].type: must be one of pagerduty, opsgenie, slack, teams, alertmanager, json, got 'pager'",
+      "notify[2].type: must be one of pagerduty, opsgenie, slack, teams, alertmanager, json, chatbot, got 'pager'",
       `notify[3].webhookUrl.envv: unknown key: ${REF_RULE}`,
       'notify[3].severities: must list at least one severity (or leave severities out: both)',
       `notify[4].hmacSecret: ${REF_RULE}, got a number`,
@@ -133,7 +133,7 @@ describe('notify: problems, with their exact messages', () => {
 
   it('refuses an empty list and a destination without a type', () => {
     expect(errorsOf(parseConfig(`${HEAD}notify: []\n`, 'monitor.yml'))).toEqual(['notify: must list at least one destination (or leave notify out)']);
-    expect(errorsOf(local('  - { name: x, webhookUrl: { env: X } }\n'))).toEqual(['notify[0].type: required: must be one of pagerduty, opsgenie, slack, teams, alertmanager, json']);
+    expect(errorsOf(local('  - { name: x, webhookUrl: { env: X } }\n'))).toEqual(['notify[0].type: required: must be one of pagerduty, opsgenie, slack, teams, alertmanager, json, chatbot']);
   });
 
   it('accepts http:// endpoints to this machine only (a local receiver), https:// anywhere', () => {
@@ -162,7 +162,7 @@ describe('notify: the packaged form, checked at a Lambda init', () => {
       'config.notify[0].routingKey.ssm: required',
       "config.notify[0].routingKey: unknown field 'env'",
       "config.notify[1].routingKey: must be a mapping, got 'abc'",
-      "config.notify[2].type: must be one of 'pagerduty', 'opsgenie', 'slack', 'teams', 'alertmanager', 'json', got 'pager'",
+      "config.notify[2].type: must be one of 'pagerduty', 'opsgenie', 'slack', 'teams', 'alertmanager', 'json', 'chatbot', got 'pager'",
       "config.notify[3].name: duplicate destination name 'oncall'",
     ]);
   });

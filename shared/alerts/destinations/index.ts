@@ -7,6 +7,7 @@ export { escapeMrkdwn, slackMessage, slackRequest, type SlackSettings } from './
 export { teamsCard, teamsRequest, type TeamsSettings } from './teams.js';
 export { ALERT_NAMES, alertmanagerMessage, alertmanagerRequest, type AlertmanagerAlert, type AlertmanagerMessage, type AlertmanagerSettings } from './alertmanager.js';
 export { jsonBody, jsonRequest, type JsonSettings } from './json.js';
+export { CHATBOT_LIMITS, chatbotMessage, type AmazonQNotification } from './chatbot.js';
 export { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_S, signatureHeaders, TIMESTAMP_HEADER, verifySignature, type SignatureVerdict } from './signature.js';
 export { DEFAULT_DELIVERY_POLICY, deliver, hostOf, redact, retryAfterMs, type DeliverOptions, type DeliveryOutcome, type DeliveryPolicy } from './deliver.js';
 export { envSecretReader, readDestinations, SecretUnavailableError, secretsOf, type ReadyDestination, type ReadyDestinations, type SecretReader } from './secrets.js';

@@ -16,7 +16,7 @@ export interface WebhookFlag {
 /** The name the --webhook destination goes by in every line printed about it. */
 export const WEBHOOK_DESTINATION = '--webhook';
 
-function webhookDestination(flag: WebhookFlag, key: string | undefined): ReadyDestination {
+function webhookDestination(flag: WebhookFlag & { format: Exclude<NotifyType, 'chatbot'> }, key: string | undefined): ReadyDestination {
   const common = { name: WEBHOOK_DESTINATION, severities: ['page', 'ticket'] as const };
   switch (flag.format) {
     case 'pagerduty':
@@ -36,8 +36,11 @@ export async function localDestinations(config: Pick<ResolvedConfig, 'notify'>, 
   const { ready, problems } = await readDestinations(config.notify ?? [], envSecretReader(env));
   if (webhook !== undefined) {
     const key = webhook.keyEnv !== undefined ? env[webhook.keyEnv] : undefined;
-    if (webhook.keyEnv !== undefined && (key === undefined || key === '')) problems.push(`--webhook-key-env ${webhook.keyEnv}: the environment variable ${webhook.keyEnv} is not set (or empty); export the key in it`);
-    else ready.push(webhookDestination(webhook, key));
+    const format = webhook.format;
+    // run-args refuses it already; the type still allows it (an Amazon Q topic is not a URL).
+    if (format === 'chatbot') problems.push('--webhook-format chatbot: an Amazon Q Developer destination is an SNS topic, not a webhook');
+    else if (webhook.keyEnv !== undefined && (key === undefined || key === '')) problems.push(`--webhook-key-env ${webhook.keyEnv}: the environment variable ${webhook.keyEnv} is not set (or empty); export the key in it`);
+    else ready.push(webhookDestination({ ...webhook, format }, key));
   }
   return { ready, problems };
 }

@@ -3,7 +3,7 @@
 // passes a reader of SSM SecureString parameters. Every problem names the destination and the field, never
 // a value.
 import { PptpMonitorError } from '../../common/errors.js';
-import { isEndpointUrl, ssmLocallyProblem } from '../../config/notify-rules.js';
+import { chatbotLocallyProblem, isEndpointUrl, ssmLocallyProblem } from '../../config/notify-rules.js';
 import type { NotifyDestination, NotifySeverity, SecretRef } from '../../config/types.js';
 
 /** A secret could not be read: the message says why, in words that follow '<destination> <field>: '. */
@@ -123,6 +123,10 @@ export async function readDestinations(destinations: readonly NotifyDestination[
         if (url !== undefined && (d.hmacSecret === undefined || hmacSecret !== undefined)) ready.push({ ...common, type: d.type, url, ...(hmacSecret !== undefined ? { hmacSecret } : {}) });
         break;
       }
+      case 'chatbot':
+        // Not an HTTP request with secrets: the AWS notifier publishes it to its SNS topic itself (notify-cycle).
+        problems.push(chatbotLocallyProblem(`notify destination '${d.name}' (chatbot)`));
+        break;
     }
   }
   return { ready, problems };
