@@ -97,10 +97,11 @@ describe('notifier function: delivery', () => {
 
 describe('notifier function: failures go to the dead-letter queue', () => {
   it('dead-letters a destination that refuses the request, with the notification and no secret, and delivers the others', async () => {
-    // Prepare: Slack refuses (400 is not retried); Opsgenie asks to wait two minutes, longer than the notifier waits.
+    // Prepare: Slack refuses (400 is not retried); Opsgenie asks to wait 30 s: the local monitor would (up to
+    // 60 s), the notifier waits up to 20 s only.
     const b = bench();
     services.slack.failNext({ status: 400, body: `invalid_payload for ${services.slack.url}` });
-    services.og.failNext({ status: 429, headers: { 'retry-after': '120' }, body: 'rate limited' });
+    services.og.failNext({ status: 429, headers: { 'retry-after': '30' }, body: 'rate limited' });
     const before = queued();
     // Act
     const report = await b.invoke(await publishAsEvaluator(aws, b.config, firing));
@@ -118,7 +119,7 @@ describe('notifier function: failures go to the dead-letter queue', () => {
       ['delivery_failed', { name: 'genie', type: 'opsgenie' }],
       ['delivery_failed', { name: 'chat', type: 'slack' }],
     ]);
-    expect(letters[0]?.['outcome']).toMatchObject({ status: 429, attempts: 1, retryAfterMs: 120_000 });
+    expect(letters[0]?.['outcome']).toMatchObject({ status: 429, attempts: 1, retryAfterMs: 30_000 });
     expect(letters[1]?.['outcome']).toMatchObject({ status: 400, attempts: 1, host: new URL(services.slack.url).host });
     expect(letters[1]?.['notification']).toEqual(firing);
     expect(letters[1]?.['sns']).toMatchObject({ topicArn: aws.topics.page });
