@@ -1,5 +1,6 @@
 // docs/iam/deployer-policy.json against what a deploy really creates: `npm run package` (osls, offline) of
-// monitor.example.yml and of a config with agents, then every resource of every region's template turned
+// monitor.example.yml, of a config with agents and of a config with `notify:` (the notifier's stack), then
+// every resource of every region's template turned
 // into the calls CloudFormation makes for it with the deployer's credentials (on the resource's physical
 // ARN, derived from its name), plus the calls osls itself makes (read from osls's source), each checked
 // against the policy with IAM's matching rules (wildcards in actions and ARNs, condition keys). A resource
@@ -70,6 +71,7 @@ function needsOf(template: Template, region: string, stack: string): { needs: Ne
   const fnArn = (id: string): string => `arn:aws:lambda:${region}:${ACCOUNT}:function:${String(prop(id, 'FunctionName'))}`;
   const roleArn = (id: string): string => `arn:aws:iam::${ACCOUNT}:role/${String(prop(id, 'RoleName'))}`;
   const policyArn = (id: string): string => `arn:aws:iam::${ACCOUNT}:policy/${String(prop(id, 'ManagedPolicyName'))}`;
+  const topicArn = (id: string): string => `arn:aws:sns:${region}:${ACCOUNT}:${String(prop(id, 'TopicName'))}`;
   const needs: Need[] = [];
   const unknown: string[] = [];
   const add = (why: string, arn: string, actions: string[], context?: Record<string, string>): void => {
@@ -121,10 +123,25 @@ function needsOf(template: Template, region: string, stack: string): { needs: Ne
         for (const role of prop(id, 'Roles') as unknown[]) add(why, roleArn(idOf(role)), ['iam:PassRole']);
         break;
       case 'AWS::SNS::Topic':
-        add(why, `arn:aws:sns:${region}:${ACCOUNT}:${String(prop(id, 'TopicName'))}`, ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:TagResource', 'sns:Subscribe', 'sns:ConfirmSubscription', 'sns:Unsubscribe']);
+        add(why, topicArn(id), ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:TagResource', 'sns:Subscribe', 'sns:ConfirmSubscription', 'sns:Unsubscribe']);
         break;
-      case 'AWS::DynamoDB::Table':
-        add(why, `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${String(prop(id, 'TableName'))}`, ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:UpdateContinuousBackups', 'dynamodb:DescribeTimeToLive', 'dynamodb:TagResource', 'dynamodb:ListTagsOfResource']);
+      case 'AWS::SNS::Subscription': {
+        // The notifier's: on one of our topics (a Ref) or on a topic monitor.yml gives by ARN, whose region
+        // the ARN carries (the subscription is made there).
+        const topic = prop(id, 'TopicArn');
+        add(why, typeof topic === 'string' ? topic : topicArn(idOf(topic)), ['sns:Subscribe', 'sns:Unsubscribe', 'sns:GetSubscriptionAttributes', 'sns:SetSubscriptionAttributes']);
+        break;
+      }
+      case 'AWS::DynamoDB::Table': {
+        const table = `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${String(prop(id, 'TableName'))}`;
+        add(why, table, ['dynamodb:CreateTable', 'dynamodb:DeleteTable', 'dynamodb:UpdateTable', 'dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:UpdateContinuousBackups', 'dynamodb:DescribeTimeToLive', 'dynamodb:TagResource', 'dynamodb:ListTagsOfResource']);
+        // With the notifier: its delivery records expire.
+        if (prop(id, 'TimeToLiveSpecification') !== undefined) add(why, table, ['dynamodb:UpdateTimeToLive']);
+        break;
+      }
+      case 'AWS::SQS::Queue':
+        // The notifier's dead-letter queue (AWS::SQS::Queue's handlers: create, read, update, delete).
+        add(why, `arn:aws:sqs:${region}:${ACCOUNT}:${String(prop(id, 'QueueName') ?? generatedName(stack, id, 80))}`, ['sqs:CreateQueue', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SetQueueAttributes', 'sqs:ListQueueTags', 'sqs:TagQueue', 'sqs:UntagQueue', 'sqs:DeleteQueue']);
         break;
       case 'AWS::CloudWatch::Alarm':
         // Disable/EnableAlarmActions: npm run remove silences a region's alarms before removing it.
@@ -201,17 +218,42 @@ targets:
     regions: [eu-central-1, eu-west-1, office-berlin]
 `;
 
+/** The notifier's stack: secrets by SSM reference, the page topic by ARN (outside the prefix), the ticket topic ours. */
+const NOTIFY_CONFIG = `version: 1
+homeRegion: eu-central-1
+alerts:
+  page: arn:aws:sns:eu-central-1:${ACCOUNT}:netops-page
+targets:
+  - name: hq
+    host: 198.51.100.10
+    regions: [eu-central-1]
+notify:
+  - name: oncall
+    type: pagerduty
+    routingKey: { ssm: /pptp-monitor/pagerduty-routing-key }
+  - name: ops-chat
+    type: slack
+    webhookUrl: { ssm: /pptp-monitor/slack-webhook }
+    severities: [ticket]
+  - name: q-chat
+    type: chatbot
+    topic: arn:aws:sns:eu-central-1:${ACCOUNT}:netops-amazon-q
+`;
+
 describe('docs/iam/deployer-policy.json', () => {
-  const STAGES = { example: 'dgpolicyex', agents: 'dgpolicyag' };
+  const STAGES = { example: 'dgpolicyex', agents: 'dgpolicyag', notify: 'dgpolicynt' };
   let example: PackagedStage;
   let agents: PackagedStage;
+  let notify: PackagedStage;
 
   beforeAll(async () => {
     process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
     const dir = mkdtempSync(join(tmpdir(), 'pmt-policy-'));
-    writeFileSync(join(dir, 'monitor.yml'), AGENTS_CONFIG);
+    writeFileSync(join(dir, 'agents.yml'), AGENTS_CONFIG);
+    writeFileSync(join(dir, 'notify.yml'), NOTIFY_CONFIG);
     example = await packageStage({ configPath: 'monitor.example.yml', stage: STAGES.example, cloudformation: true }, ROOT);
-    agents = await packageStage({ configPath: join(dir, 'monitor.yml'), stage: STAGES.agents, cloudformation: true }, ROOT);
+    agents = await packageStage({ configPath: join(dir, 'agents.yml'), stage: STAGES.agents, cloudformation: true }, ROOT);
+    notify = await packageStage({ configPath: join(dir, 'notify.yml'), stage: STAGES.notify, cloudformation: true }, ROOT);
     rmSync(dir, { recursive: true, force: true });
   }, PACKAGE_TIMEOUT_MS);
 
@@ -244,21 +286,53 @@ describe('docs/iam/deployer-policy.json', () => {
     expect(gapsOf(widened, STAGES.example, example.regions)).toEqual([]);
   });
 
-  it('needs no SSM: no template reads a parameter and no function role may read one', () => {
+  it('allows every call for the notifier of a config with notify: but its subscription to the page topic given by ARN, until that ARN is added as the README says', () => {
     // Prepare
-    const texts = [...templatesOf(STAGES.example, example.regions), ...templatesOf(STAGES.agents, agents.regions)].map(([region, t]) => [region, JSON.stringify(t)] as const);
+    const policy = readPolicy();
+    const home = templatesOf(STAGES.notify, [notify.config.homeRegion]);
+    const types = new Set(home.flatMap(([, t]) => Object.values(t.Resources).map((r) => r.Type)));
+    const { needs } = needsOf(home[0]?.[1] as Template, notify.config.homeRegion, `pptp-monitor-${STAGES.notify}`);
+    // Act
+    const gaps = gapsOf(policy, STAGES.notify, notify.regions);
+    const widened = structuredClone(policy);
+    for (const s of widened.Statement) if (s.Sid === 'AlertSubscriptions') s.Resource = [...list(s.Resource), `arn:aws:sns:eu-central-1:${ACCOUNT}:netops-page`];
+    // Assess: the notifier's resources are all there and checked (its queue, subscriptions, invoke
+    // permissions, asynchronous invocation, dead-letter alarm, role, the table's TTL), and only the
+    // subscription to the configured ARN is missing
+    for (const type of ['AWS::SQS::Queue', 'AWS::SNS::Subscription', 'AWS::Lambda::Permission', 'AWS::Lambda::EventInvokeConfig', 'AWS::CloudWatch::Alarm', 'AWS::IAM::Role']) expect(types).toContain(type);
+    expect(needs.map((n) => `${n.action} ${n.arn}`)).toEqual(
+      expect.arrayContaining([
+        `sqs:CreateQueue arn:aws:sqs:eu-central-1:${ACCOUNT}:pptp-monitor-${STAGES.notify}-notify-dead-letters`,
+        `dynamodb:UpdateTimeToLive arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/pptp-monitor-${STAGES.notify}-evaluator-state`,
+        `sns:Subscribe arn:aws:sns:eu-central-1:${ACCOUNT}:pptp-monitor-${STAGES.notify}-ticket`,
+        `cloudwatch:PutMetricAlarm arn:aws:cloudwatch:eu-central-1:${ACCOUNT}:alarm:pptp-monitor-${STAGES.notify}-notify-dead-letters`,
+        `iam:PassRole arn:aws:iam::${ACCOUNT}:role/pptp-monitor-${STAGES.notify}-eu-central-1-notifier`,
+      ]),
+    );
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const gap of gaps) expect(gap).toMatch(new RegExp(`^eu-central-1 NotifyPageSubscription \\(AWS::SNS::Subscription\\): sns:\\w+ on arn:aws:sns:eu-central-1:${ACCOUNT}:netops-page$`));
+    expect(gapsOf(widened, STAGES.notify, notify.regions)).toEqual([]);
+  });
+
+  it('needs no SSM: no template reads a parameter, and only the notifier role may read one (when it runs)', () => {
+    // Prepare
+    const all = [...templatesOf(STAGES.example, example.regions), ...templatesOf(STAGES.agents, agents.regions), ...templatesOf(STAGES.notify, notify.regions)];
+    const texts = all.map(([region, t]) => [region, JSON.stringify(t)] as const);
+    const readers = all.flatMap(([region, t]) => Object.entries(t.Resources).filter(([, r]) => JSON.stringify(r).includes('"ssm:')).map(([id, r]) => `${region} ${id} ${r.Type}`));
     // Assess: if this changes, the README's SSM paragraph and the policy need another look
-    expect(texts.length).toBe(example.regions.length + agents.regions.length);
+    expect(texts.length).toBe(example.regions.length + agents.regions.length + notify.regions.length);
     for (const [region, text] of texts) {
-      expect(text, region).not.toMatch(/resolve:ssm|AWS::SSM::|"ssm:/);
+      expect(text, region).not.toMatch(/resolve:ssm|AWS::SSM::/);
       expect(text, region).toContain('cloudwatch:PutMetricData');
     }
+    expect(readers).toEqual(['eu-central-1 NotifierRole AWS::IAM::Role']);
+    expect(readPolicy().Statement.flatMap((s) => list(s.Action)).filter((a) => a.startsWith('ssm:'))).toEqual([]);
   });
 
   it('fails the check for a resource type it has no rule for, and for an action taken out of the policy', () => {
-    // Prepare: the home template plus a queue; the policy without lambda:CreateFunction
+    // Prepare: the home template plus a VPC (no stack creates one); the policy without lambda:CreateFunction
     const [[region, template]] = templatesOf(STAGES.agents, [agents.config.homeRegion]) as [[string, Template]];
-    template.Resources['Extra'] = { Type: 'AWS::SQS::Queue', Properties: {} };
+    template.Resources['Extra'] = { Type: 'AWS::EC2::VPC', Properties: {} };
     const policy = readPolicy();
     const functions = policy.Statement.find((s) => s.Sid === 'Functions');
     if (functions) functions.Action = list(functions.Action).filter((a) => a !== 'lambda:CreateFunction');
@@ -266,7 +340,7 @@ describe('docs/iam/deployer-policy.json', () => {
     const { needs, unknown } = needsOf(template, region, `pptp-monitor-${STAGES.agents}`);
     const denied = needs.filter((n) => !allows(policy, n)).map((n) => `${n.action} ${n.arn}`);
     // Assess
-    expect(unknown).toEqual([`${region} Extra (AWS::SQS::Queue): no rule for AWS::SQS::Queue in this test; add the calls it needs to docs/iam/deployer-policy.json and here`]);
+    expect(unknown).toEqual([`${region} Extra (AWS::EC2::VPC): no rule for AWS::EC2::VPC in this test; add the calls it needs to docs/iam/deployer-policy.json and here`]);
     expect(denied).toContain(`lambda:CreateFunction arn:aws:lambda:${region}:${ACCOUNT}:function:pptp-monitor-${STAGES.agents}-evaluate`);
     expect(allows(policy, { action: 'iam:PassRole', arn: `arn:aws:iam::${ACCOUNT}:role/pptp-monitor-x-eu-west-1-probe`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' }, why: '' })).toBe(false);
   });
