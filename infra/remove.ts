@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentsOf } from '../shared/config/types.js';
-import { oslsStep, runOslsStep, type DeployPlanStep, type StepOutcome } from './deploy.js';
+import { oslsStep, printedCommand, runOslsStep, shellWord, type DeployPlanStep, type StepOutcome } from './deploy.js';
 import { BUILD_DIR, PackageError, packageStage, parsePackageArgs, SERVICE_NAME, type PackagedStage } from './package.js';
 import { homeRegionAlarmSwitch, probesStoppedAlarmName, regionAlarms, type AlarmSwitch } from './remove-alarms.js';
 
@@ -149,9 +149,10 @@ export async function main(argv: readonly string[], root = process.cwd(), deps: 
       console.log(`before the home stack goes: delete the agents' EC2 stacks and detach the agent policy from any IAM user or role outside the stack (CloudFormation cannot delete a managed policy that is still attached there)`);
     }
     if (args.dryRun) {
+      console.log(`dry run: run these from ${shellWord(root)}, where serverless.yml is`);
       for (const step of plan) {
         if (step.regionAlarm !== undefined) console.log(`would disable the actions of ${step.regionAlarm} (and its -shard-<n> alarms) in ${home}`);
-        console.log(`would run ${step.region}: osls ${step.args.join(' ')}`);
+        console.log(`would run ${step.region}: ${printedCommand(step)}`);
       }
       console.log(`dry run: ${plan.length} stack(s) of stage ${args.stage}, nothing removed`);
       if (args.regions.length === 0) for (const line of leftBehind(packaged, args.stage)) console.log(`left behind: ${line}`);
@@ -164,7 +165,7 @@ export async function main(argv: readonly string[], root = process.cwd(), deps: 
     for (const [index, step] of plan.entries()) {
       const silenced = await silence(alarms, step);
       silencedAny ||= silenced.length > 0;
-      console.log(`removing ${step.region}: osls ${step.args.join(' ')}`);
+      console.log(`removing ${step.region}: ${printedCommand(step)}`);
       const { code, output } = await run(step);
       if (code !== 0 && isMissingStack(output, args.stage)) {
         console.log(`${step.region}: no stack of stage ${args.stage} there, nothing to remove`);

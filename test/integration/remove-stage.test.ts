@@ -92,12 +92,15 @@ describe('npm run remove', () => {
     // Assess
     expect(deploy.code).toBe(0);
     expect(remove.code).toBe(0);
-    const deployed = deploy.out.filter((l) => l.startsWith('would run ')).map((l) => /^would run ([a-z0-9-]+): osls deploy /.exec(l)?.[1]);
+    expect(deploy.out).toContain('pre-flight: AWS credentials not checked (--dry-run deploys nothing)');
+    const deployed = deploy.out.filter((l) => l.startsWith('would run ')).map((l) => /^would run ([a-z0-9-]+): npx osls deploy /.exec(l)?.[1]);
     const removals = remove.out.filter((l) => l.startsWith('would run '));
     expect(deployed).toEqual([HOME, 'eu-west-1', 'us-east-1']);
     expect(removals).toEqual(
-      ['us-east-1', 'eu-west-1', HOME].map((r) => `would run ${r}: osls remove --stage ${STAGE} --region ${r}`),
+      ['us-east-1', 'eu-west-1', HOME].map((r) => `would run ${r}: npx osls remove --stage ${STAGE} --region ${r}`),
     );
+    // Both print commands a user can paste in the project root: osls is in node_modules/.bin, not on the PATH.
+    for (const out of [deploy.out, remove.out]) expect(out).toContain(`dry run: run these from ${ROOT}, where serverless.yml is`);
     expect(removals.map((l) => l.split(' ')[2]?.replace(':', ''))).toEqual([...deployed].reverse());
     // Each probe region's alarms are silenced before it goes; the home stack takes its own with it.
     const silenced = remove.out.filter((l) => l.startsWith('would disable'));
@@ -140,6 +143,7 @@ describe('npm run remove', () => {
       `osls remove --stage ${STAGE} --region ${HOME}`,
     ]);
     expect(out).toContain(`removed stage ${STAGE} from us-east-1, eu-west-1, ${HOME}`);
+    expect(out.filter((l) => l.startsWith('removing '))).toEqual(['us-east-1', 'eu-west-1', HOME].map((r) => `removing ${r}: npx osls remove --stage ${STAGE} --region ${r}`));
   }, PACKAGE_TIMEOUT_MS);
 
   it('stops at a failed region before the home stack, and gives that region its alarms back', async () => {

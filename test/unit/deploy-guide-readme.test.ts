@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { dashboardParts } from '../../infra/dashboard.js';
+import { parseDeployArgs } from '../../infra/deploy.js';
 import { parsePackageArgs } from '../../infra/package.js';
 import { parseRemoveArgs } from '../../infra/remove.js';
 import { parseConfig } from '../../shared/config/index.js';
@@ -68,7 +69,8 @@ describe('README "Deployment"', () => {
       expect(Object.keys(scripts), `npm run ${script}`).toContain(script);
       if (args.length === 0) continue;
       if (script === 'remove') expect(() => parseRemoveArgs(args), args.join(' ')).not.toThrow();
-      else if (script === 'deploy' || script === 'package') expect(() => parsePackageArgs(args.filter((a) => a !== '--dry-run')), args.join(' ')).not.toThrow();
+      else if (script === 'deploy') expect(() => parseDeployArgs(args), args.join(' ')).not.toThrow();
+      else if (script === 'package') expect(() => parsePackageArgs(args), args.join(' ')).not.toThrow();
       else throw new Error(`the README passes options to npm run ${script}: teach this test how to check them`);
     }
     expect(runs.filter((r) => r.script === 'remove').some((r) => r.args.includes('--region'))).toBe(true);
