@@ -11,7 +11,7 @@ import { createCloudWatchHistory } from '../metrics/cloudwatch-history-source.js
 import { createReadPacer } from '../metrics/read-pacer.js';
 import { REPORT_POINTS_PER_SECOND, REPORT_READ_RETRY } from '../runners/lambda/report-shards.js';
 import { isReportFormat, renderReport, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { buildReport, lastThirtyDays, previousCalendarMonth, type SlaReport } from '../sla/report.js';
+import { buildReport, lastThirtyDays, previousCalendarMonth, previousRange, type SlaReport } from '../sla/report.js';
 import { probeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
 import { fsProblem } from '../store/errors.js';
 import { chooseConfig } from './default-config.js';
@@ -155,7 +155,9 @@ export async function runReport(args: ReportArgs, io: ReportIo): Promise<number>
       report = read.report;
     } else {
       const from = local ?? { path: args.data, kind: 'directory' as const };
-      const source: ReportRecords = from.kind === 'directory' ? await recordsFromStore(from.path, range) : await recordsFromHistoryFile(from.path, range);
+      // This period and the previous one (shown beside it); the sources add their look-back before that.
+      const both = { fromMs: previousRange(range).fromMs, toMs: range.toMs };
+      const source: ReportRecords = from.kind === 'directory' ? await recordsFromStore(from.path, both) : await recordsFromHistoryFile(from.path, both);
       for (const line of source.skipped.slice(0, 10)) io.err(`skipped: ${line}`);
       if (source.skipped.length > 10) io.err(`... and ${source.skipped.length - 10} more unreadable line(s)`);
       report = buildReport(loaded.config, source.records, range, source.view ? { view: source.view } : {});

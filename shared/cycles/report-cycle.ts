@@ -4,7 +4,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { reportSummary } from '../report/report-summary.js';
-import { REPORT_LOOKBACK_MS, reportBucketMs, reportTarget, type ReportRange, type SlaReport, type TargetReport } from '../sla/report.js';
+import { reportBucketMs, reportRecordsFromMs, reportTarget, type ReportRange, type SlaReport, type TargetReport } from '../sla/report.js';
 import type { HistorySource, SummarySink } from './ports.js';
 
 /** Targets read and reported at a time: a month of 3-region minutes is ~134k records per target. */
@@ -28,8 +28,9 @@ export async function reportFromHistory(history: HistorySource, config: Resolved
   let usedFiveMinuteData = false;
   for (let i = 0; i < config.targets.length; i += REPORT_BATCH_TARGETS) {
     const batch = config.targets.slice(i, i + REPORT_BATCH_TARGETS);
-    // From REPORT_LOOKBACK_MS before the range, so an incident open at its start is recognised.
-    const read = await history.range({ ...config, targets: batch }, { fromMs: range.fromMs - REPORT_LOOKBACK_MS, toMs: range.toMs, nowMs }, signal);
+    // From the previous period's start (shown beside this one), which also holds the look-back that
+    // recognises an incident open at the range's start.
+    const read = await history.range({ ...config, targets: batch }, { fromMs: reportRecordsFromMs(range), toMs: range.toMs, nowMs }, signal);
     metricsRequested += read.metricsRequested;
     usedFiveMinuteData ||= read.usedFiveMinuteData === true;
     for (const target of batch) targets.push(reportTarget(target, read.records.get(target.name) ?? [], range, bucketMs, nowMs));

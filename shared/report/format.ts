@@ -1,6 +1,6 @@
 // Rounding and wording shared by the report renderers, so Markdown, CSV, JSON and HTML print the same
 // number for the same thing. The report itself (shared/sla/report.ts) keeps exact values.
-import type { SlaReport, TargetReport } from '../sla/report.js';
+import type { SlaReport, SloVerdict, TargetReport } from '../sla/report.js';
 import { HOUR_MS } from '../common/time.js';
 
 /** Decimals of an availability percentage: 99.953 (a month at 1-minute intervals has 44,640 of them: 0.002%). */
@@ -147,6 +147,34 @@ export function formatPercentiles(p: { p50: number | undefined; p95: number | un
   return `${one(p.p50)} / ${one(p.p95)} / ${one(p.p99)}`;
 }
 
+/** The verdict as every format prints it: 'met', 'missed', 'no data'. */
+export function formatVerdict(verdict: SloVerdict): string {
+  return verdict;
+}
+
+/** The previous period's availability and verdict in one cell: '99.950 (met)', 'no data'. */
+export function formatPreviousAvailability(t: TargetReport): string {
+  const p = t.previous;
+  return p.availability === undefined ? 'no data' : `${formatAvailability(p.availability)} (${formatVerdict(p.verdict)})`;
+}
+
+/**
+ * The previous period in a sentence: 'previous period 2024-12-01 00:00 UTC – 2025-01-01 00:00 UTC: 99.950%,
+ * met', with what it covered when that is less than all of it, or 'no data' for it.
+ */
+export function formatPreviousPeriod(t: TargetReport): string {
+  const p = t.previous;
+  const range = `previous period ${formatInstant(p.fromMs)} – ${formatInstant(p.toMs)}`;
+  if (p.covered === undefined) return `${range}: no data`;
+  const partly = p.covered.toMs - p.covered.fromMs < p.toMs - p.fromMs ? ` (covered ${formatInstant(p.covered.fromMs)} – ${formatInstant(p.covered.toMs)})` : '';
+  return p.availability === undefined ? `${range}: nothing counted${partly}` : `${range}: ${formatAvailabilityPercent(p.availability)}, ${formatVerdict(p.verdict)}${partly}`;
+}
+
+/** The runbook's file name, what a link to it says: 'connect_refused.md'. */
+export function runbookName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1) || url;
+}
+
 /** One line per report saying what the availability counts (the definitions live beside the code, in shared/sla/report-*.ts). */
 export const AVAILABILITY_NOTE =
-  'Availability counts probe intervals with a quorum verdict (up or down) outside maintenance windows that are excluded from the SLA; unknown intervals (too few regions reported) are listed separately and count neither way. Time before a target\'s first result and time that had not passed when the report was made are not covered and count neither way. Budget left is a share of the SLO window\'s error budget (43.2 min at 99.9% over 30 days), as on the status page. Raw region availability ignores the quorum.';
+  'Availability counts probe intervals with a quorum verdict (up or down) outside maintenance windows that are excluded from the SLA; unknown intervals (too few regions reported) are listed separately and count neither way. Time before a target\'s first result and time that had not passed when the report was made are not covered and count neither way. Budget left is a share of the SLO window\'s error budget (43.2 min at 99.9% over 30 days), as on the status page. Raw region availability ignores the quorum. The verdict is met when availability is at or above the SLO, missed below it, no data when nothing was counted; the previous period is the same length just before this one, counted the same way.';

@@ -1,7 +1,8 @@
 // `--format csv`: one row per target under a header row, for a spreadsheet. RFC 4180: CRLF line ends, a
 // field with a comma, quote, CR or LF is quoted and its quotes doubled. Per-region availability and failure
 // classes vary in number, so each is one field of `name=value` pairs joined by ';' (a spreadsheet user
-// reads them; a program should use --format json).
+// reads them; a program should use --format json); so are the runbooks of the period's incidents. New
+// columns are added at the end, so a spreadsheet that reads columns by position keeps working.
 import type { SlaReport, TargetReport } from '../sla/report.js';
 import { formatAvailability, isoInstant, roundBudget, roundBudgetMinutes, roundLatency, roundMinutes } from './format.js';
 
@@ -38,6 +39,12 @@ export const CSV_COLUMNS = [
   'error_budget_basis',
   'error_budget_window_allowance_minutes',
   'error_budget_range_share_minutes',
+  'slo_verdict',
+  'previous_from',
+  'previous_to',
+  'previous_availability_percent',
+  'previous_slo_verdict',
+  'incident_runbooks',
 ] as const;
 
 /** One field, quoted when RFC 4180 requires it. */
@@ -82,6 +89,13 @@ function row(t: TargetReport): string[] {
     error_budget_basis: t.errorBudget.basis,
     error_budget_window_allowance_minutes: String(roundBudgetMinutes(t.errorBudget.windowAllowanceMinutes)),
     error_budget_range_share_minutes: String(roundBudgetMinutes(t.errorBudget.rangeShareMinutes)),
+    slo_verdict: t.verdict,
+    previous_from: isoInstant(t.previous.fromMs),
+    previous_to: isoInstant(t.previous.toMs),
+    previous_availability_percent: formatAvailability(t.previous.availability, ''),
+    previous_slo_verdict: t.previous.verdict,
+    // Each runbook once, in the order of the incidents that point to it.
+    incident_runbooks: [...new Set(t.incidents.list.map((incident) => incident.runbookUrl))].join(';'),
   };
   return CSV_COLUMNS.map((column) => values[column]);
 }

@@ -1,17 +1,23 @@
 // `--format html`: one self-contained page a manager can open from a mail attachment or a file share.
-// Inline CSS and inline SVG only: no script, no font, no image, no URL of any kind, so it renders the same
-// offline, in a mail client's sandbox and when printed. Every text from the config (target names, owner,
-// tags) goes through escapeHtml.
+// Inline CSS and inline SVG only: no script, no font, no image, nothing fetched, so it renders the same
+// offline, in a mail client's sandbox and when printed. The only URLs are the incidents' runbook links,
+// plain <a href> to http(s) runbooks (isLinkableUrl; a repository path is shown as text): a reader follows
+// them, the page never loads them. Every text from the config (target names, owner, tags, runbook URLs)
+// goes through escapeHtml.
 //
-// Per target: facts, a heat strip (heat-strip.ts), a line chart of the p95 connect and control time per
-// bucket and the error-budget burn-down (line-charts.ts), then the region, failure-class and incident tables.
+// Per target: facts (with the verdict against the SLO and the previous period), a heat strip
+// (heat-strip.ts), a line chart of the p95 connect and control time per bucket and the error-budget
+// burn-down (line-charts.ts), then the region, failure-class and incident tables.
 //
 // Stable hooks for tests and for anyone scraping the page: `data-target` on each section, summary row and
-// chart; `data-row` ('quorum' | 'region') and `data-region` on heat-strip rows; `data-start`,
+// chart; `data-verdict`, `data-previous-availability` and `data-previous-verdict` on summary rows;
+// `data-row` ('quorum' | 'region') and `data-region` on heat-strip rows; `data-start`,
 // `data-availability` (formatted as in the tables, '' when there is nothing to show) and `data-state`
-// ('counted' | 'no-data' | 'maintenance') on each cell; `data-series` and `data-points` on chart series.
+// ('counted' | 'no-data' | 'maintenance') on each cell; `data-series` and `data-points` on chart series;
+// `a[data-runbook]` (or `code[data-runbook]`) in each incident row.
 import type { SlaReport, TargetReport } from '../sla/report.js';
-import { escapeHtml } from './escape-html.js';
+import type { ReportIncidents } from '../sla/report-incidents.js';
+import { escapeHtml, isLinkableUrl } from './escape-html.js';
 import {
   AVAILABILITY_NOTE,
   coverageNote,
@@ -24,10 +30,14 @@ import {
   formatDuration,
   formatInstant,
   formatPercentiles,
+  formatPreviousAvailability,
+  formatPreviousPeriod,
   formatTargetAvailability,
+  formatVerdict,
   isoInstant,
   partlyCovered,
   roundBudget,
+  runbookName,
 } from './format.js';
 import { heatLegend, heatStrip } from './heat-strip.js';
 import { burnDownChart, latencyChart } from './line-charts.js';
@@ -37,15 +47,17 @@ function summaryTable(report: SlaReport): string {
   const note = coverageNote(report);
   const rows = report.targets
     .map((t) => {
-      const meets = t.availability === undefined ? '' : t.availability >= t.slo ? 'meets' : 'misses';
       const remaining = t.errorBudget.remaining;
       return (
         `<tr data-target="${escapeHtml(t.target)}" data-availability="${formatAvailability(t.availability, '')}" data-slo="${t.slo}" ` +
         `data-downtime-minutes="${t.downtimeMinutes}" data-incidents="${t.incidents.count}" data-error-budget-remaining="${remaining === undefined ? '' : roundBudget(remaining)}" ` +
-        `data-covered-minutes="${t.covered?.minutes ?? 0}">` +
+        `data-covered-minutes="${t.covered?.minutes ?? 0}" data-verdict="${t.verdict}" ` +
+        `data-previous-availability="${formatAvailability(t.previous.availability, '')}" data-previous-verdict="${t.previous.verdict}">` +
         `<td><a href="#target-${report.targets.indexOf(t)}">${escapeHtml(t.target)}</a></td>` +
         `<td class="num">${t.slo}%</td>` +
-        `<td class="num ${meets}">${t.covered === undefined ? formatTargetAvailability(t) : formatAvailabilityPercent(t.availability)}</td>` +
+        `<td class="num ${verdictClass(t.verdict)}">${t.covered === undefined ? formatTargetAvailability(t) : formatAvailabilityPercent(t.availability)}</td>` +
+        `<td class="verdict ${verdictClass(t.verdict)}">${formatVerdict(t.verdict)}</td>` +
+        `<td class="num ${verdictClass(t.previous.verdict)}">${formatPreviousAvailability(t)}</td>` +
         `<td class="num">${formatDuration(t.downtimeMinutes)}</td>` +
         `<td class="num">${t.incidents.count}</td>` +
         `<td class="num">${formatDuration(t.incidents.mttrMinutes, '-')}</td>` +
@@ -58,11 +70,43 @@ function summaryTable(report: SlaReport): string {
     })
     .join('');
   return (
-    '<table class="summary" id="summary-table"><thead><tr><th>Target</th><th>SLO</th><th>Availability</th><th>Downtime</th><th>Incidents</th>' +
+    '<table class="summary" id="summary-table"><thead><tr><th>Target</th><th>SLO</th><th>Availability</th><th>Verdict</th><th>Previous period</th><th>Downtime</th><th>Incidents</th>' +
     '<th>MTTR</th><th>Budget left</th><th>Maintenance excluded</th><th>Unknown</th><th>Control p50 / p95 / p99 ms</th></tr></thead>' +
     `<tbody>${rows}</tbody></table>` +
+    previousNote(report) +
     (note === undefined ? '' : `<p class="note coverage">${escapeHtml(note)}</p>`)
   );
+}
+
+/** Which way a verdict is coloured: met green, missed red, no data plain. */
+function verdictClass(verdict: TargetReport['verdict']): string {
+  return verdict === 'met' ? 'meets' : verdict === 'missed' ? 'misses' : '';
+}
+
+function previousNote(report: SlaReport): string {
+  const first = report.targets[0];
+  if (first === undefined) return '';
+  const { fromMs, toMs } = first.previous;
+  return `<p class="note previous" data-previous-from="${isoInstant(fromMs)}" data-previous-to="${isoInstant(toMs)}">Previous period: ${escapeHtml(`${formatInstant(fromMs)} – ${formatInstant(toMs)}`)}, the same length just before this one.</p>`;
+}
+
+/** A runbook as a link when it is http(s), else its path as text (isLinkableUrl says why). */
+function runbookCell(url: string): string {
+  if (isLinkableUrl(url)) return `<a class="runbook" data-runbook href="${escapeHtml(url)}" rel="noopener noreferrer">${escapeHtml(runbookName(url))}</a>`;
+  return `<code data-runbook title="path in the pptp-monitor source tree">${escapeHtml(url)}</code>`;
+}
+
+function incidentsTable(incidents: ReportIncidents): string {
+  if (incidents.list.length === 0) return '<p>No incidents.</p>';
+  const rows = incidents.list.map((incident) => {
+    const note = [incident.startedBefore ? 'started before the period' : '', incident.ongoing ? 'ongoing at the end' : ''].filter((s) => s !== '').join('; ');
+    return (
+      `<tr data-start="${isoInstant(incident.startMs)}" data-duration-minutes="${incident.durationMinutes}"><td>${formatInstant(incident.startMs)}</td><td>${formatInstant(incident.endMs)}</td>` +
+      `<td class="num">${formatDuration(incident.durationMinutes)}</td><td class="num">${formatDuration(incident.downMinutes)}</td>` +
+      `<td>${escapeHtml(incident.failingRegions.join(', '))}</td><td>${escapeHtml(incident.dominantFailureClass ?? '-')}</td><td>${runbookCell(incident.runbookUrl)}</td><td>${escapeHtml(note || '-')}</td></tr>`
+    );
+  });
+  return `<table class="incidents"><thead><tr><th>Start</th><th>End</th><th>Duration</th><th>Down</th><th>Regions</th><th>Cause</th><th>Runbook</th><th>Note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function targetSection(report: SlaReport, t: TargetReport, index: number, axis: TimeAxis): string {
@@ -70,7 +114,8 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
     .map(([k, v]) => `<span class="tag">${escapeHtml(k)}=${escapeHtml(v)}</span>`)
     .join(' ');
   const facts = [
-    `SLO ${t.slo}%`,
+    `SLO ${t.slo}%: ${formatVerdict(t.verdict)}`,
+    formatPreviousPeriod(t),
     `${t.regions.length} region${t.regions.length === 1 ? '' : 's'}, quorum ${t.quorum}`,
     `${t.intervalMinutes}-minute intervals`,
     ...(t.covered !== undefined && partlyCovered(t) ? [`covered ${formatCovered(t)}`] : []),
@@ -82,21 +127,6 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
   const regions = t.regionAvailability
     .map((r) => `<tr data-region="${escapeHtml(r.region)}" data-availability="${formatAvailability(r.availability, '')}"><td>${escapeHtml(r.region)}</td><td class="num">${formatAvailabilityPercent(r.availability)}</td><td class="num">${r.intervals}</td><td class="num">${r.failedIntervals}</td></tr>`)
     .join('');
-  const incidents =
-    t.incidents.list.length === 0
-      ? '<p>No incidents.</p>'
-      : '<table class="incidents"><thead><tr><th>Start</th><th>End</th><th>Duration</th><th>Down</th><th>Regions</th><th>Cause</th><th>Note</th></tr></thead><tbody>' +
-        t.incidents.list
-          .map((incident) => {
-            const note = [incident.startedBefore ? 'started before the period' : '', incident.ongoing ? 'ongoing at the end' : ''].filter((s) => s !== '').join('; ');
-            return (
-              `<tr data-start="${isoInstant(incident.startMs)}" data-duration-minutes="${incident.durationMinutes}"><td>${formatInstant(incident.startMs)}</td><td>${formatInstant(incident.endMs)}</td>` +
-              `<td class="num">${formatDuration(incident.durationMinutes)}</td><td class="num">${formatDuration(incident.downMinutes)}</td>` +
-              `<td>${escapeHtml(incident.failingRegions.join(', '))}</td><td>${escapeHtml(incident.dominantFailureClass ?? '-')}</td><td>${escapeHtml(note || '-')}</td></tr>`
-            );
-          })
-          .join('') +
-        '</tbody></table>';
   const classes = Object.entries(t.failureClasses);
   const failures =
     classes.length === 0
@@ -105,8 +135,8 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
           .map(([cls, n]) => `<tr data-class="${escapeHtml(cls)}"><td>${escapeHtml(cls)}</td><td class="num">${n}</td></tr>`)
           .join('')}</tbody></table>`;
   return (
-    `<section class="target" id="target-${index}" data-target="${escapeHtml(t.target)}">` +
-    `<h2>${escapeHtml(t.target)} <span class="availability">${formatAvailabilityPercent(t.availability)}</span></h2>` +
+    `<section class="target" id="target-${index}" data-target="${escapeHtml(t.target)}" data-verdict="${t.verdict}">` +
+    `<h2>${escapeHtml(t.target)} <span class="availability">${formatAvailabilityPercent(t.availability)}</span> <span class="verdict ${verdictClass(t.verdict)}">${formatVerdict(t.verdict)}</span></h2>` +
     `<p class="facts">${facts.join(' · ')}</p>${tags === '' ? '' : `<p class="tags">${tags}</p>`}` +
     `<h3>Availability over time</h3>${heatStrip(report, t, axis)}${heatLegend(t.slo)}` +
     `<h3>Latency (p95 per bucket)</h3>${latencyChart(t, axis)}` +
@@ -115,7 +145,7 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
     `<div><h3>Regions (raw, no quorum)</h3><table class="regions"><thead><tr><th>Region</th><th>Availability</th><th>Intervals</th><th>Failed</th></tr></thead><tbody>${regions}</tbody></table></div>` +
     `<div><h3>Failure classes</h3>${failures}</div>` +
     '</div>' +
-    `<h3>Incidents</h3>${incidents}` +
+    `<h3>Incidents</h3>${incidentsTable(t.incidents)}` +
     '</section>'
   );
 }
@@ -130,7 +160,10 @@ h3 { font-size: 14px; margin: 16px 0 6px; color: #57606a; }
 table { border-collapse: collapse; margin: 6px 0; } th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; font-size: 13px; }
 th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.meets { color: #1a7f37; } td.misses { color: #cf222e; font-weight: 600; }
+td.verdict { white-space: nowrap; }
 h2 .availability { font-weight: 400; color: #57606a; }
+h2 .verdict { font-size: 13px; font-weight: 600; border-radius: 4px; padding: 1px 6px; background: #eaeef2; color: #57606a; vertical-align: 2px; }
+h2 .verdict.meets { background: #dafbe1; color: #1a7f37; } h2 .verdict.misses { background: #ffebe9; color: #cf222e; }
 svg { display: block; max-width: 100%; height: auto; font-size: 11px; fill: #57606a; }
 svg .row-label, svg .axis-label { fill: #57606a; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px; vertical-align: -1px; border-radius: 2px; }

@@ -4,7 +4,8 @@
 // them. Absent values are null (JSON has no undefined), never 0: "no latency sample" is not "0 ms", and a
 // range with no data has `covered: null`, not 100% of its budget left.
 import type { BudgetBasis } from '../sla/report-budget.js';
-import type { Percentiles, SlaReport, TargetReport } from '../sla/report.js';
+import type { Percentiles, SlaReport, SloVerdict, TargetReport } from '../sla/report.js';
+import type { CoveredSpan } from '../sla/report-coverage.js';
 import { isoInstant, roundAvailability, roundBudget, roundBudgetMinutes, roundLatency, roundMinutes } from './format.js';
 
 export interface JsonPercentiles {
@@ -24,6 +25,21 @@ export interface JsonIncident {
   ongoing: boolean;
   failingRegions: string[];
   dominantFailureClass: string | null;
+  /** The runbook the `down` alert links to: the dominant class's, or down.md. */
+  runbookUrl: string;
+}
+
+/** A covered span in JSON; null: nothing covered (no data). */
+export type JsonCovered = { from: string; to: string; minutes: number } | null;
+
+export interface JsonPreviousPeriod {
+  from: string;
+  to: string;
+  covered: JsonCovered;
+  availability: number | null;
+  verdict: SloVerdict;
+  countedMinutes: number;
+  downtimeMinutes: number;
 }
 
 export interface JsonTargetReport {
@@ -37,13 +53,17 @@ export interface JsonTargetReport {
   failureClasses: Record<string, number>;
   regions: Array<{ region: string; availability: number | null; intervals: number; failedIntervals: number }>;
   // Extras.
+  /** 'met' (availability ≥ SLO), 'missed', or 'no data' (availability null). */
+  verdict: SloVerdict;
+  /** The period of the same length just before this one, counted the same way. */
+  previous: JsonPreviousPeriod;
   owner: string | null;
   tags: Record<string, string>;
   intervalMinutes: number;
   quorum: number;
   rangeMinutes: number;
   /** What the report covered: from the first record (or `from`) to the last interval complete when it was made; null: no data. */
-  covered: { from: string; to: string; minutes: number } | null;
+  covered: JsonCovered;
   countedMinutes: number;
   unknownMinutes: number;
   maintenanceMinutesExcluded: number;
@@ -69,6 +89,10 @@ function percentiles(p: Percentiles): JsonPercentiles {
   return { p50: roundLatency(p.p50), p95: roundLatency(p.p95), p99: roundLatency(p.p99), samples: p.samples };
 }
 
+function coveredJson(covered: CoveredSpan | undefined): JsonCovered {
+  return covered === undefined ? null : { from: isoInstant(covered.fromMs), to: isoInstant(covered.toMs), minutes: covered.minutes };
+}
+
 function targetJson(t: TargetReport): JsonTargetReport {
   return {
     target: t.target,
@@ -85,12 +109,22 @@ function targetJson(t: TargetReport): JsonTargetReport {
       intervals: r.intervals,
       failedIntervals: r.failedIntervals,
     })),
+    verdict: t.verdict,
+    previous: {
+      from: isoInstant(t.previous.fromMs),
+      to: isoInstant(t.previous.toMs),
+      covered: coveredJson(t.previous.covered),
+      availability: t.previous.availability === undefined ? null : roundAvailability(t.previous.availability),
+      verdict: t.previous.verdict,
+      countedMinutes: t.previous.countedMinutes,
+      downtimeMinutes: t.previous.downtimeMinutes,
+    },
     owner: t.owner ?? null,
     tags: { ...t.tags },
     intervalMinutes: t.intervalMinutes,
     quorum: t.quorum,
     rangeMinutes: t.rangeMinutes,
-    covered: t.covered === undefined ? null : { from: isoInstant(t.covered.fromMs), to: isoInstant(t.covered.toMs), minutes: t.covered.minutes },
+    covered: coveredJson(t.covered),
     countedMinutes: t.countedMinutes,
     unknownMinutes: t.unknownMinutes,
     maintenanceMinutesExcluded: t.maintenanceMinutesExcluded,
@@ -115,6 +149,7 @@ function targetJson(t: TargetReport): JsonTargetReport {
         ongoing: incident.ongoing,
         failingRegions: [...incident.failingRegions],
         dominantFailureClass: incident.dominantFailureClass ?? null,
+        runbookUrl: incident.runbookUrl,
       })),
     },
   };

@@ -1,6 +1,8 @@
 // `--format md`: the report as Markdown (GitHub-flavoured tables), for a wiki page or a ticket. Text from
-// the config (owner, tags) is escaped so it cannot break a table or inject HTML into the rendered page.
+// the config (owner, tags, runbook URLs) is escaped so it cannot break a table or inject HTML into the
+// rendered page. A runbook is a link only when its URL is http(s) (isLinkableUrl), else its path as code.
 import type { SlaReport, TargetReport } from '../sla/report.js';
+import { isLinkableUrl } from './escape-html.js';
 import {
   AVAILABILITY_NOTE,
   coverageNote,
@@ -12,8 +14,12 @@ import {
   formatDuration,
   formatInstant,
   formatPercentiles,
+  formatPreviousAvailability,
+  formatPreviousPeriod,
   formatTargetAvailability,
+  formatVerdict,
   partlyCovered,
+  runbookName,
 } from './format.js';
 
 /** Escapes text for a Markdown table cell or paragraph: table pipes, emphasis, links, inline HTML. */
@@ -24,6 +30,19 @@ export function escapeMarkdown(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
+}
+
+/**
+ * A runbook for a table cell: `[connect_refused.md](https://…)` for an http(s) URL, with the characters
+ * that would end a Markdown link destination (parentheses, angle brackets, pipes, spaces) percent-encoded;
+ * otherwise the path as inline code, which needs no escaping but its backticks (a path has none).
+ */
+export function markdownRunbook(url: string): string {
+  if (isLinkableUrl(url)) {
+    const destination = url.replace(/[()<>|\\ ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+    return `[${escapeMarkdown(runbookName(url))}](${destination})`;
+  }
+  return `\`${url.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 }
 
 function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
@@ -39,12 +58,14 @@ const tagsText = (tags: Record<string, string>): string =>
 function summary(report: SlaReport): string[] {
   const note = coverageNote(report);
   const rows = table(
-    ['Target', 'SLO %', 'Availability %', 'Downtime', 'Incidents', 'Longest', 'MTTR', 'Budget left', 'Maintenance excluded', 'Unknown', 'Connect p50/p95/p99 ms', 'Control p50/p95/p99 ms'],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['Target', 'SLO %', 'Availability %', 'Verdict', 'Previous period %', 'Downtime', 'Incidents', 'Longest', 'MTTR', 'Budget left', 'Maintenance excluded', 'Unknown', 'Connect p50/p95/p99 ms', 'Control p50/p95/p99 ms'],
+    ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     report.targets.map((t) => [
       escapeMarkdown(t.target),
       String(t.slo),
       formatTargetAvailability(t),
+      formatVerdict(t.verdict),
+      formatPreviousAvailability(t),
       formatDuration(t.downtimeMinutes),
       String(t.incidents.count),
       t.incidents.count > 0 ? formatDuration(t.incidents.longestMinutes) : '-',
@@ -56,14 +77,17 @@ function summary(report: SlaReport): string[] {
       formatPercentiles(t.latency.controlMs),
     ]),
   );
-  return note === undefined ? rows : [...rows, '', escapeMarkdown(note)];
+  const first = report.targets[0];
+  const previous = first === undefined ? [] : [`Previous period: ${formatInstant(first.previous.fromMs)} – ${formatInstant(first.previous.toMs)}, the same length just before this one.`];
+  return [...rows, '', ...previous, ...(note === undefined ? [] : ['', escapeMarkdown(note)])];
 }
 
 function targetSection(t: TargetReport): string[] {
   const out: string[] = ['', `## ${escapeMarkdown(t.target)}`, ''];
   const facts = [
-    `SLO ${t.slo}%`,
+    `SLO ${t.slo}%: ${formatVerdict(t.verdict)}`,
     `availability ${formatAvailabilityPercent(t.availability)}`,
+    formatPreviousPeriod(t),
     `${t.regions.length} region${t.regions.length === 1 ? '' : 's'}, quorum ${t.quorum}`,
     `${t.intervalMinutes}-minute intervals`,
     ...(t.covered !== undefined && partlyCovered(t) ? [`covered ${formatCovered(t)}`] : []),
@@ -86,8 +110,8 @@ function targetSection(t: TargetReport): string[] {
   } else {
     out.push(
       ...table(
-        ['Start', 'End', 'Duration', 'Down', 'Regions', 'Cause', 'Note'],
-        ['l', 'l', 'r', 'r', 'l', 'l', 'l'],
+        ['Start', 'End', 'Duration', 'Down', 'Regions', 'Cause', 'Runbook', 'Note'],
+        ['l', 'l', 'r', 'r', 'l', 'l', 'l', 'l'],
         t.incidents.list.map((incident) => [
           formatInstant(incident.startMs),
           formatInstant(incident.endMs),
@@ -95,6 +119,7 @@ function targetSection(t: TargetReport): string[] {
           formatDuration(incident.downMinutes),
           incident.failingRegions.map(escapeMarkdown).join(', '),
           incident.dominantFailureClass === undefined ? '-' : `\`${incident.dominantFailureClass}\``,
+          markdownRunbook(incident.runbookUrl),
           [incident.startedBefore ? 'started before the period' : '', incident.ongoing ? 'ongoing at the end' : ''].filter((s) => s !== '').join('; ') || '-',
         ]),
       ),

@@ -24,7 +24,7 @@ function clip(text: string, maxBytes: number, note: string): string {
 /** `part`: this report is one of several (a large fleet's report is split over invocations); the subject says which. */
 export function reportSummary(report: SlaReport, fullReportHint: string, part?: { shard: number; shards: number }): ReportSummary {
   const month = new Date(report.fromMs).toISOString().slice(0, 7);
-  const belowSlo = report.targets.filter((t) => t.availability !== undefined && t.availability < t.slo).map((t) => t.target);
+  const belowSlo = report.targets.filter((t) => t.verdict === 'missed').map((t) => t.target);
   const partOf = part ? ` (part ${part.shard + 1}/${part.shards})` : '';
   const subject = `[REPORT] PPTP SLA ${month}${partOf}: ${report.targets.length} target(s), ${belowSlo.length} below SLO`.slice(0, 100);
   const cut = `(cut to fit an SNS message; the full report: ${fullReportHint})`;

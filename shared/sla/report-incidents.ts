@@ -6,12 +6,13 @@
 // `fromMs` is flagged `startedBefore` (seen up to REPORT_LOOKBACK_MS back, so pass records from that far
 // back), one not resolved by the covered span's end (fewer than DOWN_RECOVERY_INTERVALS up intervals after
 // its last down one) is `ongoing`. A month-boundary outage thus shows in both months, each with its share
-// of the minutes. The cause shown is the incident's dominant failure class (runbooks.ts), as on the pager.
+// of the minutes. The cause shown is the incident's dominant failure class (runbooks.ts), as on the pager,
+// and its runbook is the one the `down` page links to: that class's runbook, or down.md without a class.
 import type { FailureClass } from '../probe/failure-classes.js';
 import { MINUTE_MS } from '../common/time.js';
 import type { IntervalTimeline } from './intervals.js';
 import { DOWN_RECOVERY_INTERVALS } from './policies.js';
-import { dominantFailureClass } from './runbooks.js';
+import { dominantFailureClass, runbookUrlFor } from './runbooks.js';
 
 export interface ReportIncident {
   /** Start of the first down interval, or `fromMs` when the incident began before the range (ms). */
@@ -30,6 +31,8 @@ export interface ReportIncident {
   failingRegions: string[];
   /** The class with most failed probes in those intervals. */
   dominantFailureClass: FailureClass | undefined;
+  /** The runbook the `down` alert links to (runbookUrlFor): the target's runbookBaseUrl + `<class>.md`, or `down.md`. */
+  runbookUrl: string;
 }
 
 export interface ReportIncidents {
@@ -52,11 +55,11 @@ interface DownRun {
  * Incidents with a down interval in the covered range (timeline indices offset .. offset + count − 1, count
  * ending at the covered span's end), with their count, longest and mean duration.
  */
-export function reportIncidents(timeline: IntervalTimeline, offset: number, count: number): ReportIncidents {
+export function reportIncidents(timeline: IntervalTimeline, offset: number, count: number, runbookBaseUrl: string): ReportIncidents {
   const rangeFirst = Math.max(0, offset);
   const list = downRuns(timeline, Math.min(timeline.length - 1, offset + count - 1))
     .filter((run) => run.lastBad >= rangeFirst)
-    .map((run) => incidentOf(timeline, run, rangeFirst));
+    .map((run) => incidentOf(timeline, run, rangeFirst, runbookBaseUrl));
   const durations = list.map((incident) => incident.durationMinutes);
   return {
     count: list.length,
@@ -98,7 +101,7 @@ function downRuns(timeline: IntervalTimeline, last: number): DownRun[] {
 }
 
 /** One run as an incident, clipped to the range starting at timeline index `rangeFirst`. */
-function incidentOf(timeline: IntervalTimeline, run: DownRun, rangeFirst: number): ReportIncident {
+function incidentOf(timeline: IntervalTimeline, run: DownRun, rangeFirst: number, runbookBaseUrl: string): ReportIncident {
   const stepMs = timeline.stepMs;
   const first = Math.max(run.firstBad, rangeFirst);
   const startMs = timeline.startOf(first);
@@ -113,6 +116,7 @@ function incidentOf(timeline: IntervalTimeline, run: DownRun, rangeFirst: number
       if (record.failureClass !== undefined) classes[record.failureClass] = (classes[record.failureClass] ?? 0) + 1;
     }
   }
+  const dominant = dominantFailureClass(classes);
   return {
     startMs,
     endMs,
@@ -121,6 +125,7 @@ function incidentOf(timeline: IntervalTimeline, run: DownRun, rangeFirst: number
     startedBefore: run.firstBad < rangeFirst,
     ongoing: !run.resolved,
     failingRegions: timeline.regions.filter((region) => failing.has(region)),
-    dominantFailureClass: dominantFailureClass(classes),
+    dominantFailureClass: dominant,
+    runbookUrl: runbookUrlFor({ policy: 'down', ...(dominant !== undefined ? { dominantFailureClass: dominant } : {}) }, runbookBaseUrl),
   };
 }

@@ -8,7 +8,8 @@
 // - report-tally.ts:    verdicts and availability, raw per-region availability, latency samples, failure classes;
 // - report-budget.ts:   the error budget (the SLO window's allowance, the range's share beside it);
 // - report-incidents.ts: incidents, their duration and MTTR;
-// - report-series.ts:   the chart buckets and the burn-down.
+// - report-series.ts:   the chart buckets and the burn-down;
+// - report-verdict.ts:  met / missed against the SLO, and the previous period of the same length.
 // Latency figures are nearest-rank p50/p95/p99 (shared/common/percentile.ts).
 // `nowMs` is the instant the report is made; it defaults to the clock (Date.now()), the one impure read
 // here, so that callers that do not pass it still never count the future. Tests pass it.
@@ -22,9 +23,11 @@ import { rangeIntervals, type CoveredSpan, type ReportRange } from './report-cov
 import { reportIncidents, type ReportIncidents } from './report-incidents.js';
 import { burnDown, burnDownStepMs, reportBuckets, type BurnDownPoint, type ReportBucket } from './report-series.js';
 import { failureClassCounts, ratioPercent, tallyRange } from './report-tally.js';
+import { previousPeriod, previousRange, sloVerdict, type PreviousPeriod, type SloVerdict } from './report-verdict.js';
 
 // Callers name the range with the report they ask for.
 export type { ReportRange } from './report-coverage.js';
+export { previousRange, sloVerdict, type PreviousPeriod, type SloVerdict } from './report-verdict.js';
 
 /** How far before `fromMs` the report looks for the start of an incident open at `fromMs`, in ms. */
 export const REPORT_LOOKBACK_MS = 7 * DAY_MS;
@@ -69,6 +72,10 @@ export interface TargetReport {
   slo: number;
   /** Quorum availability in percent; undefined when nothing was counted. */
   availability: number | undefined;
+  /** `met` when availability ≥ SLO, `missed` below, `no data` when nothing was counted (report-verdict.ts). */
+  verdict: SloVerdict;
+  /** The period of the same length just before this one, counted the same way (report-verdict.ts). */
+  previous: PreviousPeriod;
   /** Minutes of the range's intervals, covered or not. */
   rangeMinutes: number;
   /** What the report covered; undefined when nothing: no data in this range. */
@@ -111,6 +118,15 @@ export function lastThirtyDays(nowMs: number): ReportRange {
   return { fromMs: nowMs - 30 * DAY_MS, toMs: nowMs };
 }
 
+/**
+ * Where a report of `range` needs records from: the previous period's start (its availability is shown
+ * beside this one's), or REPORT_LOOKBACK_MS before the range when that is earlier (a range shorter than
+ * the look-back). Reading less is allowed: what is missing is reported as not covered.
+ */
+export function reportRecordsFromMs(range: ReportRange): number {
+  return Math.min(previousRange(range).fromMs, range.fromMs - REPORT_LOOKBACK_MS);
+}
+
 /** Bucket width for a range: hours up to 14 days, days beyond, widened to stay within MAX_REPORT_BUCKETS. */
 export function reportBucketMs(rangeMs: number): number {
   const base = rangeMs <= HOURLY_BUCKETS_MAX_RANGE_MS ? HOUR_MS : DAY_MS;
@@ -120,7 +136,8 @@ export function reportBucketMs(rangeMs: number): number {
 
 /**
  * The report of every configured target over [fromMs, toMs). `recordsByTarget` holds each target's records
- * (records of other targets or regions are ignored); a target with none gets a report of unknown time.
+ * from reportRecordsFromMs(range) (records of other targets or regions are ignored); a target with none
+ * gets a report of no data.
  */
 export function buildReport(config: ResolvedConfig, recordsByTarget: ReadonlyMap<string, readonly ProbeRecord[]>, range: ReportRange, options: ReportOptions = {}): SlaReport {
   if (!Number.isFinite(range.fromMs) || !Number.isFinite(range.toMs) || range.toMs <= range.fromMs) {
@@ -157,6 +174,7 @@ export function reportTarget(
   const downtimeMinutes = tally.down * stepMinutes;
   const errorBudget = reportErrorBudget(target, countedMinutes, downtimeMinutes);
   const burnEndMs = covered?.toMs ?? range.fromMs;
+  const availability = ratioPercent(tally.up, tally.up + tally.down);
   return {
     target: target.name,
     owner: target.owner,
@@ -165,7 +183,9 @@ export function reportTarget(
     quorum: target.quorum,
     intervalMinutes: stepMinutes,
     slo: target.slo.availability,
-    availability: ratioPercent(tally.up, tally.up + tally.down),
+    availability,
+    verdict: sloVerdict(availability, target.slo.availability),
+    previous: previousPeriod(target, records, range, nowMs),
     rangeMinutes: intervals.count * stepMinutes,
     covered,
     countedMinutes,
@@ -174,7 +194,7 @@ export function reportTarget(
     unknownMinutes: tally.unknown * stepMinutes,
     maintenanceMinutesExcluded: tally.excluded * stepMinutes,
     errorBudget,
-    incidents: reportIncidents(intervals.timeline, intervals.offset, intervals.coveredEnd),
+    incidents: reportIncidents(intervals.timeline, intervals.offset, intervals.coveredEnd, target.runbookBaseUrl),
     latency: { connectMs: percentiles(tally.connectMs), controlMs: percentiles(tally.controlMs) },
     failureClasses: failureClassCounts(tally.classCounts),
     regionAvailability: target.regions.map((region, r) => ({

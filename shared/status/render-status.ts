@@ -15,10 +15,14 @@
 //   tr[data-region=<region>][data-status=ok|fail|missing]
 //   li[data-incident=<policy key>][data-severity]      open incidents; a[data-runbook] inside
 //   svg[data-strip] > rect[data-cell][data-cell-state]  the 24 h availability strip
-//   svg[data-chart=latency] polyline[data-series=control|connect]
+//   svg[data-chart=latency][data-y-max] polyline[data-series=control|connect], text[data-axis=x|y]
+//
+// The <title> carries the state, so a pinned tab or a window list says it without opening the page: the
+// worst state any target is in and how many targets are in it ("DOWN (1) - pptp-monitor"), or "OK" when
+// every target is up (pageTitle).
 import { isFailureClass, FAILURE_CLASS_INFO } from '../probe/failure-classes.js';
-import { MINUTE_MS } from '../common/time.js';
-import { escapeHtml } from '../report/escape-html.js';
+import { HOUR_MS, MINUTE_MS } from '../common/time.js';
+import { escapeHtml, isLinkableUrl } from '../report/escape-html.js';
 import { isoMinute, type AvailabilitySpan, type IncidentModel, type RegionModel, type StatusModel, type TargetModel, type TargetState } from './status-model.js';
 import { STATUS_BUCKETS, type LatencyPoint, type StripCell } from './status-span.js';
 
@@ -27,9 +31,17 @@ export const STATUS_REFRESH_SECONDS = 60;
 /** Width of the strip and the chart in SVG user units (one cell per 5 units for 144 cells). */
 const CHART_WIDTH = 720;
 const STRIP_HEIGHT = 24;
-const CHART_HEIGHT = 140;
-/** Room on the chart's left for the ms axis labels, in SVG user units. */
-const AXIS_GUTTER = 44;
+/** The latency chart: its height, the plot's top and bottom edges (the time labels go below), in SVG user units. */
+const CHART_HEIGHT = 160;
+const PLOT_TOP = 8;
+const PLOT_BOTTOM = 140;
+/** Room on the chart's left for the ms axis labels ("2000 ms" at 10 px), and on its right, in SVG user units. */
+const AXIS_GUTTER = 52;
+const PLOT_RIGHT = 4;
+/** Hours between two time labels: 6 labels over 24 hours, at 00:00, 04:00, ... UTC. */
+const X_TICK_HOURS = 4;
+/** Half the width of an "HH:MM" label at 10 px, generously, in SVG user units: keeps edge labels inside. */
+const X_LABEL_HALF_WIDTH = 16;
 
 const STATE_LABEL: Readonly<Record<TargetState, string>> = {
   up: 'UP',
@@ -38,6 +50,23 @@ const STATE_LABEL: Readonly<Record<TargetState, string>> = {
   no_data: 'NO DATA',
   maintenance: 'MAINTENANCE',
 };
+
+/** Worst first: the order in which the page title looks for a state to name. `up` is never named, it is "OK". */
+const TITLE_ORDER: readonly Exclude<TargetState, 'up'>[] = ['down', 'degraded', 'no_data', 'maintenance'];
+
+/**
+ * The page's title: the worst state any target is in with the number of targets in it, `DOWN (1) -
+ * pptp-monitor`, `DEGRADED (2) - pptp-monitor`, `NO DATA (1) - ...`, `MAINTENANCE (1) - ...`; `OK -
+ * pptp-monitor` when every target is up; `NO TARGETS - pptp-monitor` with none configured.
+ */
+export function pageTitle(model: Pick<StatusModel, 'targets'>): string {
+  if (model.targets.length === 0) return 'NO TARGETS - pptp-monitor';
+  for (const state of TITLE_ORDER) {
+    const count = model.targets.filter((t) => t.state === state).length;
+    if (count > 0) return `${STATE_LABEL[state]} (${count}) - pptp-monitor`;
+  }
+  return 'OK - pptp-monitor';
+}
 
 export function renderStatusPage(model: StatusModel): string {
   const counts = new Map<TargetState, number>();
@@ -52,7 +81,7 @@ export function renderStatusPage(model: StatusModel): string {
 <meta charset="utf-8">
 <meta http-equiv="refresh" content="${STATUS_REFRESH_SECONDS}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>pptp-monitor status</title>
+<title>${escapeHtml(pageTitle(model))}</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
 </head>
@@ -127,11 +156,12 @@ ${items.join('\n')}
 /**
  * An http(s) runbook becomes a link. Anything else (the default base is the repository path
  * docs/runbooks/) is shown as text: as a relative href it would resolve against this server, which does
- * not serve runbooks, and a non-http scheme (javascript:) must never be clickable.
+ * not serve runbooks, and a non-http scheme (javascript:) must never be clickable (isLinkableUrl, the
+ * report's rule too).
  */
 function runbookLink(url: string): string {
   const text = escapeHtml(url);
-  if (/^https?:\/\//i.test(url)) return `<a class="runbook" data-runbook href="${text}" rel="noopener noreferrer">runbook</a>`;
+  if (isLinkableUrl(url)) return `<a class="runbook" data-runbook href="${text}" rel="noopener noreferrer">runbook</a>`;
   return `<span class="runbook" data-runbook title="path in the pptp-monitor source tree">runbook: <code>${text}</code></span>`;
 }
 
@@ -157,12 +187,21 @@ function cellState(c: StripCell): 'up' | 'partial' | 'down' | 'unknown' {
   return c.down >= c.up ? 'down' : 'partial';
 }
 
+/**
+ * The p95 chart. Its y axis is scaled to the data (the smallest 1, 2 or 5 × 10^k at or above the highest
+ * point), so 12 ms of control time fills the chart rather than lying flat under a 500 ms objective; the
+ * objective is drawn when it falls inside that scale and named in the caption when it is above it. Labels:
+ * 4 or 5 round steps in ms on the y axis, UTC hours every X_TICK_HOURS on the x axis.
+ */
 function renderLatency(points: readonly LatencyPoint[], thresholdMs: number | undefined, model: StatusModel): string {
   const values = points.flatMap((p) => [p.controlP95Ms, p.connectP95Ms]).filter((v): v is number => v !== undefined);
-  const top = niceCeiling(Math.max(1, ...values, thresholdMs ?? 0));
-  const plotWidth = CHART_WIDTH - AXIS_GUTTER;
-  const x = (b: number): number => round(AXIS_GUTTER + ((b + 0.5) * plotWidth) / STATUS_BUCKETS);
-  const y = (v: number): number => round(CHART_HEIGHT - 4 - (v / top) * (CHART_HEIGHT - 12));
+  const highest = Math.max(0, ...values);
+  const top = niceCeiling(highest > 0 ? highest : 1);
+  const plotWidth = CHART_WIDTH - AXIS_GUTTER - PLOT_RIGHT;
+  const spanMs = points.length * model.bucketMs;
+  const xAt = (ms: number): number => round(AXIS_GUTTER + ((ms - model.spanStart) / spanMs) * plotWidth);
+  const x = (b: number): number => xAt(model.spanStart + (b + 0.5) * model.bucketMs);
+  const y = (v: number): number => round(PLOT_BOTTOM - (v / top) * (PLOT_BOTTOM - PLOT_TOP));
   const series = (key: 'controlP95Ms' | 'connectP95Ms', name: string): string => {
     // A gap (no sample in a bucket) breaks the line: joining across it would draw data that was never measured.
     const runs: string[][] = [];
@@ -181,24 +220,55 @@ function renderLatency(points: readonly LatencyPoint[], thresholdMs: number | un
       .map((r) => (r.length === 1 ? `<circle data-series="${name}" class="line-${name}" cx="${r[0]!.split(',')[0]}" cy="${r[0]!.split(',')[1]}" r="1.5"/>` : `<polyline data-series="${name}" class="line-${name}" points="${r.join(' ')}"/>`))
       .join('\n');
   };
-  const threshold = thresholdMs === undefined ? '' : `<line class="threshold" x1="${AXIS_GUTTER}" x2="${CHART_WIDTH}" y1="${y(thresholdMs)}" y2="${y(thresholdMs)}"><title>latency objective: p95 control ${thresholdMs} ms</title></line>`;
+  const right = CHART_WIDTH - PLOT_RIGHT;
+  const shown = thresholdMs !== undefined && thresholdMs <= top;
+  const threshold = shown ? `<line class="threshold" x1="${AXIS_GUTTER}" x2="${right}" y1="${y(thresholdMs)}" y2="${y(thresholdMs)}"><title>latency objective: p95 control ${thresholdMs} ms</title></line>` : '';
+  const yLabels = yTicks(top)
+    .map((v) => `<line class="grid" x1="${AXIS_GUTTER}" x2="${right}" y1="${y(v)}" y2="${y(v)}"/><text class="label" data-axis="y" x="${AXIS_GUTTER - 4}" y="${round(y(v) + 3)}" text-anchor="end">${v} ms</text>`)
+    .join('\n');
+  const xLabels = hourTicks(model.spanStart, model.spanStart + spanMs)
+    .map((t) => {
+      const at = xAt(t);
+      // Centred on its tick unless that would cut it at an edge of the plot.
+      const anchor = at + X_LABEL_HALF_WIDTH > CHART_WIDTH ? 'end' : at - X_LABEL_HALF_WIDTH < AXIS_GUTTER ? 'start' : 'middle';
+      return `<line class="axis" x1="${at}" x2="${at}" y1="${PLOT_BOTTOM}" y2="${PLOT_BOTTOM + 4}"/><text class="label" data-axis="x" x="${at}" y="${PLOT_BOTTOM + 14}" text-anchor="${anchor}">${new Date(t).toISOString().slice(11, 16)}</text>`;
+    })
+    .join('\n');
+  const objective = thresholdMs === undefined ? '' : shown ? ' <span class="key threshold">objective</span>' : ` <span class="muted">(objective ${thresholdMs} ms, above this scale)</span>`;
   return `<figure class="latency">
-<svg data-chart="latency" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="p95 connect and control time per ${model.bucketMs / MINUTE_MS} minutes over the last 24 hours">
-<line class="axis" x1="${AXIS_GUTTER}" x2="${AXIS_GUTTER}" y1="4" y2="${CHART_HEIGHT - 4}"/>
-<line class="axis" x1="${AXIS_GUTTER}" x2="${CHART_WIDTH}" y1="${CHART_HEIGHT - 4}" y2="${CHART_HEIGHT - 4}"/>
-<text class="label" x="${AXIS_GUTTER - 4}" y="12" text-anchor="end">${top} ms</text>
-<text class="label" x="${AXIS_GUTTER - 4}" y="${CHART_HEIGHT - 4}" text-anchor="end">0</text>
+<svg data-chart="latency" data-y-max="${top}" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="p95 connect and control time per ${model.bucketMs / MINUTE_MS} minutes over the last 24 hours, up to ${top} ms">
+${yLabels}
+<line class="axis" x1="${AXIS_GUTTER}" x2="${AXIS_GUTTER}" y1="${PLOT_TOP}" y2="${PLOT_BOTTOM}"/>
+<line class="axis" x1="${AXIS_GUTTER}" x2="${right}" y1="${PLOT_BOTTOM}" y2="${PLOT_BOTTOM}"/>
+${xLabels}
 ${threshold}
 ${series('connectP95Ms', 'connect')}
 ${series('controlP95Ms', 'control')}
 </svg>
-<figcaption>p95 per ${model.bucketMs / MINUTE_MS} min: <span class="key line-control">control</span> <span class="key line-connect">connect</span>${thresholdMs === undefined ? '' : ' <span class="key threshold">objective</span>'}${values.length === 0 ? ' (no samples in the last 24 h)' : ''}</figcaption>
+<figcaption>p95 per ${model.bucketMs / MINUTE_MS} min, times in UTC: <span class="key line-control">control</span> <span class="key line-connect">connect</span>${objective}${values.length === 0 ? ' (no samples in the last 24 h)' : ''}</figcaption>
 </figure>`;
+}
+
+/** The y labels: 0 to `top` (1, 2 or 5 × 10^k) in 5 steps of 2 or 1 × 10^(k−1), or 4 steps of 5 × 10^(k−1) when it is a 2. */
+function yTicks(top: number): number[] {
+  // The epsilon: Math.log10 of a power of ten may come out a hair below the integer.
+  const leading = Math.round(top / 10 ** Math.floor(Math.log10(top) + 1e-9));
+  const steps = leading === 2 ? 4 : 5;
+  // toPrecision: 3 × 0.2 is 0.6000000000000001 in floating point; a label must read 0.6.
+  return Array.from({ length: steps + 1 }, (_, i) => Number(((i * top) / steps).toPrecision(6)));
+}
+
+/** Whole UTC hours divisible by X_TICK_HOURS in [fromMs, toMs]: 00:00, 04:00, ... */
+function hourTicks(fromMs: number, toMs: number): number[] {
+  const stepMs = X_TICK_HOURS * HOUR_MS;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(fromMs / stepMs) * stepMs; t <= toMs; t += stepMs) ticks.push(t);
+  return ticks;
 }
 
 /** 1, 2 or 5 times a power of ten, at least `v`: an axis label people can read. */
 function niceCeiling(v: number): number {
-  const power = 10 ** Math.floor(Math.log10(v));
+  const power = 10 ** Math.floor(Math.log10(v) + 1e-9);
   for (const m of [1, 2, 5, 10]) if (m * power >= v) return m * power;
   return 10 * power;
 }
@@ -264,5 +334,5 @@ svg{max-width:100%;height:auto;display:block}
 span.cell-up{color:var(--up)}span.cell-partial{color:var(--degraded)}span.cell-down{color:var(--down)}span.cell-unknown{color:#8888}
 polyline{fill:none;stroke-width:1.5}.line-control{stroke:var(--maint);color:var(--maint);fill:var(--maint)}.line-connect{stroke:var(--up);color:var(--up);fill:var(--up)}
 polyline.line-control,polyline.line-connect{fill:none}
-.threshold{stroke:var(--down);stroke-dasharray:4 3;color:var(--down)}.axis{stroke:#8888}.label{fill:var(--muted);font-size:10px}
+.threshold{stroke:var(--down);stroke-dasharray:4 3;color:var(--down)}.axis{stroke:#8888}.grid{stroke:#8882}.label{fill:var(--muted);font-size:10px}
 `;

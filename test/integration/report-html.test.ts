@@ -28,7 +28,8 @@ const maintenance = once(at(0, 2), at(0, 3), false, 'firmware <update>');
  *   day 2 08:00-08:20 eu+us refuse. Control time 40 ms + the hour of the day, connect 20 ms.
  *   counted 4320 - 60 = 4260 min, down 50 → 4210 / 4260 = 98.826%; budget: the 30-day allowance, 43.2 min
  *   (the range's share is 4.26 min); burn-down 1 → 1 - 30/43.2 (day 0) → same (day 1) → 1 - 50/43.2 = -0.1574 (day 2).
- * branch-gw (5-minute, eu+us, quorum 2): no records for the first 6 hours, then always ok.
+ *   The 3 days before (the previous period) are all up: 100%, met; this period's 98.826% is missed.
+ * branch-gw (5-minute, eu+us, quorum 2): no records for the first 6 hours, then always ok (met); no previous period.
  */
 const hq = makeTarget({ name: 'hq-gw', maintenance: [maintenance], tags: { site: 'HQ & "main"' } });
 const branch = makeTarget({ name: 'branch-gw', interval: '5m', intervalMinutes: 5, regions: [EU, US] as AwsRegion[] });
@@ -36,7 +37,8 @@ const config = makeConfig([hq, branch]);
 const RANGE = { fromMs: D0, toMs: D0 + 3 * DAY };
 
 function records(): Map<string, ProbeRecord[]> {
-  const hqRecords = history(hq, RANGE.fromMs, RANGE.toMs, (t, region) => {
+  // From three days before the range: the previous period (issue 14), all up.
+  const hqRecords = history(hq, RANGE.fromMs - 3 * DAY, RANGE.toMs, (t, region) => {
     const apAlone = region === AP && t >= at(0, 5) && t < at(0, 6);
     const outage = region !== AP && ((t >= at(0, 10) && t < at(0, 10, 30)) || (t >= at(2, 8) && t < at(2, 8, 20)));
     if (apAlone || outage) return failed(apAlone ? 'connect_timeout' : 'connect_refused');
@@ -115,6 +117,33 @@ describe.skipIf(SKIP_BROWSER)('HTML report in Chromium', () => {
     expect(rows[0]!.text).toContain('98.826%');
     // Tags are escaped text, shown as written.
     expect(await page.locator('section[data-target="hq-gw"] .tag').innerText()).toBe('site=HQ & "main"');
+  });
+
+  it('shows the verdict, the previous period beside it, and links the incidents to their runbooks (issue 14)', async () => {
+    const rows = await page.$$eval('#summary-table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        target: tr.getAttribute('data-target'),
+        verdict: tr.getAttribute('data-verdict'),
+        previous: tr.getAttribute('data-previous-availability'),
+        previousVerdict: tr.getAttribute('data-previous-verdict'),
+        cells: [...tr.querySelectorAll('td')].slice(3, 5).map((td) => (td as unknown as { innerText: string }).innerText),
+      })),
+    );
+    expect(rows).toEqual([
+      { target: 'hq-gw', verdict: 'missed', previous: '100.000', previousVerdict: 'met', cells: ['missed', '100.000 (met)'] },
+      { target: 'branch-gw', verdict: 'met', previous: '', previousVerdict: 'no data', cells: ['met', 'no data'] },
+    ]);
+    expect(await page.locator('p.note.previous').innerText()).toBe('Previous period: 2024-12-29 00:00 UTC – 2025-01-01 00:00 UTC, the same length just before this one.');
+    expect(await page.locator('section[data-target="hq-gw"] h2 .verdict').innerText()).toBe('missed');
+
+    // Two incidents (day 0 10:00, day 2 08:00), both refused: the connect_refused runbook, a link a reader can follow.
+    const links = page.locator('section[data-target="hq-gw"] table.incidents a[data-runbook]');
+    expect(await links.count()).toBe(2);
+    expect(await links.evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent]))).toEqual([
+      ['https://runbooks.example/connect_refused.md', 'connect_refused.md'],
+      ['https://runbooks.example/connect_refused.md', 'connect_refused.md'],
+    ]);
+    expect(await links.first().isVisible()).toBe(true);
   });
 
   it('draws a heat strip of one cell per hour for the quorum row and each region', async () => {

@@ -242,7 +242,8 @@ describe('status server', () => {
 
       // Assess
       expect(response?.status()).toBe(200);
-      expect(await page.title()).toBe('pptp-monitor status');
+      // Issue 14: the tab says the worst state and how many targets are in it.
+      expect(await page.title()).toBe('DOWN (1) - pptp-monitor');
       const ok = page.locator('section[data-target="gw-ok"]');
       const down = page.locator('section[data-target="gw-down"]');
       expect(await ok.getAttribute('data-state')).toBe('up');
@@ -276,6 +277,19 @@ describe('status server', () => {
       const box = await control.boundingBox();
       expect(box?.width ?? 0).toBeGreaterThan(100);
       expect((await control.getAttribute('points'))?.trim().split(/\s+/)).toHaveLength(STATUS_BUCKETS - 1);
+      // Issue 14: the y axis follows the data (control 30-49 ms: up to 50 ms, not the 250 ms objective), in
+      // ms; the x axis has UTC hours; every label is drawn inside the chart.
+      const chart = ok.locator('svg[data-chart="latency"]');
+      expect(await chart.getAttribute('data-y-max')).toBe('50');
+      expect(await chart.locator('text[data-axis="y"]').allTextContents()).toEqual(['0 ms', '10 ms', '20 ms', '30 ms', '40 ms', '50 ms']);
+      expect(await chart.locator('text[data-axis="x"]').allTextContents()).toEqual(['16:00', '20:00', '00:00', '04:00', '08:00', '12:00']);
+      const chartBox = (await chart.boundingBox())!;
+      for (const label of await chart.locator('text[data-axis]').all()) {
+        const box = (await label.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(chartBox.x - 0.5);
+        expect(box.x + box.width).toBeLessThanOrEqual(chartBox.x + chartBox.width + 0.5);
+        expect(box.y + box.height).toBeLessThanOrEqual(chartBox.y + chartBox.height + 0.5);
+      }
 
       // Self-contained: the only request is the page itself (the favicon is inline).
       expect(requested).toEqual([server.url]);

@@ -89,6 +89,7 @@ describe('buildReport: quorum versus raw availability', () => {
       ongoing: false,
       failingRegions: [EU, US],
       dominantFailureClass: 'connect_refused',
+      runbookUrl: 'https://runbooks.example/connect_refused.md',
     });
     expect(report.regionAvailability.map((r) => r.availability)).toEqual([(100 * 1410) / 1440, (100 * 1410) / 1440, 100]);
     expect(report.failureClasses).toEqual({ connect_refused: 60 });
@@ -214,7 +215,7 @@ describe('buildReport: window edges', () => {
     // Budget 44.64 min; 1 - 30 / 44.64 = 0.327957.
     expect(january.errorBudget.remaining).toBeCloseTo(0.327957, 6);
     expect(january.incidents.list).toEqual([
-      { startMs: outageFrom, endMs: jan.toMs, durationMinutes: 30, downMinutes: 30, startedBefore: false, ongoing: true, failingRegions: [EU, US, AP], dominantFailureClass: 'control_timeout' },
+      { startMs: outageFrom, endMs: jan.toMs, durationMinutes: 30, downMinutes: 30, startedBefore: false, ongoing: true, failingRegions: [EU, US, AP], dominantFailureClass: 'control_timeout', runbookUrl: 'https://runbooks.example/control_timeout.md' },
     ]);
     // February: 28 × 1440 = 40320 counted, the other 30 minutes, started in January, resolved at 00:33.
     // Its share, 40.32 min, is below the 30-day allowance, which is its budget (issue 9; before 1 - 30 / 40.32).
@@ -222,7 +223,7 @@ describe('buildReport: window edges', () => {
     expect(february.downtimeMinutes).toBe(30);
     expect(february.errorBudget.remaining).toBeCloseTo(1 - 30 / 43.2, 10);
     expect(february.incidents.list).toEqual([
-      { startMs: feb.fromMs, endMs: outageTo, durationMinutes: 30, downMinutes: 30, startedBefore: true, ongoing: false, failingRegions: [EU, US, AP], dominantFailureClass: 'control_timeout' },
+      { startMs: feb.fromMs, endMs: outageTo, durationMinutes: 30, downMinutes: 30, startedBefore: true, ongoing: false, failingRegions: [EU, US, AP], dominantFailureClass: 'control_timeout', runbookUrl: 'https://runbooks.example/control_timeout.md' },
     ]);
     // A month is drawn in daily buckets; the burn-down has a point at the start and at each day's end.
     expect(report.bucketMs).toBe(DAY);

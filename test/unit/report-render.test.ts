@@ -100,6 +100,7 @@ describe('renderJson', () => {
         ongoing: false,
         failingRegions: [EU, US],
         dominantFailureClass: 'connect_refused',
+        runbookUrl: 'https://runbooks.example/connect_refused.md',
       },
     ]);
     expect(branch).toMatchObject({ availability: 100, errorBudgetRemaining: 1, failureClasses: {}, owner: 'Network, "EMEA"' });
@@ -188,26 +189,32 @@ describe('renderMarkdown', () => {
 
     expect(md.startsWith('# SLA report 2025-01-01 00:00 UTC – 2025-01-02 00:00 UTC\n')).toBe(true);
     expect(md).toContain(
-      '| Target | SLO % | Availability % | Downtime | Incidents | Longest | MTTR | Budget left | Maintenance excluded | Unknown | Connect p50/p95/p99 ms | Control p50/p95/p99 ms |',
+      '| Target | SLO % | Availability % | Verdict | Previous period % | Downtime | Incidents | Longest | MTTR | Budget left | Maintenance excluded | Unknown | Connect p50/p95/p99 ms | Control p50/p95/p99 ms |',
     );
     // Issue 9: budget left against the 30-day allowance (before -1983.3%); silent has no data (before n/a,
     // 100.0% and 1d 0h 00m unknown).
-    expect(md).toContain('| gw | 99.9 | 97.917 | 30m | 1 | 30m | 30m | 30.6% | 0m | 0m | 20 / 20 / 20 | 40 / 40 / 40 |');
-    expect(md).toContain('| silent | 99.9 | no data | 0m | 0 | - | - | no data | 0m | 0m | - / - / - | - / - / - |');
+    // Issue 14: the verdict and the previous day beside it (no records before D0 here: no data).
+    expect(md).toContain('| gw | 99.9 | 97.917 | missed | no data | 30m | 1 | 30m | 30m | 30.6% | 0m | 0m | 20 / 20 / 20 | 40 / 40 / 40 |');
+    expect(md).toContain('| silent | 99.9 | no data | no data | no data | 0m | 0 | - | - | no data | 0m | 0m | - / - / - | - / - / - |');
     expect(md).toContain('owner ops \\| net');
-    expect(md).toContain('SLO 99.9%; availability n/a; 3 regions, quorum 2;');
+    expect(md).toContain('SLO 99.9%: no data; availability n/a; previous period 2024-12-31 00:00 UTC – 2025-01-01 00:00 UTC: no data; 3 regions, quorum 2;');
     expect(md).toContain('tags site="Köln" &amp; &lt;HQ&gt;, tier=gold');
-    expect(md).toContain('| 2025-01-01 05:00 UTC | 2025-01-01 05:30 UTC | 30m | 30m | eu-west-1, us-east-1 | `connect_refused` | - |');
+    expect(md).toContain(
+      '| 2025-01-01 05:00 UTC | 2025-01-01 05:30 UTC | 30m | 30m | eu-west-1, us-east-1 | `connect_refused` | [connect\\_refused.md](https://runbooks.example/connect_refused.md) | - |',
+    );
     expect(md).toContain('| ap-southeast-1 | 100.000 | 1440 | 0 |');
   });
 });
 
 describe('renderHtml', () => {
-  it('is self-contained: no script, no URL, nothing to fetch', () => {
+  it('is self-contained: no script, nothing to fetch, no URL but the runbook links', () => {
     const html = renderHtml(sampleReport());
 
     expect(html).not.toMatch(/<script/i);
-    expect(html).not.toMatch(/https?:|\/\/[a-z]/i);
+    // Issue 14: the incidents' runbooks are links (a reader follows them; the page loads nothing).
+    const urls = [...html.matchAll(/https?:\/\/[^"<\s]*/gi)].map((m) => m[0]);
+    expect(urls).toEqual(['https://runbooks.example/connect_refused.md']);
+    expect(html.replace(/<a class="runbook" data-runbook href="https:\/\/runbooks\.example\/connect_refused\.md" rel="noopener noreferrer">/, '')).not.toMatch(/https?:|\/\/[a-z]/i);
     expect(html).not.toMatch(/\bsrc=|url\(|@import|<link/i);
     expect(html).not.toMatch(/\bon[a-z]+=/i);
   });
@@ -237,7 +244,7 @@ describe('renderHtml', () => {
     expect(html.match(/<rect class="cell"/g)).toHaveLength(3 * 4 * 24);
     // Issue 9: the budget against the 30-day allowance (before -19.8333), and the covered minutes.
     expect(html).toContain(
-      '<tr data-target="gw" data-availability="97.917" data-slo="99.9" data-downtime-minutes="30" data-incidents="1" data-error-budget-remaining="0.3056" data-covered-minutes="1440">',
+      '<tr data-target="gw" data-availability="97.917" data-slo="99.9" data-downtime-minutes="30" data-incidents="1" data-error-budget-remaining="0.3056" data-covered-minutes="1440" data-verdict="missed" data-previous-availability="" data-previous-verdict="no data">',
     );
   });
 
@@ -270,10 +277,13 @@ describe('short ranges and ranges without data (issue 9)', () => {
 
     // Before: "error budget 0.1 min, consumed 12 min (-19900.0% left)".
     expect(md).toContain("used 12 min = 27.8% of the 30-day budget (43.2 min); this range's share of it is 0.06 min");
-    expect(md).toContain('| gw | 99.9 | 80.000 | 12m | 1 | 12m | 12m | 72.2% | 0m | 0m |');
+    // gw's previous hour, 09:00-10:00, was all up.
+    expect(md).toContain('| gw | 99.9 | 80.000 | missed | 100.000 (met) | 12m | 1 | 12m | 12m | 72.2% | 0m | 0m |');
     // Before: "100.0%" of the budget left and 1d 0h 00m unknown for a target with no record.
-    expect(md).toContain('| silent | 99.9 | no data | 0m | 0 | - | - | no data | 0m | 0m |');
-    expect(md).toContain('## silent\n\nSLO 99.9%; availability n/a; 3 regions, quorum 2; 1-minute intervals; no data in this range.');
+    expect(md).toContain('| silent | 99.9 | no data | no data | no data | 0m | 0 | - | - | no data | 0m | 0m |');
+    expect(md).toContain(
+      '## silent\n\nSLO 99.9%: no data; availability n/a; previous period 2025-01-01 09:00 UTC – 2025-01-01 10:00 UTC: no data; 3 regions, quorum 2; 1-minute intervals; no data in this range.',
+    );
     // What each target covered, said once under the summary when it is not the whole range.
     expect(md).toContain('Covered: late: 2025-01-01 10:35 UTC – 2025-01-01 11:00 UTC (25 of 60 min); silent: no data in this range.');
     expect(md).toContain('covered 2025-01-01 10:35 UTC – 2025-01-01 11:00 UTC (25 of 60 min)');

@@ -3,10 +3,10 @@ import type { MaintenanceWindow, ResolvedConfig, ResolvedTarget } from '../../sh
 import { localView } from '../../shared/cycles/local-view.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
 import { escapeHtml } from '../../shared/report/escape-html.js';
-import { renderStatusPage } from '../../shared/status/render-status.js';
-import { statusModel, type StatusModel } from '../../shared/status/status-model.js';
+import { pageTitle, renderStatusPage } from '../../shared/status/render-status.js';
+import { statusModel, type StatusModel, type TargetState } from '../../shared/status/status-model.js';
 import { STATUS_BUCKETS } from '../../shared/status/status-span.js';
-import { DAY, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeLocalTarget } from '../support/sla-fixtures.js';
+import { DAY, HOUR, MIN, NOW, NOW_MINUTE, failed, localHistory, makeLocalTarget, type Patch } from '../support/sla-fixtures.js';
 
 /** A one-region, quorum-1 target with a 250 ms control p95 objective. */
 const makeTarget = (overrides: Partial<ResolvedTarget> = {}): ResolvedTarget => makeLocalTarget({ latency: { controlP95Ms: 250 }, ...overrides });
@@ -108,5 +108,81 @@ describe('renderStatusPage', () => {
     const empty = renderStatusPage(statusModel({ targets: [target] } as unknown as ResolvedConfig, () => [], NOW, { view: localView }));
     expect(empty).toContain('<dt>Availability</dt><dd data-availability>no data yet</dd>');
     expect(empty).toContain('<dd data-budget class="">no data yet</dd>');
+  });
+});
+
+describe('the status page for the people who read it (issue 14)', () => {
+  /** A day of local results of `target`, `shape` changing what it says. */
+  const pageOf = (targets: ResolvedTarget[], shape: (t: ResolvedTarget, start: number) => Patch = () => undefined): string =>
+    renderStatusPage(statusModel({ targets } as unknown as ResolvedConfig, (t) => localHistory(t, NOW_MINUTE - DAY, NOW_MINUTE, (start) => shape(t, start)), NOW, { view: localView }));
+  const titleOf = (html: string): string | undefined => /<title>([^<]*)<\/title>/.exec(html)?.[1];
+  const states = (...list: TargetState[]): Pick<StatusModel, 'targets'> => ({ targets: list.map((state) => ({ state })) as StatusModel['targets'] });
+
+  it('titles the page with the worst state and how many targets are in it', () => {
+    expect(pageTitle(states('up', 'down', 'degraded', 'down'))).toBe('DOWN (2) - pptp-monitor');
+    expect(pageTitle(states('degraded', 'up', 'degraded', 'no_data', 'maintenance'))).toBe('DEGRADED (2) - pptp-monitor');
+    expect(pageTitle(states('up', 'no_data', 'maintenance'))).toBe('NO DATA (1) - pptp-monitor');
+    expect(pageTitle(states('maintenance', 'up'))).toBe('MAINTENANCE (1) - pptp-monitor');
+    expect(pageTitle(states('up', 'up'))).toBe('OK - pptp-monitor');
+    expect(pageTitle(states())).toBe('NO TARGETS - pptp-monitor');
+  });
+
+  it('puts that title on the rendered page: down, degraded and all up', () => {
+    // gw-down refused the last 10 minutes (the down page); gw-flaky failed its last interval only (degraded).
+    const down = pageOf([makeTarget({ name: 'gw-ok' }), makeTarget({ name: 'gw-down' }), makeTarget({ name: 'gw-flaky' })], (t, start) =>
+      (t.name === 'gw-down' && start >= NOW_MINUTE - 10 * MIN) || (t.name === 'gw-flaky' && start === NOW_MINUTE - MIN) ? failed('connect_refused') : undefined,
+    );
+    expect(titleOf(down)).toBe('DOWN (1) - pptp-monitor');
+    const degraded = pageOf([makeTarget({ name: 'gw-a' }), makeTarget({ name: 'gw-b' }), makeTarget({ name: 'gw-ok' })], (t, start) => (t.name !== 'gw-ok' && start === NOW_MINUTE - MIN ? failed('echo_timeout') : undefined));
+    expect(titleOf(degraded)).toBe('DEGRADED (2) - pptp-monitor');
+    expect(titleOf(pageOf([makeTarget({ name: 'gw-a' }), makeTarget({ name: 'gw-b' })]))).toBe('OK - pptp-monitor');
+    // A target name never reaches the title unescaped: the title holds only states and counts.
+    expect(titleOf(pageOf([makeTarget({ name: '</title><script>' })]))).toBe('OK - pptp-monitor');
+  });
+
+  /** The latency chart of a one-target page whose control time is `controlMs` and connect time a tenth of it. */
+  function latencyChart(controlMs: number): { svg: string; yMax: number; yLabels: string[]; xLabels: string[]; caption: string } {
+    const html = pageOf([makeTarget()], () => ({ controlMs, connectMs: controlMs / 10 }));
+    const svg = /<svg data-chart="latency"[\s\S]*?<\/svg>/.exec(html)![0];
+    return {
+      svg,
+      yMax: Number(/data-y-max="([^"]+)"/.exec(svg)![1]),
+      yLabels: [...svg.matchAll(/<text class="label" data-axis="y"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!),
+      xLabels: [...svg.matchAll(/<text class="label" data-axis="x"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!),
+      caption: /<figure class="latency">[\s\S]*?<figcaption>([\s\S]*?)<\/figcaption>/.exec(html)![1]!,
+    };
+  }
+
+  it('scales the latency axis to the data, not to a fixed maximum or the objective, with ms labels', () => {
+    // 12 ms under a 250 ms objective: the axis ends at 20 ms, so 12 ms is most of the chart's height.
+    const small = latencyChart(12);
+    expect(small.yMax).toBe(20);
+    expect(small.yLabels).toEqual(['0 ms', '5 ms', '10 ms', '15 ms', '20 ms']);
+    // The objective is above the scale: named in the caption, not drawn at the top edge.
+    expect(small.svg).not.toContain('class="threshold"');
+    expect(small.caption).toContain('(objective 250 ms, above this scale)');
+    // The control line's points sit at 12/20 of the plot's height (y from 140 at 0 ms up to 8 at 20 ms).
+    const controlY = new Set([.../<polyline data-series="control" class="line-control" points="([^"]+)"/.exec(small.svg)![1]!.matchAll(/,([\d.]+)/g)].map((m) => Number(m[1])));
+    expect([...controlY]).toEqual([140 - (12 / 20) * 132]);
+
+    // 800 ms: the axis reaches at least the data (1000 ms), and the 250 ms objective is drawn inside it.
+    const large = latencyChart(800);
+    expect(large.yMax).toBeGreaterThanOrEqual(800);
+    expect(large.yMax).toBe(1000);
+    expect(large.yLabels).toEqual(['0 ms', '200 ms', '400 ms', '600 ms', '800 ms', '1000 ms']);
+    expect(large.svg).toContain('<title>latency objective: p95 control 250 ms</title>');
+    expect(large.caption).toContain('<span class="key threshold">objective</span>');
+
+    // Under a millisecond (a gateway on the LAN) the labels stay readable: 0.1 steps, not 0.30000000000000004.
+    expect(latencyChart(0.3).yLabels).toEqual(['0 ms', '0.1 ms', '0.2 ms', '0.3 ms', '0.4 ms', '0.5 ms']);
+  });
+
+  it('labels the time axis in UTC hours, every 4 hours across the 24', () => {
+    // The span runs from 2025-01-14 12:10 to 2025-01-15 12:10 UTC (144 ten-minute cells up to NOW's).
+    const chart = latencyChart(40);
+    expect(chart.xLabels).toEqual(['16:00', '20:00', '00:00', '04:00', '08:00', '12:00']);
+    expect(chart.caption).toContain('times in UTC');
+    // The last label is anchored at its end, so it stays inside the chart.
+    expect(chart.svg).toMatch(/text-anchor="end">12:00<\/text>/);
   });
 });
