@@ -32,7 +32,7 @@ export const NOTIFIER_ROLE_ID = 'NotifierRole';
 export const NOTIFY_FUNCTION_ID = 'NotifyLambdaFunction';
 /**
  * The report reads a month of metrics for the targets of its shard at a pace of REPORT_POINTS_PER_SECOND:
- * about 10 minutes for a full shard (shared/runners/lambda/report-shards.ts); Lambda's maximum.
+ * about 13 minutes for a full shard with the previous period (shared/runners/lambda/report-shards.ts); Lambda's maximum.
  */
 export const REPORT_LAMBDA_TIMEOUT_S = 900;
 export const REPORT_LAMBDA_MEMORY_MB = 1024;

@@ -1,7 +1,8 @@
 // The monthly report's share of work per invocation, and its pace. A month's report reads, per target, the
 // month and the 7 days before it (incidents open at its start): 1-minute points for the last 14 days
 // (CloudWatch keeps them 15), 5-minute aggregates before, for ProbeFailed, ConnectTime and ControlTime per
-// region (about 190,000 points a target for a 30-day month with 3 regions: README, "Monthly report"),
+// region (about 190,000 points a target for a 30-day month with 3 regions, ~240,000 with the previous period read
+// beside it as 5-minute aggregates: README, "Monthly report"),
 // plus failure detail where there were failures. 10,000 targets are ~1.9 billion points: about 80 minutes
 // of the account's whole GetMetricData quota for reads that start more than 3 hours back, which no single
 // invocation (15 minutes at most) can take, and which must leave the evaluators and dashboards their share.
@@ -12,7 +13,7 @@ import type { RetryPolicy } from '../../aws/retry.js';
 import type { ResolvedTarget } from '../../config/types.js';
 import { planShards } from './shards.js';
 
-/** Targets per report invocation: 800 × ~190,000 points at 250,000 points/s is about 10 minutes, inside the 15-minute timeout. */
+/** Targets per report invocation: 800 × ~240,000 points (the month and its previous period) at 250,000 points/s is about 13 minutes, inside the 15-minute timeout. */
 export const REPORT_TARGETS_PER_SHARD = 800;
 /** The report's pace, in GetMetricData points per second: under two thirds of the account's 396,000. */
 export const REPORT_POINTS_PER_SECOND = 250_000;
