@@ -1,5 +1,5 @@
 // `node dist/bench/report-read-bench.js [--targets 10]`: what a month's report reads from CloudWatch, per
-// target. Publishes 37 days of 1-minute history of N targets × 3 regions (ProbeFailed, ConnectTime and
+// target. Publishes the whole span the report reads (the month, its previous period and the look-back) of 1-minute history of N targets × 3 regions (ProbeFailed, ConnectTime and
 // ControlTime per region, a few failures, heartbeats) to the CloudWatch wire fake (aggregate store), runs the
 // report's read (reportFromHistory over the CloudWatch history source, 1-minute points for the last 14 days
 // and 5-minute aggregates before, 10 targets a batch) as the report function runs it on the 1st at 06:00,
@@ -11,7 +11,7 @@ import { reportFromHistory } from '../shared/cycles/report-cycle.js';
 import { createCloudWatchHistory } from '../shared/metrics/cloudwatch-history-source.js';
 import { probeShardMap } from '../shared/runners/lambda/probe-lambda-sizing.js';
 import { REPORT_POINTS_PER_SECOND } from '../shared/runners/lambda/report-shards.js';
-import { previousCalendarMonth, REPORT_LOOKBACK_MS } from '../shared/sla/report.js';
+import { previousCalendarMonth, reportRecordsFromMs } from '../shared/sla/report.js';
 import { startCloudWatchFake } from '../test/support/cloudwatch-fake.js';
 
 const i = process.argv.indexOf('--targets');
@@ -30,7 +30,8 @@ let clock = range.fromMs;
 const cw = await startCloudWatchFake({ aggregate: true, now: () => new Date(clock) });
 try {
   const started = performance.now();
-  for (let at = range.fromMs - REPORT_LOOKBACK_MS; at < range.toMs; at += MINUTE_MS) {
+  const readFrom = reportRecordsFromMs(range);
+  for (let at = readFrom; at < range.toMs; at += MINUTE_MS) {
     clock = at + 10_000;
     const timestamp = new Date(at);
     const datums: MetricDatum[] = [];
@@ -56,7 +57,7 @@ try {
   const read = await reportFromHistory(history, config, range, NOW);
   const c = cw.getMetricData;
   const perTarget = { points: c.pointsReturned / TARGETS, calls: c.calls / TARGETS, metrics: read.metricsRequested / TARGETS };
-  console.log(`report of ${new Date(range.fromMs).toISOString().slice(0, 7)} (${(range.toMs - range.fromMs) / DAY_MS} days + ${REPORT_LOOKBACK_MS / DAY_MS} days before) for ${TARGETS} targets × ${REGIONS.length} regions, read at ${new Date(NOW).toISOString()} (history published in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`report of ${new Date(range.fromMs).toISOString().slice(0, 7)} (${(range.toMs - range.fromMs) / DAY_MS} days, read from ${((range.fromMs - readFrom) / DAY_MS).toFixed(0)} days before) for ${TARGETS} targets × ${REGIONS.length} regions, read at ${new Date(NOW).toISOString()} (history published in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   console.log(`  per target: ${Math.round(perTarget.points).toLocaleString('en-US')} points, ${perTarget.calls.toFixed(1)} GetMetricData calls, ${perTarget.metrics.toFixed(1)} metrics requested`);
   const fleet = 10_000;
   console.log(`  for ${fleet.toLocaleString('en-US')} targets: ${(perTarget.points * fleet / 1e9).toFixed(2)} G points, ${Math.round(perTarget.calls * fleet).toLocaleString('en-US')} calls, ${Math.round(perTarget.metrics * fleet).toLocaleString('en-US')} metrics ($${(perTarget.metrics * fleet * 0.00001).toFixed(2)} at $0.01 per 1,000); ${((perTarget.points * fleet) / 396_000 / 60).toFixed(0)} min of the account's 396,000 points/s, ${((perTarget.points * fleet) / REPORT_POINTS_PER_SECOND / 60).toFixed(0)} min at the report's pace of ${REPORT_POINTS_PER_SECOND.toLocaleString('en-US')}/s`);
