@@ -6,7 +6,7 @@
 //   * `ProbesRun` SampleCount per probe shard that probes one of these targets (usually 1 per region,
 //     shared by all targets): which ran;
 //   * `ControlTime` Average per target and region, only for targets with a latency policy and only when
-//     the caller asks (the evaluator does on every fifth minute, where the latency policy is evaluated);
+//     the caller asks (the evaluator does every run: the fold steps the latency policy each minute);
 //   * `ProbeFailures` Sum per target, region and failure class, only for targets that failed somewhere
 //     in the last DETAIL_WINDOW_MS: which regions failed and why, for the alert text and the runbook.
 //     Only the classes the target's check kind can report (13 for a control probe, 20 for a login):
