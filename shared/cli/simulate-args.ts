@@ -5,6 +5,10 @@ import { PPTP_PORT } from '../probers/pptp/index.js';
 import { ipLiteralFamily } from '../probe/target.js';
 import {
   DEFAULT_SIMULATOR_HOST,
+  DEFAULT_TAKEOVER_DELAY_MS,
+  MAX_TAKEOVER_DELAY_MS,
+  isPairMemberName,
+  type PairMemberName,
   MAX_REJECT_RESULT_CODE,
   MAX_SLOW_DELAY_MS,
   MIN_REJECT_RESULT_CODE,
@@ -23,8 +27,18 @@ export interface SimulateArgs {
   resultCode?: number;
   /** Only with fault 'slow', in ms. */
   delayMs?: number;
+  /** --pair (absent without it): a keepalived pair behind a virtual address on `port`, members on port+1 and port+2. */
+  pair?: true;
+  /** Only with --pair: master-down delay before the BACKUP takes over, in ms. */
+  takeoverDelayMs?: number;
   help: boolean;
 }
+
+/** A command typed at a running pair. */
+export type PairCommand =
+  | { command: 'failover' }
+  | { command: 'member'; member: PairMemberName; up: boolean }
+  | { command: 'firmware'; member: PairMemberName; firmwareRevision: number };
 
 export const SIMULATE_USAGE = `usage: pptp-monitor simulate [options]
   --host <ip>         address to listen on (default 127.0.0.1)
@@ -32,7 +46,11 @@ export const SIMULATE_USAGE = `usage: pptp-monitor simulate [options]
   --fault <name>      how the gateway misbehaves (default none): ${SIMULATOR_FAULTS.join(', ')}
   --result-code <n>   result code for --fault reject (default 2) or reject-calls (default 4), 2-255
   --delay <ms>        reply delay for --fault slow (default 300)
-  while running, type 'fault <name> [result-code|delay-ms]' to switch faults, 'status', or Ctrl-C to stop`;
+  --pair              play a keepalived pair: the virtual address on --port answers as the MASTER,
+                      members a (gw-a) and b (gw-b) answer on port+1 and port+2 (--port 0: any free ports)
+  --takeover-delay <ms>  with --pair: how long after the MASTER goes down the BACKUP takes over (default ${DEFAULT_TAKEOVER_DELAY_MS})
+  while running, type 'fault <name> [result-code|delay-ms]' to switch faults, 'status', or Ctrl-C to stop;
+  with --pair: 'failover', 'member <a|b> <down|up>', 'firmware <a|b> <n>', 'status'`;
 
 const FAULT_LIST = `one of: ${SIMULATOR_FAULTS.join(', ')}`;
 /** Ranges of the numbers both parsers accept, with the hint shown after the range. */
@@ -40,6 +58,8 @@ const RANGES = {
   port: { min: 0, max: 65535, hint: '' },
   resultCode: { min: MIN_REJECT_RESULT_CODE, max: MAX_REJECT_RESULT_CODE, hint: ' (1 means success)' },
   delayMs: { min: 1, max: MAX_SLOW_DELAY_MS, hint: ' (ms)' },
+  takeoverDelayMs: { min: 0, max: MAX_TAKEOVER_DELAY_MS, hint: ' (ms)' },
+  firmwareRevision: { min: 0, max: 65535, hint: '' },
 } as const;
 
 /** A whole number within RANGES[kind]; `label` names it in the message ('--port', 'result code'). */
@@ -62,11 +82,18 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
   let fault: SimulatorFault = 'none';
   let resultCode: number | undefined;
   let delayMs: number | undefined;
+  let pair = false;
+  let takeoverDelayMs: number | undefined;
+  let faultGiven = false;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') {
       help = true;
+      continue;
+    }
+    if (arg === '--pair') {
+      pair = true;
       continue;
     }
     if (!arg.startsWith('--')) throw new UsageError(`simulate takes no arguments, got '${arg}'`);
@@ -90,6 +117,10 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
         break;
       case 'fault':
         fault = faultName('--fault: ', value(FAULT_LIST));
+        faultGiven = true;
+        break;
+      case 'takeover-delay':
+        takeoverDelayMs = wholeNumber('--takeover-delay', 'takeoverDelayMs', value(`0-${MAX_TAKEOVER_DELAY_MS} ms`));
         break;
       case 'result-code':
         resultCode = wholeNumber('--result-code', 'resultCode', value(`${MIN_REJECT_RESULT_CODE}-${MAX_REJECT_RESULT_CODE}`));
@@ -106,7 +137,12 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
     throw new UsageError(`--result-code: only applies to --fault reject or reject-calls, not ${fault}`);
   }
   if (delayMs !== undefined && fault !== 'slow') throw new UsageError(`--delay: only applies to --fault slow, not ${fault}`);
+  if (pair && faultGiven) throw new UsageError('--fault: does not apply to --pair (members go down and up with \'member <a|b> <down|up>\')');
+  if (takeoverDelayMs !== undefined && !pair) throw new UsageError('--takeover-delay: only applies to --pair');
+  if (pair && port > 65533) throw new UsageError(`--port: with --pair must be 0-65533 (members use port+1 and port+2), got ${port}`);
   const args: SimulateArgs = { host, port, fault, help };
+  if (pair) args.pair = true;
+  if (takeoverDelayMs !== undefined) args.takeoverDelayMs = takeoverDelayMs;
   if (resultCode !== undefined) args.resultCode = resultCode;
   if (delayMs !== undefined) args.delayMs = delayMs;
   return args;
@@ -128,4 +164,37 @@ export function parseFaultCommand(words: readonly string[]): { fault: SimulatorF
   if (value === undefined) return { fault, options: {} };
   if (fault === 'slow') return { fault, options: { delayMs: wholeNumber('delay', 'delayMs', value) } };
   return { fault, options: { resultCode: wholeNumber('result code', 'resultCode', value) } };
+}
+
+function memberName(command: string, text: string | undefined): PairMemberName {
+  if (text === undefined || !isPairMemberName(text)) throw new UsageError(`${command}: needs a member, a or b, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  return text;
+}
+
+/**
+ * A line typed at a running pair, split into words: 'failover', 'member a down', 'firmware b 2'.
+ * Returns undefined for a word that is not a pair command (status, help, ...), for the caller to handle.
+ */
+export function parsePairCommand(words: readonly string[]): PairCommand | undefined {
+  const [command, ...rest] = words;
+  switch (command) {
+    case 'failover':
+      if (rest.length > 0) throw new UsageError(`failover takes no value, got '${rest.join(' ')}'`);
+      return { command };
+    case 'member': {
+      const member = memberName(command, rest[0]);
+      const state = rest[1];
+      if ((state !== 'down' && state !== 'up') || rest.length > 2) {
+        throw new UsageError(`member ${member}: needs 'down' or 'up', got '${rest.slice(1).join(' ')}'`);
+      }
+      return { command, member, up: state === 'up' };
+    }
+    case 'firmware': {
+      const member = memberName(command, rest[0]);
+      if (rest[1] === undefined || rest.length > 2) throw new UsageError(`firmware ${member}: needs one revision, 0-65535, got '${rest.slice(1).join(' ')}'`);
+      return { command, member, firmwareRevision: wholeNumber(`firmware ${member}`, 'firmwareRevision', rest[1]) };
+    }
+    default:
+      return undefined;
+  }
 }

@@ -9,17 +9,24 @@ import {
   SimulatorListenError,
   describeExpectation,
   describeFault,
+  PAIR_MEMBERS,
+  startPairSimulator,
   startSimulator,
   type FaultSettings,
+  type PairEvent,
+  type PairMemberName,
+  type PairSimulator,
   type Simulator,
   type SimulatorStats,
 } from '../simulator/index.js';
-import { parseFaultCommand, SIMULATE_USAGE, type SimulateArgs } from './simulate-args.js';
+import { parseFaultCommand, parsePairCommand, SIMULATE_USAGE, type SimulateArgs } from './simulate-args.js';
 import { UsageError } from './usage-error.js';
 
 /** Longest command line kept, in characters: stdin is a person typing, anything longer is a paste gone wrong. */
 
 export const SIMULATE_COMMANDS_HELP = `commands: fault <name> [result-code|delay-ms], status, help; faults: ${SIMULATOR_FAULTS.join(', ')}`;
+
+export const SIMULATE_PAIR_COMMANDS_HELP = `commands: failover, member <a|b> <down|up>, firmware <a|b> <revision>, status, help`;
 
 export interface SimulateIo {
   /** One line of normal output, without its newline. */
@@ -106,6 +113,7 @@ export async function runSimulate(args: SimulateArgs, io: SimulateIo): Promise<n
     io.out(SIMULATE_USAGE);
     return 0;
   }
+  if (args.pair) return runPairSimulate(args, io);
   let simulator: Simulator;
   try {
     simulator = await startSimulator({
@@ -127,10 +135,19 @@ export async function runSimulate(args: SimulateArgs, io: SimulateIo): Promise<n
       `type 'fault <name>' to change it, 'status', or Ctrl-C to stop`,
   );
 
-  const runCommand = (line: string): Promise<void> => runSimulatorCommand(simulator, line, io);
+  await runCommandLoop(io, (line) => runSimulatorCommand(simulator, line, io), SIMULATE_COMMANDS_HELP, async () => {
+    await simulator.close();
+    io.out(summaryLine(simulator.stats()));
+  });
+  return 0;
+}
 
-  // Commands run one at a time, in the order typed: a re-listen must finish before the next switch.
-  // A command that throws something other than a usage mistake is a bug: stop, and let main report it.
+/**
+ * Reads commands until the signal aborts, then runs `finish`. Commands run one at a time, in the order
+ * typed: a re-listen must finish before the next switch. A command that throws something other than a
+ * usage mistake is a bug: stop, finish, and rethrow for main to report.
+ */
+async function runCommandLoop(io: SimulateIo, runCommand: (line: string) => Promise<void>, help: string, finish: () => Promise<void>): Promise<void> {
   let commands: Promise<void> = Promise.resolve();
   let failure: unknown;
   let stop: () => void = () => {};
@@ -146,7 +163,7 @@ export async function runSimulate(args: SimulateArgs, io: SimulateIo): Promise<n
   const stopReading = readLines(
     io.stdin,
     (line) => enqueue(() => runCommand(line)),
-    () => enqueue(() => io.err(`command longer than ${MAX_COMMAND_LINE_CHARS} characters ignored; ${SIMULATE_COMMANDS_HELP}`)),
+    () => enqueue(() => io.err(`command longer than ${MAX_COMMAND_LINE_CHARS} characters ignored; ${help}`)),
   );
   if (io.signal.aborted) stop();
   else io.signal.addEventListener('abort', stop, { once: true });
@@ -155,8 +172,97 @@ export async function runSimulate(args: SimulateArgs, io: SimulateIo): Promise<n
   io.signal.removeEventListener('abort', stop);
   stopReading();
   await commands;
-  await simulator.close();
-  io.out(summaryLine(simulator.stats()));
+  await finish();
   if (failure !== undefined) throw failure;
+}
+
+// --- --pair: a keepalived pair behind a virtual address ---
+
+/** Every line about a state change starts with the wall-clock time it was printed, so a session reads as a log. */
+const stamp = (line: string): string => `${new Date().toISOString()} ${line}`;
+
+function memberLabel(pair: PairSimulator, member: PairMemberName): string {
+  const { identity } = pair.state().members[member];
+  return `${member} (${identity.hostname}, firmware ${identity.firmwareRevision})`;
+}
+
+function pairEventLine(pair: PairSimulator, event: Exclude<PairEvent, { kind: 'unchanged' }>): string {
+  const virtual = formatHostPort(pair.host, pair.virtualPort);
+  switch (event.kind) {
+    case 'master':
+      return `MASTER ${memberLabel(pair, event.master)} answers on ${virtual} (was ${event.was ?? 'none'}; ${event.reason})`;
+    case 'virtual-down':
+      return `virtual ${virtual} down: MASTER ${event.was} is down`;
+    case 'takeover-scheduled':
+      return `${event.member} takes over ${virtual} in ${Math.round(event.takeoverAt - event.at)} ms`;
+    case 'takeover-cancelled':
+      return `${event.member} no longer taking over: it is down`;
+    case 'member':
+      return `member ${event.member} ${event.up ? 'up: answers' : 'down: refuses connections'} on ${formatHostPort(pair.host, pair.memberPorts[event.member])}`;
+    case 'firmware':
+      return `member ${event.member} firmware ${event.firmwareRevision} (was ${event.was})`;
+  }
+}
+
+function pairStatusLine(pair: PairSimulator): string {
+  const state = pair.state();
+  const virtual = `virtual ${formatHostPort(pair.host, pair.virtualPort)} ${state.master !== undefined ? `MASTER ${state.master}` : 'down'}`;
+  const pending = state.pendingTakeover ? ` (${state.pendingTakeover.member} taking over)` : '';
+  const members = PAIR_MEMBERS.map(
+    (m) => `member ${memberLabel(pair, m)} on ${formatHostPort(pair.host, pair.memberPorts[m])} ${state.members[m].up ? 'up' : 'down'}`,
+  );
+  return `${virtual}${pending}; ${members.join('; ')}`;
+}
+
+async function runPairCommand(pair: PairSimulator, line: string, io: SimulateIo): Promise<void> {
+  const words = line.trim().split(/\s+/).filter((w) => w !== '');
+  try {
+    if (words.length === 0) return;
+    const parsed = parsePairCommand(words);
+    if (parsed === undefined) {
+      if (words[0] === 'status') io.out(pairStatusLine(pair));
+      else if (words[0] === 'help') io.out(SIMULATE_PAIR_COMMANDS_HELP);
+      else io.err(`unknown command '${words[0]}'; ${SIMULATE_PAIR_COMMANDS_HELP}`);
+      return;
+    }
+    // The events are printed by onEvent, which also sees takeovers that happen between commands.
+    if (parsed.command === 'failover') await pair.failover();
+    else if (parsed.command === 'member') await pair.setMemberUp(parsed.member, parsed.up);
+    else await pair.setFirmware(parsed.member, parsed.firmwareRevision);
+  } catch (err) {
+    if (err instanceof UsageError) io.err(err.message);
+    else throw err;
+  }
+}
+
+async function runPairSimulate(args: SimulateArgs, io: SimulateIo): Promise<number> {
+  let pair: PairSimulator | undefined;
+  const onEvent = (event: PairEvent): void => {
+    if (event.kind === 'unchanged') io.err(stamp(`unchanged: ${event.why}`));
+    else if (pair) io.out(stamp(pairEventLine(pair, event)));
+  };
+  try {
+    pair = await startPairSimulator({
+      host: args.host,
+      port: args.port,
+      onEvent,
+      ...(args.takeoverDelayMs !== undefined && { takeoverDelayMs: args.takeoverDelayMs }),
+    });
+  } catch (err) {
+    if (err instanceof SimulatorListenError) {
+      io.err(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const running = pair;
+  io.out(
+    stamp(`simulating a keepalived pair, takeover after ${running.takeoverDelayMs} ms: ${pairStatusLine(running)}; `) +
+      `type 'failover', 'member <a|b> <down|up>', 'firmware <a|b> <n>', 'status', or Ctrl-C to stop`,
+  );
+  await runCommandLoop(io, (line) => runPairCommand(running, line, io), SIMULATE_PAIR_COMMANDS_HELP, async () => {
+    await running.close();
+    io.out(stamp('stopped'));
+  });
   return 0;
 }

@@ -10,7 +10,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { SimulatorError, SimulatorListenError, SimulatorOptionError } from './errors.js';
 import { SIMULATOR_FAULTS, resolveFaultSettings, type FaultOptions, type FaultSettings, type SimulatorFault } from './faults.js';
-import { serveConnection, type GatewayIdentity } from './simulated-connection.js';
+import { DEFAULT_FIRMWARE_REVISION, serveConnection, type GatewayIdentity } from './simulated-connection.js';
 
 /** Loopback unless told otherwise: a simulator on a public address is a PPTP endpoint anyone can probe. */
 export const DEFAULT_SIMULATOR_HOST = '127.0.0.1';
@@ -36,6 +36,8 @@ export interface SimulatorOptions {
   hostname?: string;
   /** Vendor announced in Start-Control-Connection-Reply (default pptp-monitor). */
   vendor?: string;
+  /** Firmware revision announced in Start-Control-Connection-Reply, 0-65535 (default 1). */
+  firmwareRevision?: number;
   /** Connections open at once, 1 to MAX_OPEN_CONNECTIONS (the default). */
   maxConnections?: number;
 }
@@ -68,6 +70,13 @@ export interface Simulator {
    * Calls are applied in order.
    */
   setFault(fault: SimulatorFault, options?: FaultOptions): Promise<void>;
+  /** The SCCRP identity new connections announce. */
+  readonly identity: Readonly<Required<GatewayIdentity>>;
+  /**
+   * Changes the identity (host name, vendor, firmware revision) for new connections; open ones keep
+   * theirs, as with setFault. Throws SimulatorOptionError for a value that does not fit the wire.
+   */
+  setIdentity(identity: Partial<GatewayIdentity>): void;
   stats(): SimulatorStats;
   /** Stops listening and destroys every connection; resolves when all are closed. Idempotent. */
   close(): Promise<void>;
@@ -79,6 +88,23 @@ function checkPort(port: number): void {
   }
 }
 
+/** Firmware revision is a 16-bit field in SCCRP. */
+function checkFirmwareRevision(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw new SimulatorOptionError(`firmwareRevision must be a whole number from 0 to 65535, got ${value}`);
+  }
+  return value;
+}
+
+/** The identity with its defaults, every field checked against what the wire can carry. */
+function checkedIdentity(identity: Partial<GatewayIdentity>): Required<GatewayIdentity> {
+  return {
+    hostname: checkIdentityField('hostname', identity.hostname ?? DEFAULT_SIMULATOR_HOSTNAME),
+    vendor: checkIdentityField('vendor', identity.vendor ?? DEFAULT_SIMULATOR_VENDOR),
+    firmwareRevision: checkFirmwareRevision(identity.firmwareRevision ?? DEFAULT_FIRMWARE_REVISION),
+  };
+}
+
 function checkIdentityField(name: string, value: string): string {
   if (!/^[\x20-\x7e]+$/.test(value) || value.length > MAX_IDENTITY_CHARS) {
     throw new SimulatorOptionError(`${name} must be 1 to ${MAX_IDENTITY_CHARS} printable ASCII characters`);
@@ -87,12 +113,18 @@ function checkIdentityField(name: string, value: string): string {
 }
 
 /** The options with their defaults, every one checked before anything listens. */
-function checkedOptions(options: SimulatorOptions): { host: string; identity: GatewayIdentity; maxConnections: number; initial: FaultSettings } {
+function checkedOptions(options: SimulatorOptions): {
+  host: string;
+  identity: Required<GatewayIdentity>;
+  maxConnections: number;
+  initial: FaultSettings;
+} {
   checkPort(options.port);
-  const identity: GatewayIdentity = {
-    hostname: checkIdentityField('hostname', options.hostname ?? DEFAULT_SIMULATOR_HOSTNAME),
-    vendor: checkIdentityField('vendor', options.vendor ?? DEFAULT_SIMULATOR_VENDOR),
-  };
+  const identity = checkedIdentity({
+    ...(options.hostname !== undefined && { hostname: options.hostname }),
+    ...(options.vendor !== undefined && { vendor: options.vendor }),
+    ...(options.firmwareRevision !== undefined && { firmwareRevision: options.firmwareRevision }),
+  });
   const maxConnections = options.maxConnections ?? MAX_OPEN_CONNECTIONS;
   if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > MAX_OPEN_CONNECTIONS) {
     throw new SimulatorOptionError(`maxConnections must be a whole number from 1 to ${MAX_OPEN_CONNECTIONS}, got ${maxConnections}`);
@@ -108,7 +140,10 @@ function checkedOptions(options: SimulatorOptions): { host: string; identity: Ga
 // handler, the re-listen and the returned methods all read and change: longer than our usual function,
 // shorter than the class that would pass that state around.
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
-  const { host, identity, maxConnections, initial } = checkedOptions(options);
+  const checked = checkedOptions(options);
+  const { host, maxConnections, initial } = checked;
+  /** Replaced whole by setIdentity: a connection keeps the object it was accepted with. */
+  let identity = checked.identity;
 
   let settings: FaultSettings = initial;
   let port = options.port;
@@ -184,6 +219,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
     get settings() {
       return settings;
+    },
+    get identity() {
+      return identity;
+    },
+    setIdentity(next) {
+      if (closed) throw new SimulatorError('the simulator is closed');
+      identity = checkedIdentity({ ...identity, ...next });
     },
     setFault(fault, faultOptions = {}) {
       const apply = async (): Promise<void> => {

@@ -39,8 +39,8 @@ const DISCONNECT_CALL_CLEAR = 4;
 const CONNECT_SPEED_BPS = 10_000_000;
 /** Receive window announced in Outgoing-Call-Reply, in packets. */
 const RECV_WINDOW_PACKETS = 64;
-/** Firmware revision announced in SCCRP: the simulator's own, not any real gateway's. */
-const FIRMWARE_REVISION = 0x0001;
+/** Firmware revision announced in SCCRP unless the identity says otherwise: the simulator's own, not any real gateway's. */
+export const DEFAULT_FIRMWARE_REVISION = 0x0001;
 /** Channels announced in SCCRP. */
 const MAX_CHANNELS = MAX_CALLS_PER_CONNECTION;
 /** What a misdirected port forward to an SSH server sends on accept. */
@@ -49,6 +49,8 @@ const SSH_BANNER = Buffer.from('SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5\r\n', '
 export interface GatewayIdentity {
   hostname: string;
   vendor: string;
+  /** SCCRP firmware revision, 0-65535 (default DEFAULT_FIRMWARE_REVISION). */
+  firmwareRevision?: number;
 }
 
 /** Takes over an accepted socket: every byte it reads and writes from now on follows `settings`. */
@@ -145,7 +147,7 @@ function startReply(identity: GatewayIdentity, resultCode: number): EncodableMes
     framingCapabilities: FramingCapability.Asynchronous | FramingCapability.Synchronous,
     bearerCapabilities: BearerCapability.Analog | BearerCapability.Digital,
     maxChannels: MAX_CHANNELS,
-    firmwareRevision: FIRMWARE_REVISION,
+    firmwareRevision: identity.firmwareRevision ?? DEFAULT_FIRMWARE_REVISION,
     hostname: identity.hostname,
     vendor: identity.vendor,
   };
