@@ -39,7 +39,7 @@ commands:
   check <target...>   probe PPTP gateways once and print the result
   validate [file]     check monitor.yml (or the given file) and print every problem
   run                 the local monitor: probe every interval, store results, evaluate, print alerts
-  simulate            run a local PPTP gateway that plays a chosen fault (to try probes, alerts and policies)
+  simulate            run a local PPTP gateway that plays a chosen fault, or a keepalived pair (--pair)
   backtest            replay a history of results through the evaluator and print what it would have sent
   report              the SLA report of a range (default: last month) as md, csv, html or json
   agent               a private location: probe this location's targets every minute and publish to CloudWatch
