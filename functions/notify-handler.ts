@@ -18,6 +18,7 @@ import { DEAD_LETTER_FORMAT, type DeadLetterSink, type DeliveryLedger, type Topi
 import type { Logger } from '../shared/log/logger.js';
 import { NOTIFIER_DELIVERY_POLICY, NOTIFY_LEASE_SLACK_MS } from '../shared/runners/lambda/notifier-sizing.js';
 import type { DeadlineContext } from './middleware/deadline.js';
+import { isRecord as isFields } from '../shared/common/is-record.js';
 
 /** Characters of an unreadable message kept in its dead letter: enough to recognise it, bounded. */
 export const UNREADABLE_EXCERPT_CHARS = 2000;
@@ -59,8 +60,6 @@ export type NotifyContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<
 export class NotifyEventError extends Error {
   override readonly name = 'NotifyEventError';
 }
-
-const isFields = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The records of an SNS event, checked: anything else is not an SNS delivery and fails the invocation. */
 export function snsRecords(event: unknown): SnsRecord[] {

@@ -11,6 +11,7 @@ import { FAILURE_CLASSES, isFailureClass, type FailureClass } from '../probe/fai
 import type { BurnRate, Notification, NotificationStatus, PolicyName, Severity } from '../sla/notification.js';
 import { boundedKey, clip } from './render-format.js';
 import { MAX_LIST_LINES } from './render-limits.js';
+import { isRecord as isFields } from '../common/is-record.js';
 
 /** The format tag of the payload; a consumer refuses any other. Bump the number on an incompatible change. */
 export const LAMBDA_PAYLOAD_FORMAT = 'pptp-monitor/notification@1';
@@ -97,8 +98,6 @@ class PayloadProblem extends Error {
 }
 
 type Fields = Readonly<Record<string, unknown>>;
-
-const isFields = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fields(v: unknown, path: string): Fields {
   if (!isFields(v)) throw new PayloadProblem(`${path}: must be an object`);

@@ -1,5 +1,5 @@
 // Argument parsing for `pptp-monitor agent` (a private location).
-import { UsageError } from './usage-error.js';
+import { flagValue, UsageError } from './usage-error.js';
 
 export interface AgentArgs {
   config: string;
@@ -21,11 +21,6 @@ export const AGENT_USAGE = `usage: pptp-monitor agent --location <name> [options
 Publishes to CloudWatch in the config's homeRegion with the AWS SDK's credential chain (instance profile,
 AWS_PROFILE, environment); AWS_ENDPOINT_URL_CLOUDWATCH points it elsewhere.`;
 
-function value(flag: string, v: string | undefined): string {
-  if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-  return v;
-}
-
 function wholeNumber(flag: string, v: string, min: number, max: number): number {
   const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
   if (!(n >= min && n <= max)) throw new UsageError(`${flag}: must be a whole number from ${min} to ${max}, got '${v}'`);
@@ -39,19 +34,19 @@ export function parseAgentArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     const flag = argv[i] ?? '';
     switch (flag) {
       case '--config':
-        args.config = value(flag, argv[++i]);
+        args.config = flagValue(flag, argv[++i]);
         break;
       case '--location':
-        location = value(flag, argv[++i]);
+        location = flagValue(flag, argv[++i]);
         break;
       case '--state-dir':
-        args.stateDir = value(flag, argv[++i]);
+        args.stateDir = flagValue(flag, argv[++i]);
         break;
       case '--cycles':
-        args.cycles = wholeNumber(flag, value(flag, argv[++i]), 1, Number.MAX_SAFE_INTEGER);
+        args.cycles = wholeNumber(flag, flagValue(flag, argv[++i]), 1, Number.MAX_SAFE_INTEGER);
         break;
       case '--time-scale':
-        args.timeScale = wholeNumber(flag, value(flag, argv[++i]), 1, 600);
+        args.timeScale = wholeNumber(flag, flagValue(flag, argv[++i]), 1, 600);
         break;
       default:
         throw new UsageError(`agent: unknown option '${flag}'`);

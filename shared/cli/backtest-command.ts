@@ -15,7 +15,7 @@ import type { ProbeRecord } from '../sla/probe-record.js';
 import { fsProblem } from '../store/errors.js';
 import { readResultHistory } from '../store/local-store.js';
 import { chooseConfig } from './default-config.js';
-import { UsageError } from './usage-error.js';
+import { flagValue, UsageError } from './usage-error.js';
 import { MINUTE_MS } from '../common/time.js';
 
 /** The history read when --history is not given: the local monitor's store. */
@@ -52,11 +52,7 @@ export function parseBacktestArgs(argv: readonly string[]): BacktestArgs {
   const args: Partial<BacktestArgs> & { json: boolean } = { json: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+    const next = (): string => flagValue(String(flag), argv[++i]);
     if (flag === '--config') config = next();
     else if (flag === '--history') history = next();
     else if (flag === '--from') args.from = isoOption(flag, argv[++i]);

@@ -7,7 +7,7 @@ import { localDestinations, createNotifier, deliveryLine, type DeliverOptions, t
 import { renderContextFor } from '../alerts/render-context.js';
 import { formatConfigError, loadConfig } from '../config/index.js';
 import type { Notification, Severity } from '../sla/notification.js';
-import { UsageError } from './usage-error.js';
+import { flagValue, UsageError } from './usage-error.js';
 
 export const NOTIFY_TEST_USAGE = `usage: pptp-monitor notify-test [--config <file>] [--destination <name>]
   --config <file>       the config whose notify: destinations are tested (default monitor.yml)
@@ -31,11 +31,7 @@ export function parseNotifyTestArgs(argv: readonly string[]): NotifyTestArgs {
   const args: NotifyTestArgs = { config: 'monitor.yml', help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+    const value = (): string => flagValue(String(flag), argv[++i]);
     if (flag === '--config') args.config = value();
     else if (flag === '--destination') args.destination = value();
     else if (flag === '--help' || flag === '-h') args.help = true;

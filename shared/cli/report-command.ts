@@ -15,7 +15,7 @@ import { buildReport, lastThirtyDays, previousCalendarMonth, previousRange, type
 import { probeShardMap } from '../runners/lambda/probe-lambda-sizing.js';
 import { fsProblem } from '../store/errors.js';
 import { chooseConfig } from './default-config.js';
-import { UsageError } from './usage-error.js';
+import { flagValue, UsageError } from './usage-error.js';
 
 export interface ReportArgs {
   /** Unset: monitor.yml, else monitor.local.yml (see chooseConfig). */
@@ -48,11 +48,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+    const value = (): string => flagValue(String(flag), argv[++i]);
     switch (flag) {
       case '--from':
         args.from = time(flag, value());

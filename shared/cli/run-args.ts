@@ -4,7 +4,7 @@ import { isHostName } from '../status/status-server.js';
 import { WEBHOOK_FORMATS } from '../config/notify-rules.js';
 import { isEnvName } from '../config/login-rules.js';
 import type { NotifyType } from '../config/types.js';
-import { UsageError } from './usage-error.js';
+import { flagValue, UsageError } from './usage-error.js';
 
 /** Where --http listens when given a port alone: loopback, so nothing is exposed by accident. */
 export const DEFAULT_HTTP_ADDRESS = '127.0.0.1';
@@ -51,11 +51,6 @@ export const RUN_USAGE = `usage: pptp-monitor run [options]
                       machine by); loopback names and IP addresses always work; repeatable
   --cycles <n>        stop after n probe cycles (default: run until Ctrl-C)`;
 
-function value(flag: string, v: string | undefined): string {
-  if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-  return v;
-}
-
 /** The forms --http takes, for its error messages. */
 const HTTP_FORMS = '<port> (0-65535), <IPv4 address>:<port> or [<IPv6 address>]:<port>, e.g. 9464, 0.0.0.0:9464 or [::1]:9464';
 
@@ -88,13 +83,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     const flag = argv[i] ?? '';
     switch (flag) {
       case '--config':
-        args.config = value(flag, argv[++i]);
+        args.config = flagValue(flag, argv[++i]);
         break;
       case '--data':
-        args.data = value(flag, argv[++i]);
+        args.data = flagValue(flag, argv[++i]);
         break;
       case '--webhook': {
-        const url = value(flag, argv[++i]);
+        const url = flagValue(flag, argv[++i]);
         let parsed: URL;
         try {
           parsed = new URL(url);
@@ -106,32 +101,32 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         break;
       }
       case '--webhook-format': {
-        const format = value(flag, argv[++i]);
+        const format = flagValue(flag, argv[++i]);
         if (!(WEBHOOK_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--webhook-format: must be one of ${WEBHOOK_FORMATS.join(', ')}, got '${format}'`);
         args.webhookFormat = format as NotifyType;
         break;
       }
       case '--webhook-key-env': {
-        const name = value(flag, argv[++i]);
+        const name = flagValue(flag, argv[++i]);
         if (!isEnvName(name)) throw new UsageError(`--webhook-key-env: must be the name of an environment variable (letters, digits and _, not starting with a digit), got '${name}'`);
         args.webhookKeyEnv = name;
         break;
       }
       case '--simulate': {
-        const v = value(flag, argv[++i]);
+        const v = flagValue(flag, argv[++i]);
         const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
         if (!(port >= 1 && port <= 65535)) throw new UsageError(`--simulate: must be a port 1-65535, got '${v}'`);
         args.simulatePort = port;
         break;
       }
       case '--http': {
-        const { address, port } = parseHttpListen(value(flag, argv[++i]));
+        const { address, port } = parseHttpListen(flagValue(flag, argv[++i]));
         args.httpPort = port;
         args.httpAddress = address;
         break;
       }
       case '--http-allow-host': {
-        const name = value(flag, argv[++i]);
+        const name = flagValue(flag, argv[++i]);
         // What the status server accepts, checked here to say it with the flag's name.
         if (!isHostName(name)) {
           throw new UsageError(`--http-allow-host: must be a host name without port or scheme (e.g. monitor.lan), got '${name}'`);
@@ -140,7 +135,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         break;
       }
       case '--cycles': {
-        const v = value(flag, argv[++i]);
+        const v = flagValue(flag, argv[++i]);
         const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
         if (!(n >= 1)) throw new UsageError(`--cycles: must be a whole number of at least 1, got '${v}'`);
         args.cycles = n;

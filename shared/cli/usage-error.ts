@@ -11,3 +11,9 @@ export class UsageError extends PptpMonitorError<'usage'> {
     super('usage', message);
   }
 }
+
+/** The value after a flag: missing, empty or another flag is a usage error naming the flag. */
+export function flagValue(flag: string, v: string | undefined): string {
+  if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+  return v;
+}

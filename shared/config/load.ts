@@ -6,6 +6,7 @@ import type { ConfigRunner } from './login-rules.js';
 import { crossCheck, resolveConfig } from './resolve.js';
 import { configSchema, PARSE_OPTIONS } from './schema.js';
 import type { ConfigError, ConfigResult } from './types.js';
+import { isRecord as isMapping } from '../common/is-record.js';
 
 // yaml's own wording is kept (first line, lower-cased) except where ours says more.
 const YAML_PROBLEMS: Partial<Record<YAMLError['code'], (source: string) => string>> = {
@@ -44,10 +45,6 @@ function locate(doc: Document, path: readonly PropertyKey[]): number {
     }
   }
   return offset;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export interface ParseOptions {

@@ -5,10 +5,7 @@ import type { ConfigRunner } from './login-rules.js';
 import { DESTINATION_NAME, ENV_IN_LAMBDA, NOTIFY_SEVERITIES, NOTIFY_TYPES, OPSGENIE_API_URLS, PAGERDUTY_EVENTS_URL, SECRET_FIELDS, type OpsgenieRegion } from './notify-rules.js';
 import type { ParsedDestination } from './notify-schema.js';
 import type { NotifyDestination, NotifyType, SecretRef } from './types.js';
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord as isMapping } from '../common/is-record.js';
 
 /**
  * The rules across destinations, judged on the file as written (also when some destinations are invalid,

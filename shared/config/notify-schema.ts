@@ -29,10 +29,7 @@ import {
 } from './notify-rules.js';
 import { ENV_NAME_RULE } from './login-rules.js';
 import type { NotifySeverity, NotifyType, SecretRef } from './types.js';
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord as isMapping } from '../common/is-record.js';
 
 type Issue = Parameters<z.core.$RefinementCtx['addIssue']>[0];
 

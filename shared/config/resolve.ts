@@ -32,6 +32,7 @@ import {
 import { isAgentName, isAwsRegion } from './regions.js';
 import { notifyCrossProblems, resolveNotify } from './notify-resolve.js';
 import type { AgentLocation, MaintenanceWindow, ResolvedConfig, ResolvedTarget } from './types.js';
+import { isRecord as isMapping } from '../common/is-record.js';
 
 type Source = 'target' | 'defaults';
 interface Picked<T> {
@@ -43,10 +44,6 @@ type Field<K extends TargetFieldKey> = Picked<TargetFieldValues[K]> | undefined 
 type Fields = { [K in TargetFieldKey]: Field<K> };
 
 const MERGED_MAPPINGS: ReadonlySet<TargetFieldKey> = new Set(['checks', 'slo', 'latency', 'down', 'tags']);
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function parseField<K extends TargetFieldKey>(key: K, raw: unknown): TargetFieldValues[K] | typeof INVALID {
   const result = TARGET_FIELDS[key].safeParse(raw, PARSE_OPTIONS);
@@ -96,7 +93,6 @@ interface CrossRule {
    */
   check(fields: Fields, defaultTimeout: number): string | undefined;
 }
-
 
 const CROSS_RULES: readonly CrossRule[] = [
   {

@@ -45,15 +45,12 @@ import {
   USERNAME_RULE,
 } from './login-rules.js';
 import { notifySchema } from './notify-schema.js';
+import { isRecord as isMapping } from '../common/is-record.js';
 
 /** Options for every parse: our generic marker instead of zod's messages, and the input kept for `got`. */
 export const PARSE_OPTIONS = { error: () => GENERIC, reportInput: true } as const;
 
 // ---------------------------------------------------------------------------------------------- leaves
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const str = (expectation: string) => z.string({ error: says(expectation) });
 

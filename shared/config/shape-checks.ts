@@ -2,14 +2,13 @@
 // cold start, where zod (with yaml, ~600 KB) is not bundled; these few combinators are enough for its
 // shape. A check appends `<path>: <problem>` lines, every problem at once; a shape refuses keys it does
 // not list, so a field the resolver adds without a check here fails the first packaging that writes it.
+import { isRecord } from '../common/is-record.js';
 import { show } from './format.js';
 
 /** Appends a line per problem of `value`, found at `path`. */
 export type Check = (value: unknown, path: string, problems: string[]) => void;
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 const problem = (path: string, rule: string, value: unknown): string => `${path}: ${rule}, got ${show(value)}`;
 

@@ -9,6 +9,7 @@
 // alone (it joins `pending`, the others step on).
 import { PptpMonitorError } from '../common/errors.js';
 import { decodeFoldState, encodeFoldState, FoldStateError, type FoldState } from '../sla/fold/index.js';
+import { isRecord } from '../common/is-record.js';
 
 /** Schema of the shard state's JSON (each fold state carries the fold's own version besides). */
 export const SHARD_STATE_SCHEMA = 1;
@@ -37,7 +38,6 @@ export function encodeShardState(state: ShardState): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(json));
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInstant = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function instants(value: unknown, what: string): Map<string, number> {

@@ -4,6 +4,7 @@
 import { isFailureClass, type FailureClass } from '../probe/failure-classes.js';
 import type { LoginDetail, LoginStageTimings, ProbeResult } from '../probe/types.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
+import { isRecord } from '../common/is-record.js';
 
 /** The line format's version; bumped on any incompatible change. */
 export const RESULT_LINE_VERSION = 1;
@@ -75,7 +76,6 @@ export function resultLine(result: ProbeResult, ctx: { region: string; intervalS
   return line;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 /** The record a line written by resultLine stands for: what the evaluator sees, in memory or after a restart. */

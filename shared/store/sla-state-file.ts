@@ -8,6 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeFoldState, encodeFoldState, FoldStateError, type FoldState } from '../sla/fold/index.js';
 import { fsProblem } from './errors.js';
+import { isRecord } from '../common/is-record.js';
 
 export const SLA_STATE_FILE = 'sla-state.json';
 /** The file's format version (each target's state carries the fold's own schema version besides). */
@@ -50,7 +51,7 @@ export function createSlaStateFile(dir: string): SlaStateFile {
       } catch {
         return { states, problem: `${path} is not JSON`, unreadable: [] };
       }
-      const raw = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+      const raw = isRecord(value) ? value : undefined;
       if (raw?.['v'] !== SLA_STATE_VERSION) return { states, problem: `${path}: not a version ${SLA_STATE_VERSION} SLA state`, unreadable: [] };
       const targets = raw['targets'];
       if (typeof targets !== 'object' || targets === null || Array.isArray(targets)) return { states, problem: `${path}: no targets object`, unreadable: [] };

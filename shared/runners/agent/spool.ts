@@ -16,6 +16,7 @@ import type { Logger } from '../../log/logger.js';
 import { planRequests } from '../../metrics/batch.js';
 import { MetricName, type Datum, type MetricUnit } from '../../metrics/metric-design.js';
 import { fsProblem } from '../../store/errors.js';
+import { isRecord } from '../../common/is-record.js';
 
 /**
  * Total size of the entry files, in bytes. At ~140 bytes a point (3 points a target-minute) it holds
@@ -108,7 +109,6 @@ const KNOWN_OPTIONS = ['dir', 'maxBytes', 'maxAgeMs', 'now', 'log', 'fs'];
 const METRIC_NAMES: ReadonlySet<string> = new Set(Object.values(MetricName));
 const DATUM_FIELDS: ReadonlySet<string> = new Set(['metricName', 'dimensions', 'timestamp', 'value', 'unit']);
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isMetricName = (v: unknown): v is MetricName => typeof v === 'string' && METRIC_NAMES.has(v);
 const isUnit = (v: unknown): v is MetricUnit => v === 'Count' || v === 'Milliseconds';
 
