@@ -3,6 +3,7 @@
 // CloudWatch client of the home region through the SDK's credential chain, and the agent loop.
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { abortableSleep } from '../aws/retry.js';
 import { formatConfigError, loadConfig } from '../config/index.js';
 import { agentsOf, type ResolvedConfig } from '../config/types.js';
 import type { MetricSink, PublishReport } from '../cycles/ports.js';
@@ -45,17 +46,7 @@ export function scaledWallClock(scale: number, realNow: () => number = Date.now)
     now,
     toRealMs: (wallMs) => wallMs / scale,
     async sleepUntil(at, signal) {
-      while (!signal.aborted && now() < at) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, Math.max(1, Math.ceil((at - now()) / scale)));
-          function done(): void {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', done);
-            resolve();
-          }
-          signal.addEventListener('abort', done, { once: true });
-        });
-      }
+      while (!signal.aborted && now() < at) await abortableSleep(Math.max(1, Math.ceil((at - now()) / scale)), signal);
     },
   };
 }
