@@ -31,7 +31,7 @@ import {
 } from './schema.js';
 import { isAgentName, isAwsRegion } from './regions.js';
 import { notifyCrossProblems, resolveNotify } from './notify-resolve.js';
-import type { AgentLocation, MaintenanceWindow, ResolvedConfig, ResolvedTarget } from './types.js';
+import type { AgentLocation, MaintenanceWindow, ResolvedConfig, ResolvedGroup, ResolvedTarget } from './types.js';
 import { isRecord as isMapping } from '../common/is-record.js';
 
 type Source = 'target' | 'defaults';
@@ -135,12 +135,8 @@ const CROSS_RULES: readonly CrossRule[] = [
  * outage pages twice; it is almost always a copy-paste slip. Judged on host and the resolved port, in one
  * spelling (gw.example.com. is gw.example.com); targets with the same name are already a duplicate name.
  */
-function sameGatewayProblem(
-  seen: Map<string, { index: number; name: unknown; host: string }>,
-  index: number,
-  target: Record<string, unknown>,
-  fields: Fields,
-): string | undefined {
+function sameGatewayProblem(seen: Map<string, { index: number; name: unknown; host: string; where: string }>, entry: TargetEntry, fields: Fields): string | undefined {
+  const { target, index } = entry;
   const port = valueOr(fields.port, CONFIG_DEFAULTS.port);
   if (typeof target.host !== 'string' || !hostSchema.safeParse(target.host).success || port === undefined) return undefined;
   // A login and a control check of one gateway are two targets on purpose (agents log in, regions probe control).
@@ -148,12 +144,65 @@ function sameGatewayProblem(
   const key = `${canonicalHost(target.host)} ${port} ${kind}`;
   const first = seen.get(key);
   if (first === undefined) {
-    seen.set(key, { index, name: target.name, host: target.host });
+    seen.set(key, { index, name: target.name, host: target.host, where: entry.describe });
     return undefined;
   }
   if (first.name === target.name) return undefined;
   const spelled = first.host === target.host ? '' : ` (written ${show(first.host)} there)`;
+  if (entry.member !== undefined || entry.group !== undefined) {
+    // A group probes its members (and its virtual address) itself: the same gateway as a standalone target is probed twice.
+    const what = entry.member !== undefined ? `member ${show(target.name)} of group ${show(entry.group)}` : `the virtual address of group ${show(entry.group)}`;
+    return `${what} is the same host and port as ${first.where}: ${show(target.host)} port ${port}${spelled}; a gateway is either a standalone target or in a group, not both`;
+  }
   return `target ${show(target.name)} probes the same host and port as target ${show(first.name)} (targets[${first.index}]): ${show(target.host)} port ${port}${spelled}`;
+}
+
+/**
+ * One gateway to probe as the raw YAML gives it: a target, or a group's virtual address or member spelt
+ * as a target (the group's settings with the member's name, host and port), with where each field is
+ * written, so that every rule runs on groups as on targets and names the place in the file.
+ */
+interface TargetEntry {
+  target: Record<string, unknown>;
+  /** Index in `targets`, or of the group in `groups`. */
+  index: number;
+  pathOf(key: string): PathProblem['path'];
+  /** How problems elsewhere refer to it, e.g. `target "gw" (targets[2])`. */
+  describe: string;
+  group?: string;
+  member?: number;
+}
+
+/** The targets, then each group's virtual address and members (a member inherits everything but name, host and port from its group). */
+function targetEntries(raw: Record<string, unknown>): TargetEntry[] {
+  const entries: TargetEntry[] = [];
+  if (Array.isArray(raw.targets)) {
+    raw.targets.forEach((target: unknown, i) => {
+      if (isMapping(target)) entries.push({ target, index: i, pathOf: (key) => ['targets', i, key], describe: `target ${show(target.name)} (targets[${i}])` });
+    });
+  }
+  if (!Array.isArray(raw.groups)) return entries;
+  raw.groups.forEach((group: unknown, g) => {
+    if (!isMapping(group)) return;
+    const { members, ...settings } = group;
+    const groupName = typeof group.name === 'string' ? group.name : `groups[${g}]`;
+    entries.push({ target: settings, index: g, pathOf: (key) => ['groups', g, key], describe: `the virtual address of group ${show(groupName)} (groups[${g}])`, group: groupName });
+    if (!Array.isArray(members)) return;
+    members.forEach((member: unknown, j) => {
+      if (!isMapping(member)) return;
+      const target = { ...settings, name: member.name, host: member.host, ...('port' in member ? { port: member.port } : {}) };
+      const own = new Set(Object.keys(member));
+      entries.push({
+        target,
+        index: g,
+        pathOf: (key) => (own.has(key) || key === 'name' || key === 'host' ? ['groups', g, 'members', j, key] : ['groups', g, key]),
+        describe: `member ${show(member.name)} of group ${show(groupName)} (groups[${g}].members[${j}])`,
+        group: groupName,
+        member: j,
+      });
+    });
+  });
+  return entries;
 }
 
 function setIn(field: Field<TargetFieldKey>, scope: Source): boolean {
@@ -216,30 +265,35 @@ export function crossCheck(raw: unknown, runner: ConfigRunner = 'lambda'): PathP
   const agents = declaredAgents(raw.agents);
   if (Array.isArray(defaults?.regions)) problems.push(...locationProblems(defaults.regions, agents, undefined, ['defaults', 'regions']));
 
-  if (!Array.isArray(raw.targets)) return problems;
+  if (Array.isArray(raw.targets) && raw.targets.length === 0 && !(Array.isArray(raw.groups) && raw.groups.length > 0)) problems.push({ path: ['targets'], problem: 'must list at least one target' });
   const used = new Set<string>();
-  const names = new Map<string, number>();
-  const gateways = new Map<string, { index: number; name: unknown; host: string }>();
-  raw.targets.forEach((target: unknown, i) => {
-    if (!isMapping(target)) return;
+  const names = new Map<string, string>();
+  const gateways = new Map<string, { index: number; name: unknown; host: string; where: string }>();
+  for (const entry of targetEntries(raw)) {
+    const { target, pathOf } = entry;
     if (nameSchema.safeParse(target.name).success) {
       const name = target.name as string;
-      if (names.has(name)) problems.push({ path: ['targets', i, 'name'], problem: `duplicate target name ${show(name)}` });
-      else names.set(name, i);
+      const first = names.get(name);
+      if (first !== undefined) problems.push({ path: pathOf('name'), problem: entry.group === undefined && first.startsWith('target ') ? `duplicate target name ${show(name)}` : `duplicate name ${show(name)}: already ${first}` });
+      else names.set(name, entry.describe);
     }
     const fields = collect(target, defaults);
-    const problem = sameGatewayProblem(gateways, i, target, fields);
-    if (problem !== undefined) problems.push({ path: ['targets', i, 'host'], problem });
-    if (fields.regions === undefined) problems.push({ path: ['targets', i, 'regions'], problem: 'required (on the target or in defaults)' });
+    const problem = sameGatewayProblem(gateways, entry, fields);
+    if (problem !== undefined) problems.push({ path: pathOf('host'), problem });
+    if (fields.regions === undefined) problems.push({ path: pathOf('regions'), problem: 'required (on the target or in defaults)' });
     // Judged on the list as written, also when some entries are invalid (the schema names those).
     const own = Array.isArray(target.regions);
     const written = own ? (target.regions as unknown[]) : Array.isArray(defaults?.regions) ? (defaults.regions as unknown[]) : [];
     for (const r of written) if (typeof r === 'string') used.add(r);
-    // Inherited regions were judged at defaults, except for what only this target's check kind makes wrong.
-    problems.push(...locationProblems(written, agents, isLoginTarget(target) ? PPTP_LOGIN : PPTP_CONTROL, ['targets', i, 'regions'], own));
-    for (const [key, problem] of checkKindProblems(target, fields, runner)) problems.push({ path: ['targets', i, key], problem });
+    // A member's regions are its group's: judged once, at the group.
+    if (entry.member === undefined) {
+      // Inherited regions were judged at defaults, except for what only this target's check kind makes wrong.
+      problems.push(...locationProblems(written, agents, isLoginTarget(target) ? PPTP_LOGIN : PPTP_CONTROL, pathOf('regions'), own));
+      for (const [key, problem] of checkKindProblems(target, fields, runner)) problems.push({ path: pathOf(key), problem });
+    }
     const defaultTimeout = isLoginTarget(target) ? LOGIN_DEFAULT_TIMEOUT_MS : CONFIG_DEFAULTS.timeout;
     for (const rule of CROSS_RULES) {
+      if (entry.member !== undefined) break;
       // A rule on inherited values only was judged on the defaults; judge it here when the target sets
       // one of its fields, unless that gives the very problem already reported at the defaults.
       if (!rule.involves.some((key) => setIn(fields[key], 'target'))) continue;
@@ -247,9 +301,10 @@ export function crossCheck(raw: unknown, runner: ConfigRunner = 'lambda'): PathP
       if (problem === undefined) continue;
       const inherited = setIn(fields[rule.subject[0]], 'defaults');
       if (inherited && problem === problemInDefaults.get(rule)) continue;
-      problems.push({ path: ['targets', i, ...rule.subject], problem: inherited ? `${problem} (from defaults)` : problem });
+      const [key, ...rest] = rule.subject;
+      problems.push({ path: [...pathOf(key!), ...rest], problem: inherited ? `${problem} (from defaults)` : problem });
     }
-  });
+  }
   for (const [name, agent] of agents) {
     if (!used.has(name)) problems.push({ path: ['agents', agent.index, 'name'], problem: `agent ${show(name)} probes no target: add it to a target's regions, or remove it` });
   }
@@ -331,8 +386,7 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
   const defaults = isMapping(raw.defaults) ? raw.defaults : undefined;
   const runbookBaseUrl = withSlash(parsed.runbookBaseUrl ?? CONFIG_DEFAULTS.runbookBaseUrl);
   const globalWindows = (parsed.maintenance ?? []).map((w) => resolveWindow(w, 'global'));
-  const targets = parsed.targets.map((target, i): ResolvedTarget => {
-    const own = (raw.targets as unknown[])[i];
+  const resolveTarget = (target: Pick<ParsedConfig['targets'][number], 'name' | 'host' | 'check' | 'login'>, own: unknown): ResolvedTarget => {
     const f = collect(isMapping(own) ? own : undefined, defaults);
     const regions = value(f.regions);
     if (regions === undefined) throw new Error('resolveConfig called on an invalid config');
@@ -362,6 +416,16 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
       down: { ...CONFIG_DEFAULTS.down, ...value(f.down) },
       maintenance: [...globalWindows, ...(value(f.maintenance) ?? []).map((w) => resolveWindow(w, 'target'))],
     };
+  };
+  const targets = parsed.targets.map((target, i) => resolveTarget(target, (raw.targets as unknown[])[i]));
+  // A group is its virtual address and its members, each a target with the group's settings (a member's own port wins).
+  const groups: ResolvedGroup[] = [];
+  (parsed.groups ?? []).forEach((group, g) => {
+    const own = (raw.groups as unknown[])[g];
+    const settings = isMapping(own) ? Object.fromEntries(Object.entries(own).filter(([key]) => key !== 'members')) : {};
+    targets.push(resolveTarget(group, settings));
+    for (const member of group.members) targets.push(resolveTarget(member, { ...settings, ...(member.port !== undefined ? { port: member.port } : {}) }));
+    groups.push({ name: group.name, members: group.members.map((m) => m.name) });
   });
   const regions = [...new Set(targets.flatMap((t) => t.regions))].filter(isAwsRegion).sort();
   const agents = (parsed.agents ?? []).map((a): AgentLocation => ({ name: a.name, description: a.description, checks: a.checks === undefined ? undefined : [...a.checks] }));
@@ -379,5 +443,6 @@ export function resolveConfig(raw: Record<string, unknown>, parsed: ParsedConfig
     ...(agents.length > 0 ? { agents } : {}),
     // Likewise only when written: a config without notify packages byte for byte as before.
     ...(parsed.notify !== undefined ? { notify: resolveNotify(parsed.notify) } : {}),
+    ...(groups.length > 0 ? { groups } : {}),
   };
 }

@@ -216,6 +216,25 @@ function regionsRule(config: Record<string, unknown>): Array<[string, string]> {
   return found;
 }
 
+const groups = list(shape({ name: str((n) => TARGET_NAME.test(n), NAME_RULE), members: list(str((n) => TARGET_NAME.test(n), NAME_RULE), { min: 2, unique: true }) }, {}), { min: 1 });
+
+/** Every group's virtual address and members are targets, and no target is in two groups. */
+function groupsRule(config: Record<string, unknown>): Array<[string, string]> {
+  if (!Array.isArray(config['groups'])) return [];
+  const names = new Set((Array.isArray(config['targets']) ? config['targets'] : []).map((t: unknown) => (isRecord(t) ? t['name'] : undefined)));
+  const found: Array<[string, string]> = [];
+  const grouped = new Set<unknown>();
+  config['groups'].forEach((g: unknown, i) => {
+    if (!isRecord(g) || !Array.isArray(g['members'])) return;
+    for (const name of [g['name'], ...g['members']]) {
+      if (!names.has(name)) found.push([`groups[${i}]`, `${JSON.stringify(name)} is not a target`]);
+      if (grouped.has(name)) found.push([`groups[${i}]`, `${JSON.stringify(name)} is in two groups`]);
+      grouped.add(name);
+    }
+  });
+  return found;
+}
+
 const common = {
   version: oneOf([1]),
   namespace: str(isNamespace, NAMESPACE_RULE),
@@ -231,8 +250,8 @@ const resolvedConfigCheck = shape(
     maintenance: windowsOf('global'),
     alerts: shape({}, { page: topic, ticket: topic }),
   },
-  { dashboardBaseUrl: str(isHttpsUrl, HTTPS_URL_RULE), agents, notify: notifyCheck },
-  regionsRule,
+  { dashboardBaseUrl: str(isHttpsUrl, HTTPS_URL_RULE), agents, notify: notifyCheck, groups },
+  (config) => [...regionsRule(config), ...groupsRule(config)],
 );
 
 const probeConfigCheck = shape({ ...common, targets: targetsOf(targetCheck(PROBE_TARGET_FIELDS)) }, {}, regionsRule);

@@ -407,6 +407,28 @@ export const targetSchema = z.strictObject(
   { error: says('must be a mapping with at least name and host') },
 );
 
+const memberSchema = z.strictObject(
+  { name: nameSchema, host: hostSchema, port: TARGET_FIELDS.port.optional() },
+  { error: says('must be a mapping with name and host (and optionally port)') },
+);
+
+/**
+ * `groups:` redundant gateways. A group is its virtual address (the address users connect to, probed as a
+ * target named like the group) and its member nodes, each probed on its own address; the per-target
+ * settings apply to all of them. Control checks only: a login group would log in on every member too.
+ */
+export const groupSchema = z.strictObject(
+  {
+    name: nameSchema,
+    host: hostSchema,
+    members: z
+      .array(memberSchema, { error: says('must be a list of member nodes (name, host)') })
+      .min(2, { error: 'must list at least two members: a group of one has no redundancy to watch' }),
+    ...optionalTargetFields,
+  },
+  { error: says('must be a mapping with name, host (the virtual address) and members') },
+);
+
 export const configSchema = z.strictObject(
   {
     version: z.literal(1, { error: says('must be 1') }),
@@ -416,9 +438,9 @@ export const configSchema = z.strictObject(
     dashboardBaseUrl: httpsUrlSchema.optional(),
     defaults: defaultsSchema.optional(),
     agents: agentsSchema.optional(),
-    targets: z
-      .array(targetSchema, { error: says('must be a list of targets') })
-      .min(1, { error: 'must list at least one target' }),
+    // At least one target, or a group: resolve.ts's rule (it needs both lists).
+    targets: z.array(targetSchema, { error: says('must be a list of targets') }),
+    groups: z.array(groupSchema, { error: says('must be a list of gateway groups (name, host, members)') }).optional(),
     maintenance: maintenanceSchema.optional(),
     alerts: z
       .strictObject({ page: topicSchema.optional(), ticket: topicSchema.optional() }, { error: says('must be a mapping with page and ticket') })

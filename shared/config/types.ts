@@ -105,6 +105,24 @@ export interface ResolvedConfig {
    * the file has none, so a config without them resolves (and packages) exactly as it did before them.
    */
   notify?: NotifyDestination[];
+  /**
+   * Redundant gateways under `groups`, in the order written. Each group's virtual address and members are
+   * targets in `targets` (the virtual address named like the group). Absent when the file has none.
+   */
+  groups?: ResolvedGroup[];
+}
+
+/** A gateway group: the virtual address users connect to (the target named `name`) and its member nodes. */
+export interface ResolvedGroup {
+  /** The group's name, which is also its virtual address's target name. */
+  name: string;
+  /** Member target names, in the order written (at least two). */
+  members: string[];
+}
+
+/** A config's groups (none in configs written before groups existed). */
+export function groupsOf(config: Pick<ResolvedConfig, 'groups'>): readonly ResolvedGroup[] {
+  return config.groups ?? [];
 }
 
 /**

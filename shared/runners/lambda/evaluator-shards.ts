@@ -6,13 +6,40 @@
 // 100 targets per shard keep the item far from the limit; larger fleets get one scheduled evaluator
 // invocation per shard, each with its own state item.
 import type { RetryPolicy } from '../../aws/retry.js';
-import type { ResolvedTarget } from '../../config/types.js';
+import type { ResolvedGroup, ResolvedTarget } from '../../config/types.js';
 import { planShards } from './shards.js';
 
 export const EVALUATOR_TARGETS_PER_SHARD = 100;
 
-export function evaluatorShards<T extends Pick<ResolvedTarget, 'name'>>(config: { targets: readonly T[] }): T[][] {
-  return planShards(config.targets, EVALUATOR_TARGETS_PER_SHARD);
+/**
+ * The targets of each evaluator shard, in config order. A gateway group's virtual address and members are
+ * judged together (redundancy lost, failover), so a group is never split: shards are packed with whole
+ * groups, and hold up to a group's size beyond the usual share when one would straddle the boundary.
+ */
+export function evaluatorShards<T extends Pick<ResolvedTarget, 'name'>>(config: { targets: readonly T[]; groups?: readonly ResolvedGroup[] }): T[][] {
+  const groups = config.groups ?? [];
+  if (groups.length === 0) return planShards(config.targets, EVALUATOR_TARGETS_PER_SHARD);
+  const groupOf = new Map<string, ResolvedGroup>();
+  for (const g of groups) for (const name of [g.name, ...g.members]) groupOf.set(name, g);
+  const byName = new Map(config.targets.map((t) => [t.name, t]));
+  const units: T[][] = [];
+  const placed = new Set<string>();
+  for (const target of config.targets) {
+    if (placed.has(target.name)) continue;
+    const group = groupOf.get(target.name);
+    const unit = group === undefined ? [target] : [group.name, ...group.members].map((n) => byName.get(n)).filter((t): t is T => t !== undefined);
+    for (const t of unit) placed.add(t.name);
+    units.push(unit);
+  }
+  const count = Math.ceil(config.targets.length / EVALUATOR_TARGETS_PER_SHARD);
+  const share = Math.ceil(config.targets.length / count);
+  const shards: T[][] = [[]];
+  for (const unit of units) {
+    const current = shards[shards.length - 1]!;
+    if (current.length > 0 && current.length + unit.length > share) shards.push([...unit]);
+    else current.push(...unit);
+  }
+  return shards;
 }
 
 /**
