@@ -16,6 +16,16 @@ export function policyPhrase(policy: PolicyName): string {
       return 'SLOW (control time p95 above the threshold)';
     case 'no_data':
       return 'NO DATA (the monitoring is blind, the gateway is not implicated)';
+    case 'redundancy_lost':
+      return 'REDUNDANCY LOST (a group member is down; the virtual address still serves)';
+    case 'membership_wrong':
+      return 'GROUP MEMBERSHIP WRONG (every member is down, yet the virtual address answers)';
+    case 'failover':
+      return 'FAILOVER (another member now answers on the virtual address)';
+    case 'failover_flapping':
+      return 'FAILOVER FLAPPING (several failovers within an hour)';
+    case 'firmware_change':
+      return 'IDENTITY CHANGED (firmware revision, vendor or host name)';
   }
 }
 

@@ -5,6 +5,7 @@ import type { Notification, PolicyName, Severity } from '../sla/notification.js'
 import type { RenderContext } from './render.js';
 import { boundedKey, budget, classesByCount, clip, iso, listInline, longDuration, policyPhrase } from './render-format.js';
 import { MAX_LIST_LINES } from './render-limits.js';
+import { groupHeadline } from './render-group.js';
 
 /**
  * The `https` body: Alertmanager-like, so webhook receivers and on-call tools (PagerDuty, Opsgenie,
@@ -70,10 +71,11 @@ function describeIncident(n: Notification): string {
   }
   const parts = [`${target}: ${policyPhrase(n.policy)} in ${where} since ${iso(n.startsAt)} (for ${longDuration(n.at - n.startsAt)}).`];
   if (n.policy === 'error_budget' && n.rule) parts.push(`Rule: ${clip(n.rule)}.`);
-  if (n.policy === 'error_budget' || n.policy === 'down') parts.push(`Error budget left: ${budget(n.errorBudgetRemaining)} of the ${n.slo}% SLO.`);
+  if ((n.policy === 'error_budget' || n.policy === 'down') && n.errorBudgetRemaining !== undefined) parts.push(`Error budget left: ${budget(n.errorBudgetRemaining)} of the ${n.slo}% SLO.`);
   if (n.dominantFailureClass && isFailureClass(n.dominantFailureClass)) {
     parts.push(`Most probes failed with ${n.dominantFailureClass}: ${FAILURE_CLASS_INFO[n.dominantFailureClass].explanation}`);
   }
+  if (n.group !== undefined || n.identity !== undefined || n.failovers !== undefined) parts.push(`${groupHeadline(n)}.`);
   if (n.status === 'reminder') parts.push('Reminder: the incident is still open.');
   return parts.join(' ');
 }

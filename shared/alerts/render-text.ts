@@ -6,9 +6,10 @@ import type { Notification } from '../sla/notification.js';
 import type { RenderContext } from './render.js';
 import { boundedKey, budget, capNote, classesByCount, clip, formatRate, iso, longDuration, policyPhrase } from './render-format.js';
 import { MAX_LIST_LINES } from './render-limits.js';
+import { groupLines } from './render-group.js';
 
 export function renderText(n: Notification, ctx: RenderContext, subject: string, runbookUrl: string): string {
-  return [subject, '', ...whatAndWhen(n, ctx), ...whereLines(n), ...failureLines(n), '', ...budgetLines(n), ...latencyLines(n), '', ...whoAndLinks(n, ctx, runbookUrl)].join('\n');
+  return [subject, '', ...whatAndWhen(n, ctx), ...whereLines(n), ...failureLines(n), '', ...groupLines(n), ...budgetLines(n), ...latencyLines(n), '', ...whoAndLinks(n, ctx, runbookUrl)].join('\n');
 }
 
 function whatAndWhen(n: Notification, ctx: RenderContext): string[] {
@@ -58,6 +59,7 @@ function failureLines(n: Notification): string[] {
 }
 
 function budgetLines(n: Notification): string[] {
+  if (n.errorBudgetRemaining === undefined) return [];
   const lines = [`Error budget left: ${budget(n.errorBudgetRemaining)} of the ${n.slo}% availability SLO`];
   if (n.rule) lines.push(`Rule: ${clip(n.rule)}`);
   const rates = n.burnRates ?? [];

@@ -3,6 +3,7 @@
 // (every instant comes from the notification), so the same notification always renders the same bytes.
 // This file holds the entry, the subject and the SMS line; the email text, the https body, the shared
 // formatters and the SNS limits they are written against are in the render-*.ts files beside it.
+import { groupHeadline } from './render-group.js';
 import type { Notification, PolicyName, Severity } from '../sla/notification.js';
 import { runbookUrlFor } from '../sla/runbooks.js';
 import { clip, formatRate, hhmm, shortDuration } from './render-format.js';
@@ -55,6 +56,11 @@ const POLICY_LABEL: Readonly<Record<PolicyName, string>> = {
   latency: 'SLOW',
   no_data: 'NO DATA',
   error_budget: 'error budget burn',
+  redundancy_lost: 'REDUNDANCY LOST',
+  membership_wrong: 'GROUP MEMBERSHIP WRONG',
+  failover: 'FAILOVER',
+  failover_flapping: 'FAILOVER FLAPPING',
+  firmware_change: 'IDENTITY CHANGED',
 };
 
 export function renderAlert(n: Notification, ctx: RenderContext): RenderedAlert {
@@ -94,6 +100,7 @@ function renderSubject(n: Notification): string {
 
 /** The firing headline after the target name: `DOWN in 3/3 regions: connect_timeout` and the like. */
 function whatIsWrong(n: Notification): string {
+  if (n.group !== undefined || n.identity !== undefined || n.failovers !== undefined) return groupHeadline(n);
   const { affected, all } = n.regions;
   const share = `${affected.length}/${all.length} regions`;
   switch (n.policy) {
@@ -117,6 +124,8 @@ function whatIsWrong(n: Notification): string {
     }
     case 'no_data':
       return affected.length === 1 ? `NO DATA from ${affected[0]}` : `NO DATA from ${share}`;
+    default:
+      return groupHeadline(n);
   }
 }
 

@@ -43,7 +43,8 @@ export function createAlertPublisher(options: AlertPublisherOptions): AlertPubli
   const client = options.client ?? new SNSClient({ region: options.region, maxAttempts: 1 });
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const log = options.log ?? { write: (line: string) => process.stdout.write(`${line}\n`) };
-  const topicFor = (severity: Severity): string => options.topics[severity];
+  // An event (info) is not an incident: it goes to the ticket topic, its severity attribute set for filter policies.
+  const topicFor = (severity: Severity): string => options.topics[severity === 'info' ? 'ticket' : severity];
 
   async function publishOne(n: Notification, context: (n: Notification) => RenderContext, report: AlertPublishReport, signal?: AbortSignal): Promise<void> {
     const topicArn = topicFor(n.severity);

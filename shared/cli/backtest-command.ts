@@ -9,7 +9,7 @@ import { renderContextFor } from '../alerts/render-context.js';
 import { renderAlert } from '../alerts/render.js';
 import { formatConfigError, loadConfig, type ResolvedTarget } from '../config/index.js';
 import { isLocalHistory, localView } from '../cycles/local-view.js';
-import { replayWindow } from '../cycles/target-fold.js';
+import { replayFleet } from '../cycles/group-fold.js';
 import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { fsProblem } from '../store/errors.js';
@@ -126,13 +126,10 @@ export async function runBacktest(args: BacktestArgs, io: BacktestIo): Promise<n
   // A history recorded in the current minute ends after now: what is printed never lies in the future.
   const nowMs = (io.now ?? Date.now)();
   const notifications: Array<{ n: Notification; subject: string; runbookUrl: string }> = [];
-  for (const target of loaded.config.targets) {
-    const own = records.filter((r) => r.target === target.name);
-    const view = evaluationTarget(target, own);
-    for (const n of replayWindow(view, own, { fromExclusive: from - MINUTE_MS, toInclusive: to }, { nowMs })) {
-      const rendered = renderAlert(n, renderContextFor(loaded.config, target));
-      notifications.push({ n, subject: rendered.subject, runbookUrl: rendered.runbookUrl });
-    }
+  const byName = new Map(loaded.config.targets.map((t) => [t.name, t]));
+  for (const n of replayFleet(loaded.config, records, { fromExclusive: from - MINUTE_MS, toInclusive: to }, { nowMs, view: evaluationTarget })) {
+    const rendered = renderAlert(n, renderContextFor(loaded.config, byName.get(n.target)));
+    notifications.push({ n, subject: rendered.subject, runbookUrl: rendered.runbookUrl });
   }
   notifications.sort((a, b) => a.n.at - b.n.at || (a.n.target < b.n.target ? -1 : 1));
   if (args.json) {

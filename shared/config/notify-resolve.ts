@@ -2,7 +2,7 @@
 // the runner: the Lambda functions read secrets from SSM only. Called by resolve.ts.
 import { show, type PathProblem } from './format.js';
 import type { ConfigRunner } from './login-rules.js';
-import { DESTINATION_NAME, ENV_IN_LAMBDA, NOTIFY_SEVERITIES, NOTIFY_TYPES, OPSGENIE_API_URLS, PAGERDUTY_EVENTS_URL, SECRET_FIELDS, type OpsgenieRegion } from './notify-rules.js';
+import { DESTINATION_NAME, ENV_IN_LAMBDA, DEFAULT_NOTIFY_SEVERITIES, NOTIFY_TYPES, OPSGENIE_API_URLS, PAGERDUTY_EVENTS_URL, SECRET_FIELDS, type OpsgenieRegion } from './notify-rules.js';
 import type { ParsedDestination } from './notify-schema.js';
 import type { NotifyDestination, NotifyType, SecretRef } from './types.js';
 import { isRecord as isMapping } from '../common/is-record.js';
@@ -36,7 +36,7 @@ export function notifyCrossProblems(raw: unknown, runner: ConfigRunner): PathPro
 /** The destinations of a `notify:` that passed the schema, with every default applied. */
 export function resolveNotify(parsed: readonly ParsedDestination[]): NotifyDestination[] {
   return parsed.map((d): NotifyDestination => {
-    const severities = [...(d.severities ?? NOTIFY_SEVERITIES)];
+    const severities = [...(d.severities ?? DEFAULT_NOTIFY_SEVERITIES)];
     const common = { name: d.name, severities };
     const ref = (key: string): SecretRef => {
       const value = d[key] as SecretRef | undefined;

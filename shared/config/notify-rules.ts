@@ -13,7 +13,9 @@ import type { NotifyType } from './types.js';
 export const NOTIFY_TYPES: readonly NotifyType[] = ['pagerduty', 'opsgenie', 'slack', 'teams', 'alertmanager', 'json', 'chatbot'];
 /** The types `run --webhook-format` can send to a URL: every type but chatbot, which is an SNS topic. */
 export const WEBHOOK_FORMATS: readonly NotifyType[] = NOTIFY_TYPES.filter((t) => t !== 'chatbot');
-export const NOTIFY_SEVERITIES = ['page', 'ticket'] as const;
+export const NOTIFY_SEVERITIES = ['page', 'ticket', 'info'] as const;
+/** What a destination receives when it does not say: incidents, not the informational events. */
+export const DEFAULT_NOTIFY_SEVERITIES = ['page', 'ticket'] as const;
 
 /** PagerDuty Events API v2: one endpoint for trigger, acknowledge and resolve events. */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';

@@ -62,7 +62,7 @@ function secretRefSchema(why: string) {
 }
 
 const severitiesSchema = z
-  .array(z.enum(NOTIFY_SEVERITIES, { error: says("must be 'page' or 'ticket'") }), { error: says(SEVERITIES_RULE) })
+  .array(z.enum(NOTIFY_SEVERITIES, { error: says("must be 'page', 'ticket' or 'info'") }), { error: says(SEVERITIES_RULE) })
   .min(1, { error: "must list at least one severity (or leave severities out: both)" })
   .refine((list) => new Set(list).size === list.length, { error: 'must not list a severity twice' });
 

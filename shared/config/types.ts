@@ -130,7 +130,7 @@ export function groupsOf(config: Pick<ResolvedConfig, 'groups'>): readonly Resol
  * environment variable (read by the local monitor).
  */
 export type SecretRef = { ssm: string } | { env: string };
-export type NotifySeverity = 'page' | 'ticket';
+export type NotifySeverity = 'page' | 'ticket' | 'info';
 export type NotifyType = 'pagerduty' | 'opsgenie' | 'slack' | 'teams' | 'alertmanager' | 'json' | 'chatbot';
 
 interface NotifyCommon {

@@ -23,7 +23,7 @@
 //   before the look-back cannot be seen whole, and the clamp keeps its key stable for a whole day of
 //   evaluations (it changes at most once per day, when the look-back start moves on);
 // - never before the previous incident of the same policy ended, so a new incident never reuses a key.
-import type { NotificationStatus, PolicyName, Severity } from './notification.js';
+import type { IncidentSeverity, NotificationStatus, PolicyName, Severity } from './notification.js';
 import type { IntervalTimeline } from './intervals.js';
 import {
   BURN_RULES,
@@ -97,7 +97,7 @@ export function downMachine(timeline: IntervalTimeline): PolicyMachine {
  * exceeds (with the guard): scattered blips keep the long window up, so they make one incident. startsAt
  * = the first bad interval inside the long window of the rules firing at the opening instant.
  */
-export function errorBudgetMachine(timeline: IntervalTimeline, severity: Severity): PolicyMachine {
+export function errorBudgetMachine(timeline: IntervalTimeline, severity: IncidentSeverity): PolicyMachine {
   const rules: readonly BurnRule[] = BURN_RULES.filter((r) => r.severity === severity);
   const active = rules.map(() => false);
   return {

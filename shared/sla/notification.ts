@@ -2,8 +2,27 @@
 // by shared/alerts; the dedupKey is stable for the whole incident so a pager can merge repeats.
 import type { FailureClass } from '../probe/failure-classes.js';
 
-export type PolicyName = 'down' | 'error_budget' | 'latency' | 'no_data';
-export type Severity = 'page' | 'ticket';
+/**
+ * The target policies, then the gateway-group policies (shared/sla/groups): a member down while the
+ * virtual address serves, every member down while it still answers, a failover seen in the identity
+ * answering on the virtual address, several within an hour, and a target's announced identity changing.
+ */
+export type PolicyName = 'down' | 'error_budget' | 'latency' | 'no_data' | 'redundancy_lost' | 'membership_wrong' | 'failover' | 'failover_flapping' | 'firmware_change';
+/** page: wake someone; ticket: working hours; info: an event to know of, never an incident (a single `firing`, no resolve). */
+export type Severity = 'page' | 'ticket' | 'info';
+export const SEVERITIES: readonly Severity[] = ['page', 'ticket', 'info'];
+/** The severities an incident of a target policy can have (the burn rules are per severity). */
+export type IncidentSeverity = Exclude<Severity, 'info'>;
+
+/** An identity as a notification shows it: the fingerprint always, the names when the history had them (not from CloudWatch). */
+export interface IdentityView {
+  fingerprint: number;
+  firmwareRevision: number;
+  hostname?: string;
+  vendor?: string;
+  /** The group member known to answer with this identity, if any. */
+  member?: string;
+}
 export type NotificationStatus = 'firing' | 'reminder' | 'resolved';
 
 export interface BurnRate {
@@ -55,7 +74,8 @@ export interface Notification {
   dominantFailureClass?: FailureClass;
   /** SLO availability in percent, and the error budget left over its window (fraction; negative when overspent). */
   slo: number;
-  errorBudgetRemaining: number;
+  /** Absent on group and identity events: they are not about the budget. */
+  errorBudgetRemaining?: number;
   /** error_budget: the rule that fired (e.g. 'page: 1h and 5m burn above 14.4x') and its windows. */
   rule?: string;
   burnRates?: BurnRate[];
@@ -65,4 +85,10 @@ export interface Notification {
   downIntervals?: number;
   /** The last identity the gateway announced (SCCRP host name, vendor, firmware). */
   lastServer?: { hostname: string; vendor: string; firmwareRevision: number };
+  /** Group policies and failovers: the group, its members, which are down and which serve (up, by their own probes). */
+  group?: { name: string; members: string[]; down: string[]; serving: string[] };
+  /** failover and firmware_change: the identity before and after (startsAt is the first interval the new one answered). */
+  identity?: { from: IdentityView; to: IdentityView };
+  /** failover_flapping: the failovers (instants) within the hour that fired it. */
+  failovers?: number[];
 }

@@ -27,7 +27,7 @@
 //
 // Windows are counted in intervals: the last n complete intervals at t, n = window / interval.
 import type { ResolvedTarget } from '../config/types.js';
-import type { BurnRate, Severity } from './notification.js';
+import type { BurnRate, IncidentSeverity as Severity } from './notification.js';
 import type { IntervalTimeline } from './intervals.js';
 import { nearestRank } from '../common/percentile.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../common/time.js';

@@ -23,6 +23,11 @@ export const ALERT_NAMES: Readonly<Record<PolicyName, string>> = {
   error_budget: 'PptpErrorBudgetBurn',
   latency: 'PptpGatewaySlow',
   no_data: 'PptpMonitorNoData',
+  redundancy_lost: 'PptpGroupRedundancyLost',
+  membership_wrong: 'PptpGroupMembershipWrong',
+  failover: 'PptpGroupFailover',
+  failover_flapping: 'PptpGroupFailoverFlapping',
+  firmware_change: 'PptpGatewayFirmwareChange',
 };
 
 export interface AlertmanagerSettings {

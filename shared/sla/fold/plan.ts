@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedTarget } from '../../config/types.js';
 import { FAILURE_CLASSES } from '../../probe/failure-classes.js';
 import type { PolicyKey } from '../incidents.js';
-import type { Severity } from '../notification.js';
+import type { IncidentSeverity as Severity } from '../notification.js';
 import {
   BURN_RULES,
   BURN_WINDOWS,

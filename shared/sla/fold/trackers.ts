@@ -4,7 +4,7 @@
 // Every condition costs O(1) except latency while it holds (a scan of at most `for` + one window slots)
 // and an incident's opening (its evidence from the kept entries).
 import type { PolicyKey } from '../incidents.js';
-import type { Notification, NotificationStatus, PolicyName, Severity } from '../notification.js';
+import type { IncidentSeverity, Notification, NotificationStatus, PolicyName, Severity } from '../notification.js';
 import {
   DOWN_RECOVERY_INTERVALS,
   EB_RECOVERY_MINUTES,
@@ -74,7 +74,7 @@ const startOf = (plan: FoldPlan, s: FoldState, i: number): number => s.o! + i * 
 /** The incident's first interval as buildNotification counts it: the first starting at or after startsAt. */
 const firstInterval = (plan: FoldPlan, s: FoldState, startsAt: number): number => Math.max(0, Math.ceil((startsAt - s.o!) / plan.stepMs));
 
-function observeBudget(plan: FoldPlan, s: FoldState, tr: FoldTracker, severity: Severity, t: number): Observation {
+function observeBudget(plan: FoldPlan, s: FoldState, tr: FoldTracker, severity: IncidentSeverity, t: number): Observation {
   let fire = false;
   let hold = false;
   let rule: string | undefined;
