@@ -14,7 +14,10 @@
 // interval), and with a sent ledger a restarted monitor evaluates from where the last run stopped and
 // delivers nothing the ledger says was delivered.
 import { MINUTE_MS } from '../common/time.js';
-import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
+import { groupsOf, type ResolvedConfig, type ResolvedGroup, type ResolvedTarget } from '../config/types.js';
+import type { GroupState } from '../sla/groups/group-policies.js';
+import { observationsOf, type IdentityObservation, type IdentityState } from '../sla/groups/identity-events.js';
+import { advanceGroup, advanceIdentities, groupTargets } from './group-fold.js';
 import { probeTargetFor, type Clock, type ProbeOptions, type ProbeResult, type ProbeTarget, type Timers } from '../probe/index.js';
 import { probeOptionsFor } from '../probers/index.js';
 import { runPaced } from '../probe/run-paced.js';
@@ -98,6 +101,8 @@ export interface LocalMonitor {
   cycle(intervalStart: number): Promise<CycleReport>;
   /** The history kept in memory for a target (the status page reads it; no second copy). */
   history(target: string): readonly ProbeRecord[];
+  /** Who answers each target now, as the identity events know it (undefined before the first cycle). */
+  identities(): IdentityState | undefined;
 }
 
 /** What a monitor holds between cycles. */
@@ -116,6 +121,14 @@ interface MonitorState {
   runStartMs?: number;
   sent: SentEntry[];
   sentIds: Set<string>;
+  /** Gateway groups, their targets by name, and which targets are in one. */
+  groups: readonly ResolvedGroup[];
+  byName: Map<string, ResolvedTarget>;
+  grouped: Set<string>;
+  /** Per group, its open tickets (absent: replayed from the history with its targets' folds). */
+  groupStates: Map<string, GroupState>;
+  /** Identity events' state; undefined: replayed from the history in memory. */
+  ids?: IdentityState;
 }
 
 function isStored(state: MonitorState, target: string, intervalStart: number): boolean {
@@ -250,13 +263,34 @@ async function probeAndStore(state: MonitorState, deps: LocalMonitorDeps, interv
  */
 function dueNotifications(state: MonitorState, deps: LocalMonitorDeps, fromExclusive: number, t: number): Notification[] {
   const pending: Notification[] = [];
+  const nowMs = (deps.wallClock ?? Date.now)();
+  for (const group of state.groups) {
+    const targets = groupTargets(group, state.byName);
+    // A group's state is not stored: it (and its targets' folds) is replayed from the history in memory after a start.
+    const folds = new Map(targets.map((target) => [target.name, state.folds.get(target.name)]));
+    const known = state.groupStates.get(group.name);
+    const records = new Map(targets.map((target) => {
+      const history = state.history.get(target.name) ?? [];
+      const fold = known === undefined ? undefined : folds.get(target.name);
+      return [target.name, fold === undefined ? history : recordsAfter(history, fold.t, target.intervalMinutes * MINUTE_MS)] as const;
+    }));
+    const next = advanceGroup(group, targets, folds, records, known, { quietThrough: fromExclusive, toInclusive: t, nowMs });
+    for (const [name, fold] of next.folds) state.folds.set(name, fold);
+    state.groupStates.set(group.name, next.state);
+    pending.push(...next.notifications);
+  }
+  const observations: IdentityObservation[] = [];
+  for (const target of state.targets) observations.push(...observationsOf(state.ids === undefined ? (state.history.get(target.name) ?? []) : recordsAfter(state.history.get(target.name) ?? [], state.ids.t, target.intervalMinutes * MINUTE_MS)));
+  const identities = advanceIdentities({ targets: state.targets, groups: state.groups }, state.ids, observations, { quietThrough: fromExclusive, toInclusive: t, nowMs });
+  state.ids = identities.state;
+  pending.push(...identities.notifications);
   for (const target of state.targets) {
+    if (state.grouped.has(target.name)) continue;
     const history = state.history.get(target.name) ?? [];
     const fold = state.folds.get(target.name);
     const records = fold === undefined ? history : recordsAfter(history, fold.t, target.intervalMinutes * MINUTE_MS);
     // The interval just probed is complete once its result is in, a minute before its end: nowMs keeps
     // every time in a notification at or before the moment it is printed.
-    const nowMs = (deps.wallClock ?? Date.now)();
     const next = advanceTarget(target, fold, records, { quietThrough: fromExclusive, toInclusive: t, nowMs });
     state.folds.set(target.name, next.state);
     pending.push(...next.notifications);
@@ -286,9 +320,21 @@ async function deliverNew(state: MonitorState, deps: LocalMonitorDeps, pending: 
 
 export function createLocalMonitor(config: ResolvedConfig, deps: LocalMonitorDeps): LocalMonitor {
   const targets = config.targets.map(localView);
-  const state: MonitorState = { targets, history: new Map(targets.map((t) => [t.name, []])), folds: new Map(), sent: [], sentIds: new Set() };
+  const groups = groupsOf(config);
+  const state: MonitorState = {
+    targets,
+    history: new Map(targets.map((t) => [t.name, []])),
+    folds: new Map(),
+    sent: [],
+    sentIds: new Set(),
+    groups,
+    byName: new Map(targets.map((t) => [t.name, t])),
+    grouped: new Set(groups.flatMap((g) => [g.name, ...g.members])),
+    groupStates: new Map(),
+  };
   return {
     history: (target) => state.history.get(target) ?? [],
+    identities: () => state.ids,
     load: (nowMs) => load(state, deps, nowMs),
     async cycle(intervalStart) {
       // After a restart, from where the last run stopped (catch-up bounded by the history in memory).
