@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import type { ProbeConfig } from '../shared/config/probe-config.js';
 import type { Logger } from '../shared/log/logger.js';
 import type { MetricPublisher } from '../shared/metrics/cloudwatch-publisher.js';
+import { createIdentityMemory, type IdentityMemory } from '../shared/metrics/identity-memory.js';
 import { runProbeCycle, type CycleReport, type CycleTarget } from '../shared/cycles/probe-cycle.js';
 import {
   INVOCATION_CONCURRENCY,
@@ -42,6 +43,12 @@ export interface ProbeHandlerConfig {
   log: Logger;
   /** Wall clock (ms since the epoch) that event times are compared with; Date.now by default. */
   now?: () => number;
+  /**
+   * What this container last published as each target's ServerIdentity; a new, empty one by default.
+   * The handler is created once per container, so warm invocations share it and only a cold start
+   * publishes every identity again.
+   */
+  identities?: IdentityMemory;
 }
 
 export type ProbeEvent = ScheduleEvent;
@@ -80,6 +87,7 @@ export function createProbeHandler(wiring: ProbeHandlerConfig): ProbeHandler {
   // The config and region are fixed for the container: plan the shards once, on the first invocation
   // (not at import, which every cold start waits for), not every minute.
   let planned: ShardTarget[][] | undefined;
+  const identities = wiring.identities ?? createIdentityMemory();
   return async (event, context) => {
     const nowMs = now();
     const intervalStart = scheduledMinute(event, nowMs);
@@ -118,6 +126,7 @@ export function createProbeHandler(wiring: ProbeHandlerConfig): ProbeHandler {
         timers: probeDeps.timers,
         publisher: { publish: (points) => wiring.publisher.publish(points, context[PUBLISH_DEADLINE_KEY]) },
         log,
+        identities,
       },
     );
     const summary = { shardTargets: shard.length, due: due.length, ...report };

@@ -52,6 +52,12 @@ export interface ProbeShardMap {
 /** The key of one probe shard's heartbeat in `HistoryRead.lastHeartbeat`. */
 export const heartbeatKey = (region: string, shard: number): string => `${region}#${shard}`;
 
+/** An interval with a ServerIdentity point: its start (ms) and the identity fingerprint (shared/sla/identity.ts). */
+export interface IdentityPoint {
+  intervalStart: number;
+  fingerprint: number;
+}
+
 export interface HistoryRead {
   /** Probe records per target name. */
   records: Map<string, ProbeRecord[]>;
@@ -64,13 +70,25 @@ export interface HistoryRead {
   retries?: number;
   /** Whether part of the range could only be read as 5-minute aggregates (CloudWatch keeps minutes for 15 days). */
   usedFiveMinuteData?: boolean;
+  /**
+   * Only when the identity was asked for: per target name, the intervals with a ServerIdentity point and
+   * its value (shared/sla/identity.ts), ascending. Sparse: a location publishes it on a change, on its cold
+   * start and once a day, so most intervals have none. 5-minute buckets where the read fell back to them
+   * (where a change inside one bucket reads as the larger fingerprint).
+   */
+  identities?: Map<string, IdentityPoint[]>;
+  /** Identity values dropped because they cannot be fingerprints (set with `identities`). */
+  identitiesDropped?: number;
 }
 
 /** The probe history of the targets of `config` (CloudWatch in the home region). */
 export interface HistorySource {
-  /** The evaluator's read of [fromMs, toMs): control times only when `latency`, failure detail for the last hour. */
-  recent(config: ResolvedConfig, request: { fromMs: number; toMs: number; latency: boolean }, signal?: AbortSignal): Promise<HistoryRead>;
-  /** A report's read of [fromMs, toMs): every time and failure detail, as fine as the source still holds it at `nowMs`. */
+  /**
+   * The evaluator's read of [fromMs, toMs): control times only when `latency`, identities only when
+   * `identity` (one more billed metric per target), failure detail for the last hour.
+   */
+  recent(config: ResolvedConfig, request: { fromMs: number; toMs: number; latency: boolean; identity?: boolean }, signal?: AbortSignal): Promise<HistoryRead>;
+  /** A report's read of [fromMs, toMs): every time, failure detail and identity, as fine as the source still holds it at `nowMs`. */
   range(config: ResolvedConfig, request: { fromMs: number; toMs: number; nowMs: number }, signal?: AbortSignal): Promise<HistoryRead>;
 }
 

@@ -2,9 +2,11 @@
 // bounded, paced concurrency inside the invocation's deadline, log one line per probe, and publish the
 // data points. Runner-agnostic (the probe Lambda runs it); I/O comes in through deps.
 import type { MetricPublisher, PublishReport } from '../metrics/cloudwatch-publisher.js';
-import { datumsForResult, Dimension, MetricName, type Datum } from '../metrics/index.js';
+import type { IdentityMemory } from '../metrics/identity-memory.js';
+import { datumsForResult, Dimension, identityDatum, MetricName, type Datum } from '../metrics/index.js';
 import type { Logger } from '../log/logger.js';
 import { runPaced, type Clock, type ProbeByKind, type ProbeOptions, type Timers } from '../probe/index.js';
+import { describeIdentity, identityFingerprint } from '../sla/identity.js';
 
 export interface CycleTarget {
   /** Config name: the metrics' Target dimension. */
@@ -37,6 +39,11 @@ export interface CycleDeps {
   publisher: MetricPublisher;
   /** One line per probe, one per skipped target. */
   log: Logger;
+  /**
+   * What this process last published as each target's ServerIdentity (the runner keeps one across
+   * cycles). Without it no identity is published.
+   */
+  identities?: IdentityMemory;
 }
 
 export interface CycleReport {
@@ -68,6 +75,8 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
   const skipped: string[] = [];
   const points: Datum[] = [];
   const failures: Record<string, number> = {};
+  /** Identities put in this cycle's points, remembered once the publish went through. */
+  const identities: Array<{ target: string; fingerprint: number }> = [];
   let ok = 0;
   await runPaced(
     targets,
@@ -83,6 +92,12 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
       if (result.ok) ok++;
       else if (result.failure) failures[result.failure.class] = (failures[result.failure.class] ?? 0) + 1;
       points.push(...datumsForResult(result, { target: t.name, region: options.region, intervalStart: options.intervalStart }));
+      const fingerprint = deps.identities && result.server ? identityFingerprint(result.server) : undefined;
+      const announce = fingerprint !== undefined && deps.identities?.shouldPublish(t.name, fingerprint, options.intervalStart) === true;
+      if (announce) {
+        points.push(identityDatum(fingerprint, { target: t.name, intervalStart: options.intervalStart }));
+        identities.push({ target: t.name, fingerprint });
+      }
       // Host and port stay out: the target name identifies it, and the log never carries the config.
       (result.ok ? deps.log.info : deps.log.warn)('probe', {
         target: t.name,
@@ -92,6 +107,8 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
         failure: result.failure?.message,
         attempts: result.attempts,
         timings: result.timings,
+        // CloudWatch gets only the number: the names behind it are in the log where it was published.
+        ...(announce && result.server ? { identity: describeIdentity(fingerprint, result.server) } : {}),
       });
     },
     { concurrency: options.concurrency, startIntervalMs: spacing },
@@ -103,5 +120,11 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
     points.push({ metricName: MetricName.ProbesRun, dimensions: { [Dimension.ProbeRegion]: options.region, [Dimension.Shard]: String(options.shard) }, timestamp: options.intervalStart, value: probed, unit: 'Count' });
   }
   const publish = await deps.publisher.publish(points);
+  // The report cannot say which points of a request failed, so only a publish with no failure at all
+  // counts: after any failure every identity of the cycle is due again next minute (the same value twice
+  // is harmless).
+  if (publish.loggedAsEmf === 0 && publish.errors.length === 0) {
+    for (const { target, fingerprint } of identities) deps.identities?.published(target, fingerprint, options.intervalStart);
+  }
   return { probed, ok, failures, skipped, points: points.length, publish };
 }

@@ -2,7 +2,7 @@
 // report's read of any range, which past CloudWatch's retention of 1-minute points has to fall back on
 // 5-minute aggregates (see history-rebuild.ts for how those become intervals again).
 import { DAY_MS, ceilTo } from '../common/time.js';
-import type { HistoryRead, HistorySource, ProbeShardMap } from '../cycles/ports.js';
+import type { HistoryRead, HistorySource, IdentityPoint, ProbeShardMap } from '../cycles/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { readHistory, type GetMetricDataClient, type HistoryResult, type HistoryRetry } from './cloudwatch-history.js';
@@ -33,7 +33,7 @@ export function createCloudWatchHistory(options: CloudWatchHistoryOptions): Hist
     async range(config, request, signal) {
       const split = Math.min(request.toMs, Math.max(request.fromMs, ceilTo(request.nowMs - CLOUDWATCH_MINUTE_DATA_MS, AGGREGATE_MS)));
       const parts: HistoryResult[] = [];
-      const full = { latency: false, full: true, probeShards, ...extra };
+      const full = { latency: false, full: true, identity: true, probeShards, ...extra };
       if (split > request.fromMs) parts.push(await readHistory(client, config, { ...full, fromMs: request.fromMs, toMs: split, periodS: 300 }, signal));
       if (request.toMs > split) parts.push(await readHistory(client, config, { ...full, fromMs: split, toMs: request.toMs }, signal));
       return joined(parts, split > request.fromMs);
@@ -45,9 +45,11 @@ export function createCloudWatchHistory(options: CloudWatchHistoryOptions): Hist
 function joined(parts: readonly HistoryResult[], usedFiveMinuteData: boolean): HistoryRead {
   const records = new Map<string, ProbeRecord[]>();
   const lastHeartbeat = new Map<string, number | undefined>();
+  const identities = new Map<string, IdentityPoint[]>();
   for (const part of parts) {
     for (const [target, list] of part.records) records.set(target, [...(records.get(target) ?? []), ...list]);
     for (const [key, last] of part.lastHeartbeat) lastHeartbeat.set(key, last ?? lastHeartbeat.get(key));
+    for (const [target, list] of part.identities ?? []) identities.set(target, [...(identities.get(target) ?? []), ...list]);
   }
   return {
     records,
@@ -56,5 +58,7 @@ function joined(parts: readonly HistoryResult[], usedFiveMinuteData: boolean): H
     calls: parts.reduce((n, p) => n + p.calls, 0),
     retries: parts.reduce((n, p) => n + p.retries, 0),
     usedFiveMinuteData,
+    identities,
+    identitiesDropped: parts.reduce((n, p) => n + (p.identitiesDropped ?? 0), 0),
   };
 }

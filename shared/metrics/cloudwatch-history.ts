@@ -26,15 +26,21 @@
 // duplicated minute, with `ConnectTime` SampleCount per region, and the minute is rebuilt per location,
 // where a duplicate does not change whether a location failed (history-rebuild.ts). Every extra metric
 // is in metricsRequested.
+//
+// Identity. When the caller asks (`identity`: the evaluator every few minutes and on rebuilds, reports
+// always), `ServerIdentity` Maximum per target (1 metric per target, in the summary's calls): the minutes
+// a location published the gateway's identity fingerprint. The metric is sparse (metric-design.ts), so
+// most minutes have no point; a value that cannot be a fingerprint is dropped here and counted.
 import { GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { withRetries, type RetryPolicy } from '../aws/retry.js';
 import { PptpMonitorError } from '../common/errors.js';
 import { HOUR_MS, floorTo } from '../common/time.js';
 import { locationsOf, type ResolvedConfig } from '../config/types.js';
-import { heartbeatKey, type HistoryRead, type ProbeShardMap } from '../cycles/ports.js';
+import { heartbeatKey, type HistoryRead, type IdentityPoint, type ProbeShardMap } from '../cycles/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { FailureClass } from '../probe/failure-classes.js';
 import { failureClassesOfCheck } from '../probers/option-schemas.js';
+import { isFingerprint } from '../sla/identity.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { duplicatedMinutes, NEVER_CONNECTED_CLASSES, rebuildBuckets, rebuildMinutes, seriesKey, type HistorySeries } from './history-rebuild.js';
 import { Dimension, MetricName } from './metric-design.js';
@@ -52,6 +58,8 @@ export interface HistoryRequest {
   toMs: number;
   /** Fetch ControlTime for targets with a latency policy. */
   latency: boolean;
+  /** Fetch ServerIdentity Maximum for every target (HistoryRead.identities). */
+  identity?: boolean;
   /** Reports: ConnectTime and ControlTime for every target and region, and failure detail for the whole range. */
   full?: boolean;
   /**
@@ -89,7 +97,8 @@ export interface GetMetricDataClient {
   send(command: GetMetricDataCommand, options?: { abortSignal?: AbortSignal }): Promise<GetMetricDataCommandOutput>;
 }
 
-export type HistoryResult = Required<Omit<HistoryRead, 'usedFiveMinuteData'>>;
+/** What readHistory answers: everything HistoryRead has, identities only when asked. */
+export type HistoryResult = Required<Omit<HistoryRead, 'usedFiveMinuteData' | 'identities' | 'identitiesDropped'>> & Pick<HistoryRead, 'identities' | 'identitiesDropped'>;
 
 interface PlannedQuery {
   query: MetricDataQuery;
@@ -108,21 +117,26 @@ export class HistoryReadError extends PptpMonitorError<HistoryReadErrorCode> {
 
 const dims = (pairs: Record<string, string>): Array<{ Name: string; Value: string }> => Object.entries(pairs).map(([Name, Value]) => ({ Name, Value }));
 
+const notAPoint = (result: MetricDataResult, i: number): HistoryReadError =>
+  new HistoryReadError('malformed_result', `GetMetricData result ${result.Id ?? '?'}: point ${i} is not a time and a number`);
+
+/** Validates one result's shape at the edge: equal-length arrays, every timestamp a valid date. Values unchecked. */
+function timedValues(result: MetricDataResult): Array<[number, unknown]> {
+  const ts = result.Timestamps ?? [];
+  const vs: readonly unknown[] = result.Values ?? [];
+  if (ts.length !== vs.length) throw new HistoryReadError('malformed_result', `GetMetricData result ${result.Id ?? '?'}: ${ts.length} timestamps but ${vs.length} values`);
+  return ts.map((t, i) => {
+    if (!(t instanceof Date) || !Number.isFinite(t.getTime())) throw notAPoint(result, i);
+    return [t.getTime(), vs[i]];
+  });
+}
+
 /** Validates one result at the edge: equal-length arrays of dates and finite numbers. */
 function series(result: MetricDataResult): Array<[number, number]> {
-  const ts = result.Timestamps ?? [];
-  const vs = result.Values ?? [];
-  if (ts.length !== vs.length) throw new HistoryReadError('malformed_result', `GetMetricData result ${result.Id ?? '?'}: ${ts.length} timestamps but ${vs.length} values`);
-  const out: Array<[number, number]> = [];
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i];
-    const v = vs[i];
-    if (!(t instanceof Date) || !Number.isFinite(t.getTime()) || typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new HistoryReadError('malformed_result', `GetMetricData result ${result.Id ?? '?'}: point ${i} is not a time and a number`);
-    }
-    out.push([t.getTime(), v]);
-  }
-  return out;
+  return timedValues(result).map(([at, v], i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw notAPoint(result, i);
+    return [at, v];
+  });
 }
 
 /** Groups queries into calls under both per-call limits. */
@@ -161,8 +175,8 @@ interface Read {
   nextId: number;
 }
 
-/** One query of the read, with what to do with its points. */
-function stat(read: Read, name: string, dimensions: Record<string, string>, statName: string, from: number, apply: (points: Array<[number, number]>) => void): PlannedQuery {
+/** One query of the read, with what to do with its result. */
+function query(read: Read, name: string, dimensions: Record<string, string>, statName: string, from: number, apply: (result: MetricDataResult) => void): PlannedQuery {
   return {
     query: {
       Id: `q${read.nextId++}`,
@@ -171,9 +185,13 @@ function stat(read: Read, name: string, dimensions: Record<string, string>, stat
     },
     from,
     points: Math.ceil((read.toMs - from) / read.bucketMs),
-    apply: (result) => apply(series(result)),
+    apply,
   };
 }
+
+/** One query of the read, with what to do with its points (checked by `series`). */
+const stat = (read: Read, name: string, dimensions: Record<string, string>, statName: string, from: number, apply: (points: Array<[number, number]>) => void): PlannedQuery =>
+  query(read, name, dimensions, statName, from, (result) => apply(series(result)));
 
 /** Sends the planned queries: one series of calls per StartTime. */
 async function run(read: Read, planned: readonly PlannedQuery[]): Promise<void> {
@@ -246,6 +264,31 @@ function planSummary(read: Read, config: ResolvedConfig, request: HistoryRequest
     }
   }
   return planned;
+}
+
+/** The identities read, per target, and the values dropped because they cannot be fingerprints. */
+interface IdentitySeries {
+  byTarget: Map<string, IdentityPoint[]>;
+  dropped: number;
+}
+
+/**
+ * With the summary, when asked: ServerIdentity Maximum per target. Its values are checked here, not by
+ * `series`: one that is not a fingerprint (someone else's point under our name, a value CloudWatch
+ * mangled) is dropped and counted rather than failing the whole read, which the probe records need.
+ */
+function planIdentities(read: Read, config: ResolvedConfig, out: IdentitySeries): PlannedQuery[] {
+  return config.targets.map((t) => {
+    const points: IdentityPoint[] = [];
+    out.byTarget.set(t.name, points);
+    return query(read, MetricName.ServerIdentity, { [Dimension.Target]: t.name }, 'Maximum', read.fromMs, (result) => {
+      for (const [intervalStart, fingerprint] of timedValues(result)) {
+        if (typeof fingerprint === 'number' && isFingerprint(fingerprint)) points.push({ intervalStart, fingerprint });
+        else out.dropped++;
+      }
+      points.sort((a, b) => a.intervalStart - b.intervalStart);
+    });
+  });
 }
 
 /**
@@ -334,7 +377,9 @@ export async function readHistory(client: GetMetricDataClient, config: ResolvedC
     duplicated: new Map(),
     connected: new Map(),
   };
-  await run(read, planSummary(read, config, request, s));
+  const identities: IdentitySeries = { byTarget: new Map(), dropped: 0 };
+  await run(read, [...planSummary(read, config, request, s), ...(request.identity ? planIdentities(read, config, identities) : [])]);
+  if (identities.dropped > 0) request.log?.warn('ServerIdentity values that cannot be identity fingerprints dropped', { dropped: identities.dropped });
   // 5-minute aggregates mix a bucket's minutes: duplicates are not told apart there (see rebuildBuckets).
   if (periodS === PERIOD_S) {
     await run(read, planReports(read, config, s));
@@ -351,5 +396,6 @@ export async function readHistory(client: GetMetricDataClient, config: ResolvedC
   for (const t of config.targets) records.set(t.name, periodS === PERIOD_S ? rebuildMinutes(t, fromMs, toMs, s) : rebuildBuckets(t, fromMs, toMs, bucketMs, s));
   const lastHeartbeat = new Map<string, number | undefined>();
   for (const [key, times] of s.ran) lastHeartbeat.set(key, times.size > 0 ? Math.max(...times) : undefined);
-  return { records, lastHeartbeat, metricsRequested: read.metricsRequested, calls: read.calls, retries: read.retries };
+  const identityRead = request.identity ? { identities: identities.byTarget, identitiesDropped: identities.dropped } : {};
+  return { records, lastHeartbeat, metricsRequested: read.metricsRequested, calls: read.calls, retries: read.retries, ...identityRead };
 }

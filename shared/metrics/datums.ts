@@ -33,3 +33,11 @@ export function datumsForResult(result: Pick<ProbeResult, 'ok' | 'timings' | 'fa
   }
   return out;
 }
+
+/**
+ * The gateway's identity as a ServerIdentity point: {Target} only, so every location adds to one metric.
+ * Whether to publish it at all is the caller's (identity-memory.ts): it is sparse, never one per probe.
+ */
+export function identityDatum(fingerprint: number, ctx: Pick<DatumContext, 'target' | 'intervalStart'>): Datum {
+  return { metricName: MetricName.ServerIdentity, dimensions: { [Dimension.Target]: ctx.target }, timestamp: ctx.intervalStart, value: fingerprint, unit: 'None' };
+}

@@ -10,6 +10,7 @@ import { runProbeCycle, type CycleReport, type CycleTarget } from '../../cycles/
 import { isDue } from '../../cycles/due.js';
 import { MINUTE_MS } from '../../common/time.js';
 import type { Logger } from '../../log/logger.js';
+import type { IdentityMemory } from '../../metrics/identity-memory.js';
 import type { Clock, ProbeByKind, Timers } from '../../probe/index.js';
 
 /**
@@ -60,6 +61,12 @@ export interface AgentLoopDeps {
   signal: AbortSignal;
   /** After each cycle (metrics of the agent itself, tests). */
   onCycle?(intervalStart: number, report: CycleReport): void | Promise<void>;
+  /**
+   * What this agent last published as each target's ServerIdentity, kept for the loop's life (one per
+   * process). Without it the agent publishes no identity. An identity spooled and re-sent after a crash
+   * is the same value again: harmless.
+   */
+  identities?: IdentityMemory;
 }
 
 export interface AgentLoopReport {
@@ -99,7 +106,7 @@ export async function runAgentLoop(options: AgentLoopOptions, deps: AgentLoopDep
         concurrency: AGENT_CONCURRENCY,
         startIntervalMs: AGENT_START_INTERVAL_MS,
       },
-      { probe: deps.probe, clock: deps.clock, timers: deps.timers, publisher: deps.publisherFor(minute), log: deps.log },
+      { probe: deps.probe, clock: deps.clock, timers: deps.timers, publisher: deps.publisherFor(minute), log: deps.log, identities: deps.identities },
     );
     report.cycles++;
     deps.log.info('agent cycle done', { interval: new Date(minute).toISOString(), due: due.length, probed: cycle.probed, ok: cycle.ok, failures: cycle.failures, skipped: cycle.skipped.length, points: cycle.points, publish: cycle.publish });
