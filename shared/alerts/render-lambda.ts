@@ -8,7 +8,7 @@
 // notification of a config-valid target is a few KB; only hostile sizes (1 MB names, thousands of
 // regions) need the clipped or minimal form, which the payload then says it is.
 import { FAILURE_CLASSES, isFailureClass, type FailureClass } from '../probe/failure-classes.js';
-import type { BurnRate, Notification, NotificationStatus, PolicyName, Severity } from '../sla/notification.js';
+import { SEVERITIES, type BurnRate, type IdentityView, type Notification, type NotificationStatus, type PolicyName } from '../sla/notification.js';
 import { boundedKey, clip } from './render-format.js';
 import { MAX_LIST_LINES } from './render-limits.js';
 import { isRecord as isFields } from '../common/is-record.js';
@@ -66,7 +66,7 @@ function minimal(n: Notification): Notification {
     regions: { all: clipList(n.regions.all, MINIMAL_FIELD_CHARS), affected: clipList(n.regions.affected, MINIMAL_FIELD_CHARS) },
     failureClasses: Object.fromEntries(Object.entries(n.failureClasses).filter(([cls]) => isFailureClass(cls))),
     slo: n.slo,
-    errorBudgetRemaining: n.errorBudgetRemaining,
+    ...(n.errorBudgetRemaining !== undefined ? { errorBudgetRemaining: n.errorBudgetRemaining } : {}),
   };
   if (n.endsAt !== undefined) out.endsAt = n.endsAt;
   if (n.dominantFailureClass !== undefined) out.dominantFailureClass = n.dominantFailureClass;
@@ -128,8 +128,7 @@ function texts(v: unknown, path: string): string[] {
 const optional = <T>(o: Fields, key: string, check: (v: unknown, path: string) => T): T | undefined => (o[key] === undefined ? undefined : check(o[key], `notification.${key}`));
 
 const STATUSES: readonly NotificationStatus[] = ['firing', 'reminder', 'resolved'];
-const SEVERITIES: readonly Severity[] = ['page', 'ticket'];
-const POLICIES: readonly PolicyName[] = ['down', 'error_budget', 'latency', 'no_data'];
+const POLICIES: readonly PolicyName[] = ['down', 'error_budget', 'latency', 'no_data', 'redundancy_lost', 'membership_wrong', 'failover', 'failover_flapping', 'firmware_change'];
 
 function failureClassCounts(v: unknown, path: string): Partial<Record<FailureClass, number>> {
   const o = fields(v, path);
@@ -144,6 +143,18 @@ function failureClassCounts(v: unknown, path: string): Partial<Record<FailureCla
 function burnRate(v: unknown, path: string): BurnRate {
   const o = fields(v, path);
   return { window: text(o['window'], `${path}.window`), rate: num(o['rate'], `${path}.rate`), intervals: num(o['intervals'], `${path}.intervals`), badIntervals: num(o['badIntervals'], `${path}.badIntervals`) };
+}
+
+function identityView(v: unknown, path: string): IdentityView {
+  const o = fields(v, path);
+  const view: IdentityView = { fingerprint: num(o['fingerprint'], `${path}.fingerprint`), firmwareRevision: num(o['firmwareRevision'], `${path}.firmwareRevision`) };
+  const hostname = optional(o, 'hostname', text);
+  const vendor = optional(o, 'vendor', text);
+  const member = optional(o, 'member', text);
+  if (hostname !== undefined) view.hostname = hostname;
+  if (vendor !== undefined) view.vendor = vendor;
+  if (member !== undefined) view.member = member;
+  return view;
 }
 
 /** A Notification from untrusted JSON: every field checked, unknown fields left behind (a newer writer may add some). */
@@ -161,8 +172,9 @@ function notificationFrom(v: unknown): Notification {
     regions: { all: texts(regions['all'], 'notification.regions.all'), affected: texts(regions['affected'], 'notification.regions.affected') },
     failureClasses: failureClassCounts(o['failureClasses'], 'notification.failureClasses'),
     slo: num(o['slo'], 'notification.slo'),
-    errorBudgetRemaining: num(o['errorBudgetRemaining'], 'notification.errorBudgetRemaining'),
   };
+  const budgetLeft = optional(o, 'errorBudgetRemaining', num);
+  if (budgetLeft !== undefined) n.errorBudgetRemaining = budgetLeft;
   const endsAt = optional(o, 'endsAt', num);
   if (endsAt !== undefined) n.endsAt = endsAt;
   const dominant = optional(o, 'dominantFailureClass', (x, path) => oneOf(x, FAILURE_CLASSES, path));
@@ -187,6 +199,21 @@ function notificationFrom(v: unknown): Notification {
     return { hostname: text(s['hostname'], `${path}.hostname`), vendor: text(s['vendor'], `${path}.vendor`), firmwareRevision: num(s['firmwareRevision'], `${path}.firmwareRevision`) };
   });
   if (lastServer !== undefined) n.lastServer = lastServer;
+  const group = optional(o, 'group', (x, path) => {
+    const g = fields(x, path);
+    return { name: text(g['name'], `${path}.name`), members: texts(g['members'], `${path}.members`), down: texts(g['down'], `${path}.down`), serving: texts(g['serving'], `${path}.serving`) };
+  });
+  if (group !== undefined) n.group = group;
+  const identity = optional(o, 'identity', (x, path) => {
+    const i = fields(x, path);
+    return { from: identityView(i['from'], `${path}.from`), to: identityView(i['to'], `${path}.to`) };
+  });
+  if (identity !== undefined) n.identity = identity;
+  const failovers = optional(o, 'failovers', (x, path) => {
+    if (!Array.isArray(x)) throw new PayloadProblem(`${path}: must be a list`);
+    return x.map((at, i) => num(at, `${path}[${i}]`));
+  });
+  if (failovers !== undefined) n.failovers = failovers;
   if (n.status === 'resolved' && n.endsAt === undefined) throw new PayloadProblem('notification.endsAt: a resolved notification must say when the problem ended');
   return n;
 }

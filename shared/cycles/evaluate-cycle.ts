@@ -17,14 +17,23 @@
 // Talks to the world through ports only (the state store, the history source, the alert sink).
 import { renderContextFor } from '../alerts/render-context.js';
 import { DAY_MS, MINUTE_MS, floorTo } from '../common/time.js';
-import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
+import { groupsOf, type ResolvedConfig, type ResolvedGroup, type ResolvedTarget } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { FOLD_SCHEMA_VERSION, foldStateFits } from '../sla/fold/index.js';
-import type { Notification } from '../sla/notification.js';
+import { SEVERITIES, type Notification } from '../sla/notification.js';
 import { HISTORY_MS, INGESTION_LAG_MS, MAX_CATCH_UP_MS } from './evaluation-window.js';
 import { decodeShardState, emptyShardState, encodeShardState, SHARD_STATE_SCHEMA, ShardStateError, type ShardState } from './evaluator-shard-state.js';
 import { heartbeatKey, type AlertPublishReport, type AlertSink, type EvaluatorStateStore, type EvaluatorStateVersion, type HistoryRead, type HistorySource, type OutboxEntry, type ProbeShardMap } from './ports.js';
 import { advanceTarget } from './target-fold.js';
+import { advanceGroup, advanceIdentities, emptyEventsState, groupTargets, type EventsState } from './group-fold.js';
+import type { IdentityObservation } from '../sla/groups/identity-events.js';
+
+/**
+ * The identities (ServerIdentity, one billed metric per target) are read every this many minutes, riding on
+ * that minute's read: a failover or firmware change is told up to this late (with its true instant), for a
+ * fifth of the cost of reading them every minute.
+ */
+export const IDENTITY_READ_MINUTES = 5;
 
 /** A probe shard whose heartbeat has been missing this long (the alarm's 3 periods, as long as no_data waits) is its alarm's to report. */
 export const DEAD_PROBE_SHARD_AFTER_MS = 3 * MINUTE_MS;
@@ -129,7 +138,7 @@ function outboxNotifications(outbox: readonly OutboxEntry[], log: Logger): Notif
     const n = value as Partial<Notification> | undefined;
     const ok =
       typeof n === 'object' && n !== null &&
-      ['firing', 'reminder', 'resolved'].includes(String(n.status)) && ['page', 'ticket'].includes(String(n.severity)) &&
+      ['firing', 'reminder', 'resolved'].includes(String(n.status)) && (SEVERITIES as readonly string[]).includes(String(n.severity)) &&
       typeof n.target === 'string' && typeof n.policy === 'string' && typeof n.dedupKey === 'string' && n.dedupKey === entry.dedupKey &&
       typeof n.startsAt === 'number' && typeof n.at === 'number' && typeof n.regions === 'object' && n.regions !== null;
     if (ok) out.push(value as Notification);
@@ -261,22 +270,54 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
       state.pending.delete(name);
     }
   }
+  // A group is judged with all its targets, and its state is only as good as theirs: when any of them (or
+  // the group's own state) must be rebuilt, they are all rebuilt together, from the earliest owed instant.
+  const groups = groupsOf(config).filter((g) => byName.has(g.name));
+  const groupOf = new Map<string, ResolvedGroup>();
+  for (const g of groups) for (const name of [g.name, ...g.members]) if (byName.has(name)) groupOf.set(name, g);
+  const events: EventsState = state.events ?? emptyEventsState();
+  for (const g of groups) {
+    const names = [g.name, ...g.members].filter((n) => byName.has(n));
+    if (events.groups[g.name] !== undefined && names.every((n) => state.folds.has(n))) continue;
+    const since = Math.min(...names.map((n) => state.pending.get(n) ?? state.folds.get(n)?.t ?? firstOwed));
+    for (const n of names) {
+      state.folds.delete(n);
+      state.pending.set(n, since);
+    }
+    delete events.groups[g.name];
+  }
+  for (const name of Object.keys(events.groups)) if (!groups.some((g) => g.name === name)) delete events.groups[name];
   if (changed.length > 0) log.warn(tooOld ? 'evaluator state too old to step; rebuilt from CloudWatch' : 'evaluator state built for another configuration of these targets; rebuilt from CloudWatch', { targets: changed.slice(0, 20), count: changed.length });
   const budget = Math.floor(REBUILD_POINTS_PER_MINUTE / Math.max(1, input.shards));
   const batch = rebuildBatch(state.pending, byName, budget);
+  // A group's targets rebuild in one run (the group is replayed with them).
+  for (const target of [...batch]) {
+    const g = groupOf.get(target.name);
+    if (g === undefined) continue;
+    for (const n of [g.name, ...g.members]) if (state.pending.has(n) && !batch.some((b) => b.name === n)) batch.push(byName.get(n)!);
+  }
+  // Identities: read every IDENTITY_READ_MINUTES (one billed metric per target), and 8 days of them when the state is new.
+  const identitiesLost = state.events === undefined || events.ids.t === null;
+  const readIdentities = identitiesLost || Math.floor(t / MINUTE_MS) % IDENTITY_READ_MINUTES === 0;
   const stepping = config.targets.filter((target) => state.folds.has(target.name));
   report.slaMs += performance.now() - slaStart;
 
   // Reads: the new minutes for the targets that step, the whole history for the batch.
   const reads: Array<Promise<HistoryRead | undefined>> = [];
+  // The identities ride on the stepping read (one call): its range reaches back to where they were read last.
+  // A lost identity state starts again from what answers now (and the rebuilt targets' 8 days): a change
+  // while it was lost is not told.
+  const identitiesFrom = (events.ids.t ?? t - IDENTITY_READ_MINUTES * MINUTE_MS) - 4 * MINUTE_MS;
   if (stepping.length > 0) {
-    const fromMs = Math.min(...stepping.map((target) => (state.folds.get(target.name)!.t ?? t) - (target.intervalMinutes - 1) * MINUTE_MS));
-    reads.push(ports.history.recent({ ...config, targets: stepping }, { fromMs, toMs: t, latency: true }, signal));
+    let fromMs = Math.min(...stepping.map((target) => (state.folds.get(target.name)!.t ?? t) - (target.intervalMinutes - 1) * MINUTE_MS));
+    if (readIdentities) fromMs = Math.min(fromMs, identitiesFrom);
+    reads.push(ports.history.recent({ ...config, targets: stepping }, { fromMs, toMs: t, latency: true, ...(readIdentities ? { identity: true } : {}) }, signal));
   } else reads.push(Promise.resolve(undefined));
   if (batch.length > 0) {
     log.info('rebuilding evaluator state from CloudWatch', { targets: batch.map((b) => b.name), waiting: state.pending.size - batch.length, days: REBUILD_HISTORY_MS / DAY_MS });
-    reads.push(ports.history.recent({ ...config, targets: batch }, { fromMs: t - REBUILD_HISTORY_MS, toMs: t, latency: true }, signal));
+    reads.push(ports.history.recent({ ...config, targets: batch }, { fromMs: t - REBUILD_HISTORY_MS, toMs: t, latency: true, identity: true }, signal));
   } else reads.push(Promise.resolve(undefined));
+
   const [recent, history] = await Promise.all(reads);
   for (const r of [recent, history]) {
     if (r === undefined) continue;
@@ -289,6 +330,7 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
   const stepStart = performance.now();
   const due: Notification[] = [];
   for (const target of stepping) {
+    if (groupOf.has(target.name)) continue;
     const fold = state.folds.get(target.name)!;
     const records = recent?.records.get(target.name) ?? [];
     report.records += records.length;
@@ -297,6 +339,7 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
     due.push(...next.notifications);
   }
   for (const target of batch) {
+    if (groupOf.has(target.name)) continue;
     const records = history?.records.get(target.name) ?? [];
     report.records += records.length;
     const next = advanceTarget(target, undefined, records, { quietThrough: owedFrom(state.pending.get(target.name) ?? firstOwed), toInclusive: t });
@@ -304,6 +347,30 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
     state.pending.delete(target.name);
     due.push(...next.notifications);
   }
+  for (const g of groups) {
+    const targets = groupTargets(g, byName);
+    const rebuilding = targets.every((x) => batch.includes(x));
+    if (!rebuilding && !targets.every((x) => state.folds.has(x.name))) continue; // waiting for its rebuild
+    const source = rebuilding ? history : recent;
+    const records = new Map(targets.map((x) => [x.name, source?.records.get(x.name) ?? []] as const));
+    for (const list of records.values()) report.records += list.length;
+    const since = rebuilding ? Math.min(...targets.map((x) => state.pending.get(x.name) ?? firstOwed)) : Math.min(...targets.map((x) => state.folds.get(x.name)!.t ?? t));
+    const next = advanceGroup(g, targets, rebuilding ? new Map() : state.folds, records, rebuilding ? undefined : events.groups[g.name], { quietThrough: owedFrom(since), toInclusive: t });
+    for (const [name, fold] of next.folds) {
+      state.folds.set(name, fold);
+      state.pending.delete(name);
+    }
+    events.groups[g.name] = next.state;
+    due.push(...next.notifications);
+  }
+  if (readIdentities) {
+    const observations: IdentityObservation[] = [];
+    for (const read of [recent, history]) for (const [target, points] of read?.identities ?? []) for (const p of points) observations.push({ target, ...p });
+    const ids = advanceIdentities({ targets: config.targets, groups }, events.ids, observations, { quietThrough: owedFrom(events.ids.t ?? t - MINUTE_MS), toInclusive: t });
+    events.ids = ids.state;
+    due.push(...ids.notifications);
+  }
+  state.events = events;
   due.sort((a, b) => a.at - b.at);
   const judged = leaveToAlarms(due, state.heartbeats, input, t, state.covered);
   const encoded = encodeShardState(state);

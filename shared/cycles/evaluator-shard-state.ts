@@ -10,6 +10,8 @@
 import { PptpMonitorError } from '../common/errors.js';
 import { decodeFoldState, encodeFoldState, FoldStateError, type FoldState } from '../sla/fold/index.js';
 import { isRecord } from '../common/is-record.js';
+import { isFingerprint } from '../sla/identity.js';
+import type { EventsState } from './group-fold.js';
 
 /** Schema of the shard state's JSON (each fold state carries the fold's own version besides). */
 export const SHARD_STATE_SCHEMA = 1;
@@ -23,6 +25,11 @@ export interface ShardState {
   heartbeats: Map<string, number>;
   /** no_data incidents whose firing was left to a dead probe shard's alarm, by dedup key: their start (ms). */
   covered: Map<string, number>;
+  /**
+   * The gateway groups' open tickets and the identity events' state (group-fold.ts); absent: the shard's
+   * groups are rebuilt with their targets, and the identities from CloudWatch's ServerIdentity history.
+   */
+  events?: EventsState;
 }
 
 export class ShardStateError extends PptpMonitorError<'shard_state_corrupt'> {
@@ -34,7 +41,7 @@ export const emptyShardState = (): ShardState => ({ folds: new Map(), pending: n
 export function encodeShardState(state: ShardState): Uint8Array {
   const folds: Record<string, unknown> = {};
   for (const [name, fold] of state.folds) folds[name] = encodeFoldState(fold);
-  const json = { v: SHARD_STATE_SCHEMA, folds, pending: Object.fromEntries(state.pending), hb: Object.fromEntries(state.heartbeats), cov: Object.fromEntries(state.covered) };
+  const json = { v: SHARD_STATE_SCHEMA, folds, pending: Object.fromEntries(state.pending), hb: Object.fromEntries(state.heartbeats), cov: Object.fromEntries(state.covered), ...(state.events !== undefined ? { ev: state.events } : {}) };
   return new TextEncoder().encode(JSON.stringify(json));
 }
 
@@ -63,6 +70,12 @@ export function decodeShardState(bytes: Uint8Array, fallbackSince: number): { st
   if (!isRecord(json['folds'])) throw new ShardStateError('shard_state_corrupt', 'folds is not an object');
   const state: ShardState = { folds: new Map(), pending: instants(json['pending'], 'pending'), heartbeats: instants(json['hb'], 'hb'), covered: instants(json['cov'], 'cov') };
   const damaged: Array<{ target: string; problem: string }> = [];
+  if (json['ev'] !== undefined) {
+    // A damaged events state is rebuilt (the groups with their targets, the identities from history), not fatal.
+    const events = decodeEventsState(json['ev']);
+    if (typeof events === 'string') damaged.push({ target: '(groups and identities)', problem: events });
+    else state.events = events;
+  }
   for (const [name, fold] of Object.entries(json['folds'])) {
     try {
       state.folds.set(name, decodeFoldState(fold));
@@ -73,4 +86,36 @@ export function decodeShardState(bytes: Uint8Array, fallbackSince: number): { st
     }
   }
   return { state, damaged };
+}
+
+const isInstantOrNull = (v: unknown): v is number | null => v === null || isInstant(v);
+
+/** The events state, checked field by field; a string says what is wrong. */
+export function decodeEventsState(value: unknown): EventsState | string {
+  if (!isRecord(value) || !isRecord(value['groups']) || !isRecord(value['ids'])) return 'ev: not {groups, ids}';
+  const groups: EventsState['groups'] = {};
+  for (const [name, g] of Object.entries(value['groups'])) {
+    if (!isRecord(g) || !isRecord(g['rl']) || !isInstantOrNull(g['mw']) || !isInstantOrNull(g['ve'])) return `ev.groups.${name}: not {rl, mw, ve}`;
+    const rl: Record<string, number> = {};
+    for (const [member, at] of Object.entries(g['rl'])) {
+      if (!isInstant(at)) return `ev.groups.${name}.rl.${member}: not an instant`;
+      rl[member] = at;
+    }
+    groups[name] = { rl, mw: g['mw'], ve: g['ve'] };
+  }
+  const ids = value['ids'];
+  if (!isInstantOrNull(ids['t']) || !isRecord(ids['ids']) || !isRecord(ids['groups'])) return 'ev.ids: not {t, ids, groups}';
+  const known: EventsState['ids']['ids'] = {};
+  for (const [target, id] of Object.entries(ids['ids'])) {
+    if (!isRecord(id) || typeof id['fp'] !== 'number' || !isFingerprint(id['fp']) || !isInstant(id['since'])) return `ev.ids.ids.${target}: not {fp, since}`;
+    const server = id['server'];
+    if (server !== undefined && !(isRecord(server) && typeof server['hostname'] === 'string' && typeof server['vendor'] === 'string' && typeof server['firmwareRevision'] === 'number')) return `ev.ids.ids.${target}.server: not an identity`;
+    known[target] = { fp: id['fp'], since: id['since'], ...(isRecord(server) ? { server: { hostname: String(server['hostname']), vendor: String(server['vendor']), firmwareRevision: Number(server['firmwareRevision']) } } : {}) };
+  }
+  const flaps: EventsState['ids']['groups'] = {};
+  for (const [name, g] of Object.entries(ids['groups'])) {
+    if (!isRecord(g) || !Array.isArray(g['fo']) || !g['fo'].every(isInstant) || !isInstantOrNull(g['flap'])) return `ev.ids.groups.${name}: not {fo, flap}`;
+    flaps[name] = { fo: [...(g['fo'] as number[])], flap: g['flap'] };
+  }
+  return { groups, ids: { t: ids['t'], ids: known, groups: flaps } };
 }

@@ -123,8 +123,9 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
     expect(logged.find((l) => l.alert)?.alert?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
     // The first run rebuilt both targets from 8 days: 2 ProbeFailed + 3 ProbesRun (one probe shard per region), +
     // hq-gw's ProbeFailed SampleCount (its failing reports reach its quorum: a duplicate could fake that), + 13
-    // classes × 3 regions of failure detail for each of the 2 targets that failed in the last hour.
-    expect(logged.find((l) => l.message === 'evaluation done')).toMatchObject({ rebuilt: 2, metricsRequested: 2 + 3 + 1 + 2 * 13 * 3 });
+    // classes × 3 regions of failure detail for each of the 2 targets that failed in the last hour, + their
+    // 2 ServerIdentity series (a rebuild reads who answered, for the identity events).
+    expect(logged.find((l) => l.message === 'evaluation done')).toMatchObject({ rebuilt: 2, metricsRequested: 2 + 3 + 1 + 2 * 13 * 3 + 2 });
 
     // Act again: the next minute's run sends the outbox first, then steps one minute (nothing new fires).
     const report = await handler(scheduled + MINUTE_MS)({ time: new Date(scheduled + MINUTE_MS).toISOString() }, context);

@@ -218,7 +218,7 @@ describe('notifier function: what else arrives on the topics', () => {
       [0, 1, 0],
     ]);
     for (const r of Object.values(services) as Receiver[]) expect(r.requests).toEqual([]);
-    expect(deadLetters(aws).slice(before)).toMatchObject([{ reason: 'unreadable_message', sns: { messageId: 'broken-1', topicArn: aws.topics.ticket }, problem: 'notification.severity: must be one of page, ticket' }]);
+    expect(deadLetters(aws).slice(before)).toMatchObject([{ reason: 'unreadable_message', sns: { messageId: 'broken-1', topicArn: aws.topics.ticket }, problem: 'notification.severity: must be one of page, ticket, info' }]);
     expect(b.logs.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(['INFO', 'WARN', 'ERROR']);
   });
 
