@@ -25,6 +25,7 @@ import { HOUR_MS, MINUTE_MS } from '../common/time.js';
 import { escapeHtml, isLinkableUrl } from '../report/escape-html.js';
 import { isoMinute, type AvailabilitySpan, type IncidentModel, type RegionModel, type StatusModel, type TargetModel, type TargetState } from './status-model.js';
 import { STATUS_BUCKETS, type LatencyPoint, type StripCell } from './status-span.js';
+import type { GroupModel } from './status-groups.js';
 
 /** How often the browser reloads the page, in seconds: the monitor probes once a minute. */
 export const STATUS_REFRESH_SECONDS = 60;
@@ -91,11 +92,37 @@ export function renderStatusPage(model: StatusModel): string {
 <p class="meta">As of <time datetime="${new Date(model.generatedAt).toISOString()}">${escapeHtml(isoMinute(model.generatedAt))}</time> (UTC), reloads every ${STATUS_REFRESH_SECONDS} s. ${model.targets.length} target(s) ${summary}</p>
 </header>
 <main>
+${(model.groups ?? []).map(renderGroup).join('\n')}
 ${model.targets.length === 0 ? '<p>No targets configured.</p>' : model.targets.map((t) => renderTarget(t, model)).join('\n')}
 </main>
 </body>
 </html>
 `;
+}
+
+const GROUP_STATE_LABEL: Readonly<Record<GroupModel['state'], string>> = {
+  redundant: 'REDUNDANT',
+  redundancy_lost: 'REDUNDANCY LOST',
+  membership_wrong: 'MEMBERSHIP WRONG',
+  down: 'DOWN',
+  unknown: 'NO DATA',
+};
+const GROUP_BADGE: Readonly<Record<GroupModel['state'], TargetState>> = { redundant: 'up', redundancy_lost: 'degraded', membership_wrong: 'degraded', down: 'down', unknown: 'no_data' };
+
+function renderGroup(g: GroupModel): string {
+  const name = escapeHtml(g.name);
+  const members = g.members
+    .map((m) => `<li data-member="${escapeHtml(m.name)}"><a href="#target-${escapeHtml(m.name)}">${escapeHtml(m.name)}</a> <span class="badge state-${m.state}">${STATE_LABEL[m.state]}</span>${m.identity !== undefined ? ` answers as ${escapeHtml(m.identity)}` : ''}${g.serving === m.name ? ' <strong>serving</strong>' : ''}</li>`)
+    .join('');
+  const blind = g.indistinguishable.map((same) => `<p class="reason" data-indistinguishable>${escapeHtml(same.join(' and '))} answer with the same identity${g.identity !== undefined ? ` (${escapeHtml(g.identity)})` : ''}: a failover between them cannot be seen here (Poptop pptpd always says host name "local", vendor "linux").</p>`).join('');
+  const events = g.events.length === 0 ? '<p class="muted">No failover or identity change in the last 24 hours.</p>' : `<ul class="events">${g.events.map((e) => `<li data-event="${e.kind}"><time datetime="${new Date(e.at).toISOString()}">${escapeHtml(isoMinute(e.at))}</time> ${escapeHtml(e.text)}</li>`).join('')}</ul>`;
+  return `<section class="group" data-group="${name}" data-state="${g.state}" id="group-${name}">
+<h2>${name} <span class="badge state-${GROUP_BADGE[g.state]}">${GROUP_STATE_LABEL[g.state]}</span></h2>
+<p class="meta">group: virtual address <a href="#target-${name}">${name}</a>${g.serving !== undefined ? `, served by ${escapeHtml(g.serving)}` : ''}</p>
+<ul class="members">${members}</ul>
+${blind}
+${events}
+</section>`;
 }
 
 function renderTarget(t: TargetModel, model: StatusModel): string {

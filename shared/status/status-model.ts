@@ -23,6 +23,7 @@ import { budgetRate } from '../sla/policies.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { dominantFailureClass, runbookUrlFor } from '../sla/runbooks.js';
 import { DAY_MS, MINUTE_MS, floorTo } from '../common/time.js';
+import { groupModels, type GroupModel } from './status-groups.js';
 import { STATUS_BUCKET_MS, recentSpan, spanStartAt, type LatencyPoint, type StripCell } from './status-span.js';
 
 /**
@@ -122,6 +123,8 @@ export interface StatusModel {
   /** Start of the first strip cell. */
   spanStart: number;
   targets: TargetModel[];
+  /** Gateway groups (only when the config has some). */
+  groups?: GroupModel[];
 }
 
 export interface StatusModelOptions {
@@ -152,7 +155,16 @@ export function statusModel(config: ResolvedConfig, history: (target: ResolvedTa
     const target = options?.view ? options.view(configured) : configured;
     return targetModel(target, history(configured), nowMs, spanStart, options);
   });
-  return { generatedAt: nowMs, evaluatedAt, bucketMs: STATUS_BUCKET_MS, spanStart, targets };
+  const model: StatusModel = { generatedAt: nowMs, evaluatedAt, bucketMs: STATUS_BUCKET_MS, spanStart, targets };
+  if ((config.groups ?? []).length > 0) {
+    const configured = new Map(config.targets.map((t) => [t.name, t]));
+    const view = (name: string): ResolvedTarget | undefined => {
+      const t = configured.get(name);
+      return t === undefined ? undefined : options?.view ? options.view(t) : t;
+    };
+    model.groups = groupModels(config, targets, view, (name) => (configured.has(name) ? history(configured.get(name)!) : []), spanStart, evaluatedAt);
+  }
+  return model;
 }
 
 function targetModel(target: ResolvedTarget, records: readonly ProbeRecord[], nowMs: number, spanStart: number, options: StatusModelOptions | undefined): TargetModel {
