@@ -19,6 +19,8 @@ export interface RunArgs {
   webhookKeyEnv?: string;
   /** Port of an embedded gateway simulator on 127.0.0.1. */
   simulatePort?: number;
+  /** A simulated keepalived pair: virtual address on this port, members on the next two. */
+  simulatePairPort?: number;
   /** Stop after this many cycles (demos, tests); unlimited by default. */
   cycles?: number;
   /** Port of the status page and /metrics; off by default. */
@@ -42,6 +44,10 @@ export const RUN_USAGE = `usage: pptp-monitor run [options]
                       API key (opsgenie, required), an HMAC secret to sign with (alertmanager, json); alerts
                       also go to every notify: destination of the config
   --simulate <port>   start a simulated PPTP gateway on 127.0.0.1:<port>; type 'fault <name>' to break it
+  --simulate-pair <port>
+                      start a simulated keepalived pair: the virtual address on 127.0.0.1:<port>, members
+                      gw-a and gw-b on <port>+1 and <port>+2; type 'failover', 'member a down', 'member a up',
+                      'firmware b 2' or 'status' (see monitor.pair.yml and npm run start:pair)
   --http [<address>:]<port>
                       serve a status page and /metrics (Prometheus) on <address>:<port> (off by default);
                       the address defaults to 127.0.0.1; an IP address such as 0.0.0.0 or [::] exposes
@@ -117,6 +123,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
         if (!(port >= 1 && port <= 65535)) throw new UsageError(`--simulate: must be a port 1-65535, got '${v}'`);
         args.simulatePort = port;
+        break;
+      }
+      case '--simulate-pair': {
+        const v = flagValue(flag, argv[++i]);
+        const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+        if (!(port >= 1 && port <= 65533)) throw new UsageError(`--simulate-pair: must be a port 1-65533 (the members take the next two), got '${v}'`);
+        args.simulatePairPort = port;
         break;
       }
       case '--http': {

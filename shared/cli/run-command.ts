@@ -21,7 +21,8 @@ import { checkKindOf, PROBERS } from '../probers/index.js';
 import type { Notification } from '../sla/notification.js';
 import { StatusServerListenError } from '../status/errors.js';
 import { expectedFailureClass, FAULT_EXPECTED_CLASS, type SimulatorFault } from '../simulator/faults.js';
-import { SimulatorListenError, startSimulator, type Simulator } from '../simulator/index.js';
+import { SimulatorListenError, startPairSimulator, startSimulator, type PairEvent, type PairSimulator, type Simulator } from '../simulator/index.js';
+import { pairEventLine, pairStatusLine, runPairCommand } from './simulate-command.js';
 import type { ResolvedTarget } from '../config/types.js';
 import { lockDataDir, type DataDirLock } from '../store/data-lock.js';
 import { DataDirError, DataDirLockedError, fsProblem } from '../store/errors.js';
@@ -172,6 +173,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
   }
   let simulator: Simulator | undefined;
   let stopControl: (() => void) | undefined;
+  let closePair: (() => Promise<void>) | undefined;
   let http: StatusServer | undefined;
   try {
     if (lock.tookOver) {
@@ -250,6 +252,28 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
       io.out(`simulated PPTP gateway on 127.0.0.1:${simulator.port} (healthy); type 'fault silent', 'fault reset', 'fault reject 4', 'fault drop-calls', 'fault none' + Enter to change it`);
       if (io.stdin) stopControl = controlSimulator(simulator, probing, io.stdin, io);
     }
+    if (args.simulatePairPort !== undefined) {
+      if (args.simulatePort !== undefined) {
+        io.err('pptp-monitor run: --simulate and --simulate-pair cannot be combined: one simulator per run');
+        return 2;
+      }
+      let pair: PairSimulator | undefined;
+      const onEvent = (event: PairEvent): void => {
+        if (event.kind === 'unchanged') io.err(`simulator: unchanged: ${event.why}`);
+        else if (pair) io.out(`simulator: ${pairEventLine(pair, event)}`);
+      };
+      try {
+        pair = await startPairSimulator({ host: '127.0.0.1', port: args.simulatePairPort, onEvent });
+      } catch (err) {
+        if (!(err instanceof SimulatorListenError)) throw err;
+        io.err(`pptp-monitor run: --simulate-pair: ${err.message}: ${listenAdvice(err.code, '--simulate-pair')}`);
+        return 2;
+      }
+      const running = pair;
+      closePair = () => running.close();
+      io.out(`simulated keepalived pair: ${pairStatusLine(running)}; type 'failover', 'member a down', 'member a up', 'firmware b 2' or 'status' + Enter`);
+      if (io.stdin) stopControl = readLines(io.stdin, (line) => void runPairCommand(running, line, { out: (t) => io.out(`simulator: ${t}`), err: (t) => io.err(`simulator: ${t}`) }), () => io.err(`simulator: command longer than ${MAX_COMMAND_LINE_CHARS} characters ignored`));
+    }
     let evaluatedThrough = 0;
     if (args.httpPort !== undefined) {
       const httpAddress = args.httpAddress ?? DEFAULT_HTTP_ADDRESS;
@@ -306,6 +330,7 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
     await http?.close();
     stopControl?.();
     await simulator?.close();
+    await closePair?.();
     await lock.release();
   }
 }

@@ -186,7 +186,7 @@ function memberLabel(pair: PairSimulator, member: PairMemberName): string {
   return `${member} (${identity.hostname}, firmware ${identity.firmwareRevision})`;
 }
 
-function pairEventLine(pair: PairSimulator, event: Exclude<PairEvent, { kind: 'unchanged' }>): string {
+export function pairEventLine(pair: PairSimulator, event: Exclude<PairEvent, { kind: 'unchanged' }>): string {
   const virtual = formatHostPort(pair.host, pair.virtualPort);
   switch (event.kind) {
     case 'master':
@@ -204,7 +204,7 @@ function pairEventLine(pair: PairSimulator, event: Exclude<PairEvent, { kind: 'u
   }
 }
 
-function pairStatusLine(pair: PairSimulator): string {
+export function pairStatusLine(pair: PairSimulator): string {
   const state = pair.state();
   const virtual = `virtual ${formatHostPort(pair.host, pair.virtualPort)} ${state.master !== undefined ? `MASTER ${state.master}` : 'down'}`;
   const pending = state.pendingTakeover ? ` (${state.pendingTakeover.member} taking over)` : '';
@@ -214,7 +214,7 @@ function pairStatusLine(pair: PairSimulator): string {
   return `${virtual}${pending}; ${members.join('; ')}`;
 }
 
-async function runPairCommand(pair: PairSimulator, line: string, io: SimulateIo): Promise<void> {
+export async function runPairCommand(pair: PairSimulator, line: string, io: Pick<SimulateIo, 'out' | 'err'>): Promise<void> {
   const words = line.trim().split(/\s+/).filter((w) => w !== '');
   try {
     if (words.length === 0) return;
