@@ -85,9 +85,9 @@ describe('groups in monitor.yml', () => {
     // A group whose targets straddle the 75/75 split.
     const groups = [{ name: 't74', members: ['t75', 't76'] }];
     const shards = evaluatorShards({ targets, groups });
-    // 74 single targets fill the first shard's share of 75 but for one; the group of 3 would overflow it, so it opens the next.
-    expect(shards.map((s) => s.length)).toEqual([74, 76]);
-    expect(shards[1]!.slice(0, 3).map((t) => t.name)).toEqual(['t74', 't75', 't76']);
+    // 74 single targets leave the first shard one short of its share of 75: the group of 3 joins it whole.
+    expect(shards.map((s) => s.length)).toEqual([77, 73]);
+    expect(shards[0]!.slice(-3).map((t) => t.name)).toEqual(['t74', 't75', 't76']);
     expect(shards.flat().map((t) => t.name)).toEqual(targets.map((t) => t.name));
   });
 });

@@ -14,7 +14,7 @@ export const EVALUATOR_TARGETS_PER_SHARD = 100;
 /**
  * The targets of each evaluator shard, in config order. A gateway group's virtual address and members are
  * judged together (redundancy lost, failover), so a group is never split: shards are packed with whole
- * groups, and hold up to a group's size beyond the usual share when one would straddle the boundary.
+ * groups, and hold up to a group's size beyond the usual share when one straddles the boundary.
  */
 export function evaluatorShards<T extends Pick<ResolvedTarget, 'name'>>(config: { targets: readonly T[]; groups?: readonly ResolvedGroup[] }): T[][] {
   const groups = config.groups ?? [];
@@ -36,7 +36,9 @@ export function evaluatorShards<T extends Pick<ResolvedTarget, 'name'>>(config: 
   const shards: T[][] = [[]];
   for (const unit of units) {
     const current = shards[shards.length - 1]!;
-    if (current.length > 0 && current.length + unit.length > share) shards.push([...unit]);
+    // A shard takes units until it holds its share: a group that crosses the share stays whole (so a
+    // shard may hold a group's size minus one more), within the per-shard bound.
+    if (current.length > 0 && (current.length >= share || current.length + unit.length > EVALUATOR_TARGETS_PER_SHARD)) shards.push([...unit]);
     else current.push(...unit);
   }
   return shards;
