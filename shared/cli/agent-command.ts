@@ -11,6 +11,7 @@ import { createJsonLogger, type Logger } from '../log/logger.js';
 import { lockDataDir, type DataDirLock } from '../store/data-lock.js';
 import { DataDirError, DataDirLockedError, fsProblem } from '../store/errors.js';
 import { createMetricSender } from '../metrics/cloudwatch-publisher.js';
+import { createIdentityMemory } from '../metrics/identity-memory.js';
 import { probeByKind } from '../probe/index.js';
 import { nodeClock, nodeProbeDeps, nodeTimers } from '../probe/node-deps.js';
 import { checkKindOf, probeOptionsFor, PROBERS } from '../probers/index.js';
@@ -155,6 +156,9 @@ async function runLocked(args: AgentArgs, io: AgentIo, config: ResolvedConfig, t
         publisherFor: (minute) => spoolingSink(spool, sender, wall, log, minute, io.signal),
         log,
         signal: io.signal,
+        // One per process: a start publishes every identity it sees once (it knows none), then only
+        // changes and each target's daily refresh minute (identity-memory.ts).
+        identities: createIdentityMemory(),
       },
     );
     const stats = spool.stats();

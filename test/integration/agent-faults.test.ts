@@ -5,6 +5,12 @@
 // logged as probed: CloudWatch down for four minutes, throttling and 5xx bursts, kill -9 at seeded
 // random moments with restarts on the same spool, and a full disk under the spool.
 //
+// ServerIdentity. The agent publishes gw-ok's identity (the only gateway that answers SCCRQ with an
+// SCCRP: gw-refused never connects, gw-silent never answers) sparsely, as the probe Lambda does: one
+// point in each process's first minute, a cold start that knows no identity yet, and then only when it
+// changes (never here) or at gw-ok's daily refresh minute, should a run cross it. So the first minute
+// of every agent process, each restart of the kill and disk-full cases included, holds one point more.
+//
 // Time: `--time-scale 10`, a schedule minute every 6 real seconds. The four cases run concurrently
 // (each has its own agent, fake, proxy and state directory; they share only the peers), so the file
 // takes as long as its longest case, the kill campaign (about 70 s).
@@ -18,6 +24,7 @@ import { DEFAULT_RETRY_POLICY } from '../../shared/aws/retry.js';
 import { MINUTE_MS } from '../../shared/common/time.js';
 import { loadConfig } from '../../shared/config/index.js';
 import { readHistory } from '../../shared/metrics/cloudwatch-history.js';
+import { isRefreshMinute } from '../../shared/metrics/identity-memory.js';
 import { probeShardMap } from '../../shared/runners/lambda/probe-lambda-sizing.js';
 import { nextMinute } from '../../shared/runners/agent/agent-loop.js';
 import { intervalStates } from '../../shared/sla/intervals.js';
@@ -44,11 +51,23 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const defined = <T>(v: T | undefined): v is T => v !== undefined;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The keys one probed minute must leave in CloudWatch, as the probe Lambda publishes them. */
-function minuteKeys(minute: number): string[] {
+/** The target whose probe gets an SCCRP, so the only one with an identity to publish. */
+const IDENTIFIED = 'gw-ok';
+
+/**
+ * Whether the process whose first probed minute is `first` publishes gw-ok's ServerIdentity in `minute`:
+ * its cold start, and gw-ok's daily refresh minute (the fingerprint never changes). Holds when the first
+ * minute's publish succeeded (else the cold start is due again the next minute): in every case here the
+ * first minute goes out while CloudWatch is up.
+ */
+const identityIn = (minute: number, first: number): boolean => minute === first || isRefreshMinute(IDENTIFIED, minute);
+
+/** The keys one probed minute must leave in CloudWatch, as the probe Lambda publishes them; `identity`: with gw-ok's ServerIdentity. */
+function minuteKeys(minute: number, identity = false): string[] {
   const k = (metricName: string, dimensions: Record<string, string>): string => pointKey({ metricName, dimensions, timestamp: new Date(minute) });
   const at = (target: string, more: Record<string, string> = {}): Record<string, string> => ({ Target: target, ProbeRegion: LOCATION, ...more });
   return [
+    ...(identity ? [k('ServerIdentity', { Target: IDENTIFIED })] : []),
     k('ProbeFailed', { Target: 'gw-ok' }),
     k('ConnectTime', at('gw-ok')),
     k('ControlTime', at('gw-ok')),
@@ -60,11 +79,21 @@ function minuteKeys(minute: number): string[] {
     k('ProbesRun', { ProbeRegion: LOCATION, Shard: '0' }),
   ];
 }
+/** Points of a minute without the identity. */
 const PER_MINUTE = minuteKeys(0).length;
+/** Points of a minute probed by the process whose first minute is `first`. */
+const pointsIn = (minute: number, first: number): number => PER_MINUTE + (identityIn(minute, first) ? 1 : 0);
 
-/** Each key of these minutes stored exactly once. */
-function onceEach(minutes: readonly number[]): Map<string, number> {
-  return new Map(minutes.flatMap(minuteKeys).map((key) => [key, 1]));
+/** Each key of these minutes, all probed by the process whose first minute is `first`, stored exactly once. */
+function onceEach(minutes: readonly number[], first: number): Map<string, number> {
+  return new Map(minutes.flatMap((m) => minuteKeys(m, identityIn(m, first))).map((key) => [key, 1]));
+}
+
+/** Counts added key by key (the points of two processes, which may have probed the same minute). */
+function sumCounts(...all: ReadonlyArray<ReadonlyMap<string, number>>): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const counts of all) for (const [key, n] of counts) sum.set(key, (sum.get(key) ?? 0) + n);
+  return sum;
 }
 
 const hostPort = (endpoint: string): { host: string; port: number } => ({ host: '127.0.0.1', port: Number(new URL(endpoint).port) });
@@ -147,22 +176,24 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
 
     const minutes = run.lines.map(cycleDoneInterval).filter(defined);
     expect(minutes.map((m) => m - minutes[0]!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => i * MINUTE_MS));
-    const [m1, m2, m3, m4, m5, m6, m7, m8] = minutes;
-    // Every probed minute's points, each exactly once, under the minute it was probed in.
-    expect(countLines(keyCounts(fake.datums))).toEqual(countLines(onceEach(minutes)));
+    const [m1, m2, m3, m4, m5, m6, m7, m8] = minutes as [number, number, number, number, number, number, number, number];
+    const points = (m: number): number => pointsIn(m, m1);
+    // Every probed minute's points, each exactly once, under the minute it was probed in; gw-ok's
+    // identity in m1 (the cold start, published before the outage) and at its refresh minute if crossed.
+    expect(countLines(keyCounts(fake.datums))).toEqual(countLines(onceEach(minutes, m1)));
     // The order of the stored requests, and the cycle each was sent in (cycles done when the fake answered):
     // the first cycle after the outage sent its own minute first, then the backlog, oldest first.
     expect(log!.requests().map((r) => [r.tag, minutesOf(r.samples).map(iso)])).toEqual(
       [[0, m1], [5, m6], [5, m2], [5, m3], [5, m4], [5, m5], [6, m7], [7, m8]].map(([tag, m]) => [tag, [iso(m!)]]),
     );
     expect(drainedFields(run)).toEqual([
-      [PER_MINUTE, 0, 0, 'empty'],
+      [points(m1), 0, 0, 'empty'],
       ...[1, 2, 3, 4].map((owed) => [0, 0, owed, 'current_failed']),
-      [PER_MINUTE, 4 * PER_MINUTE, 0, 'empty'],
-      [PER_MINUTE, 0, 0, 'empty'],
-      [PER_MINUTE, 0, 0, 'empty'],
+      [points(m6), [m2, m3, m4, m5].reduce((n, m) => n + points(m), 0), 0, 'empty'],
+      [points(m7), 0, 0, 'empty'],
+      [points(m8), 0, 0, 'empty'],
     ]);
-    summary['1 outage'] = `8 cycles, CloudWatch down for 4 minutes; points expected ${8 * PER_MINUTE}, held ${fake.datums.length}, duplicates 0`;
+    summary['1 outage'] = `8 cycles, CloudWatch down for 4 minutes; points expected ${minutes.reduce((n, m) => n + points(m), 0)} (identity ${minutes.filter((m) => identityIn(m, m1)).length}), held ${fake.datums.length}, duplicates 0`;
   }, 90_000);
 
   it.concurrent('throttling, 5xx and resets: retried or spooled, no point lost, none stored twice', async ({ expect }) => {
@@ -186,22 +217,25 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
     expect(withoutSdkNodeWarning(run.stderr())).toBe('');
     const minutes = run.lines.map(cycleDoneInterval).filter(defined);
     expect(minutes).toHaveLength(6);
-    expect(countLines(keyCounts(fake.datums))).toEqual(countLines(onceEach(minutes)));
+    const [m1, m2, m3, m4, m5, m6] = minutes as [number, number, number, number, number, number];
+    const points = (m: number): number => pointsIn(m, m1);
+    // gw-ok's identity in m1 (the cold start; its cycle had no fault) and at its refresh minute if crossed.
+    expect(countLines(keyCounts(fake.datums))).toEqual(countLines(onceEach(minutes, m1)));
     // Request by request: a failed request was not stored, so its retry is no duplicate; six stored, one per minute.
     const times = (n: number, what: string | number): Array<string | number> => Array<string | number>(n).fill(what);
     expect(fake.requests.map((r) => `${r.operation} ${r.injected ?? r.status}`)).toEqual(
       [200, ...times(A - 2, 'throttle'), 200, ...times(A, 'server'), 'reset', 'throttle', 200, 200, ...times(A, 'throttle'), 200, 200].map((s) => `PutMetricData ${s}`),
     );
     expect(drainedFields(run)).toEqual([
-      [PER_MINUTE, 0, 0, 'empty'],
-      [PER_MINUTE, 0, 0, 'empty'],
+      [points(m1), 0, 0, 'empty'],
+      [points(m2), 0, 0, 'empty'],
       [0, 0, 1, 'current_failed'],
-      [PER_MINUTE, PER_MINUTE, 0, 'empty'],
+      [points(m4), points(m3), 0, 'empty'],
       [0, 0, 1, 'current_failed'],
-      [PER_MINUTE, PER_MINUTE, 0, 'empty'],
+      [points(m6), points(m5), 0, 'empty'],
     ]);
     const injected = fake.requests.filter((r) => r.injected).length;
-    summary['2 throttling'] = `6 cycles, ${injected} injected faults (throttles, 5xx, a reset); points expected ${6 * PER_MINUTE}, held ${fake.datums.length}, duplicates 0`;
+    summary['2 throttling'] = `6 cycles, ${injected} injected faults (throttles, 5xx, a reset); points expected ${minutes.reduce((n, m) => n + points(m), 0)} (identity ${minutes.filter((m) => identityIn(m, m1)).length}), held ${fake.datums.length}, duplicates 0`;
   }, 90_000);
 
   it.concurrent('kill -9 at seeded random moments, restarted on the same spool: no minute that reached the spool is lost; duplicates only of the request in flight, one per kill', async ({ expect }) => {
@@ -278,8 +312,13 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
     // Every minute logged as probed or found in the spool is held; every held minute was probed by someone.
     expect(mustHold.filter((m) => !held.includes(m)).map(iso)).toEqual([]);
     expect(held.filter((m) => !probedBy.some((s) => s.has(m))).map(iso)).toEqual([]);
+    // Every restart is a cold start: the first minute of each process holds gw-ok's identity too (a
+    // process is killed in its first minute, the last one runs two), as does gw-ok's refresh minute.
+    const firstOf = new Map(probedBy.flatMap((s) => [...s].map((m) => [m, Math.min(...s)] as const)));
+    const identityHeld = held.filter((m) => identityIn(m, firstOf.get(m)!));
     const counts = keyCounts(fake.datums);
-    expect([...counts.keys()].sort()).toEqual(held.flatMap(minuteKeys).sort());
+    expect([...counts.keys()].sort()).toEqual(held.flatMap((m) => minuteKeys(m, identityIn(m, firstOf.get(m)!))).sort());
+    expect(identityHeld.length).toBeGreaterThanOrEqual(2);
 
     // Duplicates: each extra copy of a key follows a copy in the last request a killed process had
     // stored, and comes from a later process: a kill costs at most that one request again.
@@ -298,8 +337,9 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
     }
     for (const k of kills) {
       const lastRequest = lastOf.has(k.run) ? requests[lastOf.get(k.run)!]!.samples.length : 0;
-      // Killed on CloudWatch's answer: that whole request is sent again; dropped in flight: nothing was stored twice.
-      if (k.mode === 'on-ack') expect([k.run, dupsOfRun.get(k.run)]).toEqual([k.run, PER_MINUTE]);
+      // Killed on CloudWatch's answer: that whole request is sent again, its process's first minute with
+      // gw-ok's identity; dropped in flight: nothing was stored twice.
+      if (k.mode === 'on-ack') expect([k.run, dupsOfRun.get(k.run)]).toEqual([k.run, PER_MINUTE + 1]);
       if (k.mode === 'on-request') expect([k.run, dupsOfRun.get(k.run)]).toEqual([k.run, undefined]);
       expect(dupsOfRun.get(k.run) ?? 0).toBeLessThanOrEqual(lastRequest);
     }
@@ -330,7 +370,7 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
     summary['3 kill -9'] =
       `${kills.length} kills (${Object.entries(landed).map(([where, n]) => `${n} ${where}`).join(', ')}), ${logged.length} cycles done over ${runs.length} processes, ` +
       `${held.length} minutes held of ${new Set(probedBy.flatMap((s) => [...s])).size} probed (${mustHold.length} logged or spooled, all held; ${lostInCrash} points lost in a crash mid-append); ` +
-      `points expected ${held.length * PER_MINUTE} distinct, held ${fake.datums.length} = ${counts.size} distinct + ${duplicates} duplicates (from ${dupsOfRun.size} kills, ≤ ${PER_MINUTE} each; ${doubled.length} minutes doubled, verdicts unchanged)`;
+      `points expected ${held.length * PER_MINUTE + identityHeld.length} distinct (${identityHeld.length} identity), held ${fake.datums.length} = ${counts.size} distinct + ${duplicates} duplicates (from ${dupsOfRun.size} kills, ≤ ${PER_MINUTE + 1} each; ${doubled.length} minutes doubled, verdicts unchanged)`;
   }, 150_000);
 
   it.concurrent('disk full under the spool: the agent keeps probing and publishes directly; with CloudWatch down too, the loss is counted', async ({ expect, skip }) => {
@@ -359,19 +399,22 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
     const minutes = run.lines.map(cycleDoneInterval).filter(defined);
     expect(minutes).toHaveLength(4);
     const [m1, m2, m3, m4] = minutes as [number, number, number, number];
-    // Monitoring went on: the minutes CloudWatch could take are held, each once; the one it could not is gone.
-    expect(countLines(keyCounts(fake.datums))).toEqual(countLines(onceEach([m1, m2, m4])));
+    const points = (m: number): number => pointsIn(m, m1);
+    // Monitoring went on: the minutes CloudWatch could take are held, each once; the one it could not is
+    // gone. gw-ok's identity in m1 (the cold start, sent directly) and at its refresh minute if crossed.
+    const firstRun = onceEach([m1, m2, m4], m1);
+    expect(countLines(keyCounts(fake.datums))).toEqual(countLines(firstRun));
     expect(minutesOf(fake.datums)).not.toContain(m3);
-    expect(linesOf(run, 'spool: cannot write, publishing directly (nothing is kept if that fails)').map((l) => [l.level, l['error'], l['points']])).toEqual(Array(4).fill(['ERROR', 'ENOSPC', PER_MINUTE]));
-    expect(linesOf(run, 'Data points lost: the spool could not take them and PutMetricData failed').map((l) => [l.level, l['points'], l['spoolError']])).toEqual([['ERROR', PER_MINUTE, 'ENOSPC']]);
+    expect(linesOf(run, 'spool: cannot write, publishing directly (nothing is kept if that fails)').map((l) => [l.level, l['error'], l['points']])).toEqual(minutes.map((m) => ['ERROR', 'ENOSPC', points(m)]));
+    expect(linesOf(run, 'Data points lost: the spool could not take them and PutMetricData failed').map((l) => [l.level, l['points'], l['spoolError']])).toEqual([['ERROR', points(m3), 'ENOSPC']]);
     const drained = linesOf(run, 'spool drained');
     expect(drained.map((l) => [l['sentCurrent'], l['owed'], (l['dropped'] as Record<string, number>)['unspooled']])).toEqual([
-      [PER_MINUTE, 0, 0],
-      [PER_MINUTE, 0, 0],
-      [0, 0, PER_MINUTE],
-      [PER_MINUTE, 0, PER_MINUTE],
+      [points(m1), 0, 0],
+      [points(m2), 0, 0],
+      [0, 0, points(m3)],
+      [points(m4), 0, points(m3)],
     ]);
-    expect(linesOf(run, 'agent stopped').map((l) => (l['dropped'] as Record<string, number>)['unspooled'])).toEqual([PER_MINUTE]);
+    expect(linesOf(run, 'agent stopped').map((l) => (l['dropped'] as Record<string, number>)['unspooled'])).toEqual([points(m3)]);
     expect(filled).toBeGreaterThan(0);
 
     // Restarted on the disk still full (systemd's Restart=): it cannot write its lock, and monitors anyway.
@@ -381,7 +424,10 @@ describe('pptp-monitor agent under faults: the exact points the CloudWatch fake 
     expect(withoutSdkNodeWarning(again.stderr())).toMatch(/^pptp-monitor agent: warning: cannot write in .* \(ENOSPC\): running without the state directory's lock; free space under /);
     const [m5] = again.lines.map(cycleDoneInterval).filter(defined) as [number];
     expect(minutesOf(fake.datums)).toContain(m5);
-    summary['4 disk full'] = `4 cycles on a full ${TMPFS_BYTES / 1024} KiB tmpfs, CloudWatch down for 1 minute, then a restart on the full disk (no lock, 1 cycle); points expected ${4 * PER_MINUTE} (+${PER_MINUTE} counted lost), held ${fake.datums.length}, dropped.unspooled ${PER_MINUTE}`;
+    // The restart is a cold start: its minute holds gw-ok's identity again. Its schedule clock starts over
+    // (no drill clock), so m5 may be a minute the first run probed too: those keys are then held twice.
+    expect(countLines(keyCounts(fake.datums))).toEqual(countLines(sumCounts(firstRun, onceEach([m5], m5))));
+    summary['4 disk full'] = `4 cycles on a full ${TMPFS_BYTES / 1024} KiB tmpfs, CloudWatch down for 1 minute, then a restart on the full disk (no lock, 1 cycle); points expected ${[m1, m2, m4].reduce((n, m) => n + points(m), 0) + PER_MINUTE + 1} (+${points(m3)} counted lost), held ${fake.datums.length}, dropped.unspooled ${points(m3)}`;
   }, 90_000);
 });
 

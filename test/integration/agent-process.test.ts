@@ -4,12 +4,19 @@
 // fake runs in this process; a bridge carries the agent's HTTP into it (test/support/netns-bridge.ts).
 // Asserts the exact points the fake holds: names, dimensions, values and interval timestamps, as the
 // probe Lambda publishes them, and that the password appears in no output.
+//
+// That includes the sparse ServerIdentity: the agent's first minute is a cold start (it knows no
+// identity yet), so it publishes one point for each target whose probe got an SCCRP (pptpd-control and
+// pptpd-login, both the same pptpd; refused and silent get none), and after that only on a change (none
+// here) or at a target's daily refresh minute, should the second minute be one.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../shared/cli/report-command.js';
 import { MINUTE_MS } from '../../shared/common/time.js';
+import { isRefreshMinute } from '../../shared/metrics/identity-memory.js';
+import { isFingerprint } from '../../shared/sla/identity.js';
 import { CLI_BIN } from '../support/cli.js';
 import { startCloudWatchFake, type CloudWatchFake, type MetricSample } from '../support/cloudwatch-fake.js';
 import { bridgeIntoNetns, type NetnsBridge } from '../support/netns-bridge.js';
@@ -139,6 +146,21 @@ describe('pptp-monitor agent, a real process in a namespace, publishing to the C
         expect(d.value).toBeLessThan(1000);
       }
     }
+    // ServerIdentity{Target}, unit None: in the first minute for both pptpd targets, then only at a refresh minute.
+    const identities = held.filter((d) => d.metricName === 'ServerIdentity');
+    const identified = ['pptpd-control', 'pptpd-login'];
+    const expected = minutes.flatMap((m, i) => identified.filter((t) => i === 0 || isRefreshMinute(t, m)).map((t) => [t, m]));
+    expect(identities.map((d) => [d.dimensions['Target'], at(d)]).sort()).toEqual(expected.sort());
+    for (const d of identities) {
+      expect([Object.keys(d.dimensions), d.unit, isFingerprint(d.value)]).toEqual([['Target'], 'None', true]);
+      // The same pptpd answers both: one fingerprint.
+      expect(d.value).toBe(identities[0]!.value);
+    }
+    // Every metric the fake holds is one of those checked above.
+    expect([...new Set(held.map((d) => d.metricName))].sort()).toEqual(['ConnectTime', 'ControlTime', 'ProbeFailed', 'ProbeFailures', 'ProbesRun', 'ServerIdentity']);
+    // The log names the identity where it was published, in the probe line of that target and minute.
+    const announced = lines.filter((l) => l['message'] === 'probe' && l['identity'] !== undefined);
+    expect(announced.map((l) => [l['target'], Math.floor(Date.parse(String(l['timestamp'])) / MINUTE_MS) * MINUTE_MS]).sort()).toEqual(expected.sort());
     // Everything was acknowledged: nothing is owed in the spool.
     expect(readdirSync(join(stateDir, 'spool')).filter((f) => f.endsWith('.json'))).toEqual([]);
     probedMinutes = minutes;

@@ -8,7 +8,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MINUTE_MS } from '../../shared/common/time.js';
-import { planRequests, type Datum } from '../../shared/metrics/index.js';
+import { identityDatum, METRIC_UNITS, planRequests, type Datum } from '../../shared/metrics/index.js';
 import { createMetricSender, type MetricSender, type SendOutcome } from '../../shared/metrics/cloudwatch-publisher.js';
 import { drainSpool } from '../../shared/runners/agent/spool-drain.js';
 import { createSpool, parseDatum, SPOOL_MAX_AGE_MS, type SpoolFs, type SpoolOptions } from '../../shared/runners/agent/spool.js';
@@ -163,6 +163,27 @@ describe('spool', () => {
     expect(opened).toMatchObject({ corruptFiles: 2, corrupt: 1003, entries: 1, points: 1000 });
     expect((await readdir(join(dir, 'corrupt'))).sort()).toEqual([name(T0, 2), name(T0 + MINUTE_MS, 1)]);
     expect(spool.pending().map((e) => e.name)).toEqual([name(T0, 3)]);
+  });
+
+  it('spools a point of every unit, the ServerIdentity fingerprint (unit None) too, and reads it back, also after a restart', async () => {
+    const dir = await tempDir();
+    const { spool: writer } = await openSpool(dir);
+    // The largest fingerprint there is (below 2^48): it must come back exact, not rounded.
+    const identity = identityDatum(2 ** 48 - 1, { target: 'gw-0', intervalStart: T0 });
+    expect(identity).toEqual({ metricName: 'ServerIdentity', dimensions: { Target: 'gw-0' }, timestamp: T0, value: 2 ** 48 - 1, unit: 'None' });
+    const points: Datum[] = [
+      ...minute(T0),
+      { metricName: 'ProbeFailed', dimensions: { Target: 'gw-0' }, timestamp: T0, value: 0, unit: 'Count' },
+      identity,
+    ];
+    expect([...new Set(points.map((p) => p.unit))].sort()).toEqual([...METRIC_UNITS].sort());
+    expect(await writer.append(points)).toMatchObject({ spooled: true, entries: [{ timestamp: T0, points: 4 }] });
+    expect(await writer.read(writer.pending()[0]!)).toEqual(points);
+
+    const { spool, opened } = await openSpool(dir);
+    expect(opened).toMatchObject({ entries: 1, points: 4, corruptFiles: 0 });
+    expect(await spool.read(spool.pending()[0]!)).toEqual(points);
+    for (const unit of METRIC_UNITS) expect(parseDatum({ ...identity, unit })).toEqual({ ...identity, unit });
   });
 
   it('checks every field of every point read back', () => {

@@ -14,7 +14,7 @@ import { rejectUnknownOptions } from '../../common/options.js';
 import { DAY_MS, HOUR_MS } from '../../common/time.js';
 import type { Logger } from '../../log/logger.js';
 import { planRequests } from '../../metrics/batch.js';
-import { MetricName, type Datum, type MetricUnit } from '../../metrics/metric-design.js';
+import { METRIC_UNITS, MetricName, type Datum, type MetricUnit } from '../../metrics/metric-design.js';
 import { fsProblem } from '../../store/errors.js';
 import { isRecord } from '../../common/is-record.js';
 
@@ -110,7 +110,9 @@ const METRIC_NAMES: ReadonlySet<string> = new Set(Object.values(MetricName));
 const DATUM_FIELDS: ReadonlySet<string> = new Set(['metricName', 'dimensions', 'timestamp', 'value', 'unit']);
 
 const isMetricName = (v: unknown): v is MetricName => typeof v === 'string' && METRIC_NAMES.has(v);
-const isUnit = (v: unknown): v is MetricUnit => v === 'Count' || v === 'Milliseconds';
+/** Every unit a point of ours carries (None: the ServerIdentity fingerprint), so a spooled identity reads back. */
+const UNITS: ReadonlySet<string> = new Set(METRIC_UNITS);
+const isUnit = (v: unknown): v is MetricUnit => typeof v === 'string' && UNITS.has(v);
 
 /** One point checked field by field, or what is wrong with it. */
 export function parseDatum(v: unknown): Datum | string {
