@@ -178,3 +178,17 @@ export function runbookName(url: string): string {
 /** One line per report saying what the availability counts (the definitions live beside the code, in shared/sla/report-*.ts). */
 export const AVAILABILITY_NOTE =
   'Availability counts probe intervals with a quorum verdict (up or down) outside maintenance windows that are excluded from the SLA; unknown intervals (too few regions reported) are listed separately and count neither way. Time before a target\'s first result and time that had not passed when the report was made are not covered and count neither way. Budget left is a share of the SLO window\'s error budget (43.2 min at 99.9% over 30 days), as on the status page. Raw region availability ignores the quorum. The verdict is met when availability is at or above the SLO, missed below it, no data when nothing was counted; the previous period is the same length just before this one, counted the same way.';
+
+/** What a report with gateway groups says once about them (every format's "Redundant gateways" section). */
+export const GROUPS_NOTE =
+  'A gateway group is held to its SLA on its virtual address only (the address users connect to). A member\'s downtime is redundancy lost, not SLA downtime: the minutes it was down while the virtual address was not (while the address was down too, the outage is the address\'s). The group\'s total counts minutes with at least one member down once. Failovers and identity changes come from the identity each address announced.';
+
+/** The indistinguishable members' note: 'Failover cannot be seen between a and b: they answer with one identity.' */
+export function formatIndistinguishable(members: readonly string[]): string {
+  return `Failover cannot be seen between ${members.join(' and ')}: they answer with one identity.`;
+}
+
+/** A summary row's target name, marked when the target is a group member: 'vpn-a (member of vpn)'. */
+export function formatTargetName(target: string, memberOf: string | undefined): string {
+  return memberOf === undefined ? target : `${target} (member of ${memberOf})`;
+}

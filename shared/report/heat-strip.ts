@@ -6,6 +6,10 @@
 // row, intervals it did not report) are never painted up or down: when they are most of the cell the
 // whole cell is grey ('no-data'), otherwise a grey band at the cell's bottom, as tall as their share,
 // shows them ('no-data-share'). An hour with 18 down minutes and 42 without data is grey, not red.
+//
+// A gateway group's virtual address gets its failovers and identity changes as markers: a vertical line
+// across the rows at the event's instant, with the event's text as its tooltip.
+import type { GroupEvent } from '../sla/report-groups.js';
 import type { SlaReport, TargetReport } from '../sla/report.js';
 import type { ReportBucket } from '../sla/report-series.js';
 import { escapeHtml } from './escape-html.js';
@@ -121,7 +125,22 @@ function heatCell(row: HeatRow, b: ReportBucket, y: number, slo: number, axis: T
   );
 }
 
-export function heatStrip(report: SlaReport, t: TargetReport, axis: TimeAxis): string {
+/** The markers of `events` over rows ending at `bottom`; empty without events, so a strip without them is unchanged. */
+function eventMarkers(events: readonly GroupEvent[], bottom: number, axis: TimeAxis): string {
+  if (events.length === 0) return '';
+  const lines = events
+    .filter((e) => e.at >= axis.fromMs && e.at <= axis.toMs)
+    .map((e) => {
+      const x = px(axis.x(e.at));
+      return (
+        `<line class="event-marker" data-kind="${e.kind}" data-at="${isoInstant(e.at)}" x1="${x}" x2="${x}" y1="0" y2="${bottom}" stroke="${COLOURS.event}" stroke-width="2">` +
+        `<title>${escapeHtml(`${formatInstant(e.at)} ${e.text}`)}</title></line>`
+      );
+    });
+  return `<g class="events">${lines.join('')}</g>`;
+}
+
+export function heatStrip(report: SlaReport, t: TargetReport, axis: TimeAxis, events: readonly GroupEvent[] = []): string {
   const buckets = t.series.buckets;
   const rows = heatRows(t);
   const height = rows.length * (HEAT_ROW_PX + HEAT_GAP_PX) + PLOT_BOTTOM_PX;
@@ -136,7 +155,8 @@ export function heatStrip(report: SlaReport, t: TargetReport, axis: TimeAxis): s
   return (
     `<svg class="heat-strip" data-target="${escapeHtml(t.target)}" data-buckets="${buckets.length}" data-rows="${rows.length}" ` +
     `width="${CHART_WIDTH_PX}" height="${height}" viewBox="0 0 ${CHART_WIDTH_PX} ${height}" shape-rendering="crispEdges" role="img" aria-label="${escapeHtml(label)}">` +
-    `<title>${escapeHtml(label)}</title>${body}${timeLabels(axis, rows.length * (HEAT_ROW_PX + HEAT_GAP_PX) - HEAT_GAP_PX)}</svg>`
+    `<title>${escapeHtml(label)}</title>${body}${eventMarkers(events, rows.length * (HEAT_ROW_PX + HEAT_GAP_PX) - HEAT_GAP_PX, axis)}` +
+    `${timeLabels(axis, rows.length * (HEAT_ROW_PX + HEAT_GAP_PX) - HEAT_GAP_PX)}</svg>`
   );
 }
 

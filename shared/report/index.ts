@@ -26,10 +26,10 @@ export function renderReport(report: SlaReport, format: ReportFormat): string {
   }
 }
 
-export { renderCsv, csvField, CSV_COLUMNS } from './render-csv.js';
+export { renderCsv, csvField, CSV_COLUMNS, CSV_GROUP_COLUMNS } from './render-csv.js';
 export { renderHtml } from './render-html.js';
 export { escapeHtml } from './escape-html.js';
 export { heatColour } from './heat-strip.js';
-export { renderJson, reportToJson, type JsonReport, type JsonTargetReport, type JsonPercentiles, type JsonIncident } from './render-json.js';
+export { renderJson, reportToJson, type JsonReport, type JsonTargetReport, type JsonGroupReport, type JsonPercentiles, type JsonIncident } from './render-json.js';
 export { renderMarkdown, escapeMarkdown } from './render-md.js';
 export * from './format.js';

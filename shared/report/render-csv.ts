@@ -3,6 +3,12 @@
 // classes vary in number, so each is one field of `name=value` pairs joined by ';' (a spreadsheet user
 // reads them; a program should use --format json); so are the runbooks of the period's incidents. New
 // columns are added at the end, so a spreadsheet that reads columns by position keeps working.
+//
+// Gateway groups: a report with groups gets CSV_GROUP_COLUMNS after the others (and only then, so a
+// report without groups keeps its exact columns): on the virtual address's row the group's total
+// redundancy lost, its events (`<ISO time> <text>` joined by ';') and the members that cannot be told
+// apart (`a+b`, sets joined by ';'); on a member's row its own redundancy lost.
+import type { GroupReport } from '../sla/report-groups.js';
 import type { SlaReport, TargetReport } from '../sla/report.js';
 import { formatAvailability, isoInstant, roundBudget, roundBudgetMinutes, roundLatency, roundMinutes } from './format.js';
 
@@ -46,6 +52,9 @@ export const CSV_COLUMNS = [
   'previous_slo_verdict',
   'incident_runbooks',
 ] as const;
+
+/** The columns a report with gateway groups adds after CSV_COLUMNS. */
+export const CSV_GROUP_COLUMNS = ['group', 'group_role', 'redundancy_lost_minutes', 'group_events', 'indistinguishable_members'] as const;
 
 /** One field, quoted when RFC 4180 requires it. */
 export function csvField(value: string): string {
@@ -100,7 +109,33 @@ function row(t: TargetReport): string[] {
   return CSV_COLUMNS.map((column) => values[column]);
 }
 
+/** The group columns of target `name`: empty for a target in no group. */
+function groupFields(name: string, groups: readonly GroupReport[]): string[] {
+  const values: Record<(typeof CSV_GROUP_COLUMNS)[number], string> = { group: '', group_role: '', redundancy_lost_minutes: '', group_events: '', indistinguishable_members: '' };
+  for (const g of groups) {
+    if (g.name === name) {
+      values.group = g.name;
+      values.group_role = 'virtual_address';
+      values.redundancy_lost_minutes = String(roundMinutes(g.redundancyLostMinutes));
+      values.group_events = g.events.map((e) => `${isoInstant(e.at)} ${e.text}`).join(';');
+      values.indistinguishable_members = g.indistinguishable.map((members) => members.join('+')).join(';');
+      break;
+    }
+    const member = g.members.find((m) => m.target === name);
+    if (member !== undefined) {
+      values.group = g.name;
+      values.group_role = 'member';
+      values.redundancy_lost_minutes = String(roundMinutes(member.redundancyLostMinutes));
+      break;
+    }
+  }
+  return CSV_GROUP_COLUMNS.map((column) => values[column]);
+}
+
 export function renderCsv(report: SlaReport): string {
-  const lines = [CSV_COLUMNS.join(','), ...report.targets.map((t) => row(t).map(csvField).join(','))];
+  const groups = report.groups;
+  const header = groups === undefined ? [...CSV_COLUMNS] : [...CSV_COLUMNS, ...CSV_GROUP_COLUMNS];
+  const fields = (t: TargetReport): string[] => (groups === undefined ? row(t) : [...row(t), ...groupFields(t.target, groups)]);
+  const lines = [header.join(','), ...report.targets.map((t) => fields(t).map(csvField).join(','))];
   return lines.join(CRLF) + CRLF;
 }

@@ -15,11 +15,19 @@
 // `data-availability` (formatted as in the tables, '' when there is nothing to show) and `data-state`
 // ('counted' | 'no-data' | 'maintenance') on each cell; `data-series` and `data-points` on chart series;
 // `a[data-runbook]` (or `code[data-runbook]`) in each incident row.
+//
+// With gateway groups: a "Redundant gateways" section (`section#groups`, a `div.group[data-group]` per
+// group with `data-availability`, `data-verdict` and `data-redundancy-lost-minutes`; member rows
+// `tr[data-member]`; the timeline `li[data-kind][data-at]`; `p.indistinguishable`), members' summary rows
+// carry `data-member-of`, and the virtual address's heat strip its events as markers
+// (`line.event-marker`). None of it is written for a report without groups.
+import { groupMembership, type GroupReport } from '../sla/report-groups.js';
 import type { SlaReport, TargetReport } from '../sla/report.js';
 import type { ReportIncidents } from '../sla/report-incidents.js';
 import { escapeHtml, isLinkableUrl } from './escape-html.js';
 import {
   AVAILABILITY_NOTE,
+  GROUPS_NOTE,
   coverageNote,
   formatAvailability,
   formatAvailabilityPercent,
@@ -28,6 +36,7 @@ import {
   formatBudgetUse,
   formatCovered,
   formatDuration,
+  formatIndistinguishable,
   formatInstant,
   formatPercentiles,
   formatPreviousAvailability,
@@ -45,15 +54,17 @@ import { timeAxis, type TimeAxis } from './svg-chart.js';
 
 function summaryTable(report: SlaReport): string {
   const note = coverageNote(report);
+  const memberOf = groupMembership(report.groups);
   const rows = report.targets
     .map((t) => {
       const remaining = t.errorBudget.remaining;
+      const group = memberOf.get(t.target);
       return (
-        `<tr data-target="${escapeHtml(t.target)}" data-availability="${formatAvailability(t.availability, '')}" data-slo="${t.slo}" ` +
+        `<tr data-target="${escapeHtml(t.target)}"${group === undefined ? '' : ` data-member-of="${escapeHtml(group)}"`} data-availability="${formatAvailability(t.availability, '')}" data-slo="${t.slo}" ` +
         `data-downtime-minutes="${t.downtimeMinutes}" data-incidents="${t.incidents.count}" data-error-budget-remaining="${remaining === undefined ? '' : roundBudget(remaining)}" ` +
         `data-covered-minutes="${t.covered?.minutes ?? 0}" data-verdict="${t.verdict}" ` +
         `data-previous-availability="${formatAvailability(t.previous.availability, '')}" data-previous-verdict="${t.previous.verdict}">` +
-        `<td><a href="#target-${report.targets.indexOf(t)}">${escapeHtml(t.target)}</a></td>` +
+        `<td><a href="#target-${report.targets.indexOf(t)}">${escapeHtml(t.target)}</a>${group === undefined ? '' : ` <span class="member-of">member of ${escapeHtml(group)}</span>`}</td>` +
         `<td class="num">${t.slo}%</td>` +
         `<td class="num ${verdictClass(t.verdict)}">${t.covered === undefined ? formatTargetAvailability(t) : formatAvailabilityPercent(t.availability)}</td>` +
         `<td class="verdict ${verdictClass(t.verdict)}">${formatVerdict(t.verdict)}</td>` +
@@ -109,7 +120,40 @@ function incidentsTable(incidents: ReportIncidents): string {
   return `<table class="incidents"><thead><tr><th>Start</th><th>End</th><th>Duration</th><th>Down</th><th>Regions</th><th>Cause</th><th>Runbook</th><th>Note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function targetSection(report: SlaReport, t: TargetReport, index: number, axis: TimeAxis): string {
+/** A link to target `name`'s section, or its name when the report has no section for it. */
+function targetLink(report: SlaReport, name: string): string {
+  const index = report.targets.findIndex((t) => t.target === name);
+  return index < 0 ? escapeHtml(name) : `<a href="#target-${index}">${escapeHtml(name)}</a>`;
+}
+
+function groupsSection(report: SlaReport, groups: readonly GroupReport[]): string {
+  const parts = groups.map((g) => {
+    const vip = g.virtualAddress;
+    const members = g.members
+      .map(
+        (m) =>
+          `<tr data-member="${escapeHtml(m.target)}" data-redundancy-lost-minutes="${m.redundancyLostMinutes}"><td>${targetLink(report, m.target)}</td>` +
+          `<td class="num">${formatDuration(m.redundancyLostMinutes)}</td><td class="num">${formatDuration(m.downtimeMinutes)}</td><td class="num">${m.incidents}</td></tr>`,
+      )
+      .join('');
+    const events =
+      g.events.length === 0
+        ? '<p>No failover or identity change.</p>'
+        : `<ol class="group-events">${g.events.map((e) => `<li data-kind="${e.kind}" data-at="${isoInstant(e.at)}"><time datetime="${isoInstant(e.at)}">${isoInstant(e.at)}</time> ${escapeHtml(e.text)}</li>`).join('')}</ol>`;
+    const hidden = g.indistinguishable.map((m) => `<p class="note indistinguishable">${escapeHtml(formatIndistinguishable(m))}</p>`).join('');
+    return (
+      `<div class="group" data-group="${escapeHtml(g.name)}" data-availability="${formatAvailability(vip.availability, '')}" data-verdict="${vip.verdict}" data-redundancy-lost-minutes="${g.redundancyLostMinutes}">` +
+      `<h3>${escapeHtml(g.name)}</h3>` +
+      `<p class="facts">Virtual address ${targetLink(report, vip.target)}: availability ${formatAvailabilityPercent(vip.availability)}, SLO ${vip.slo}%: ` +
+      `<span class="verdict ${verdictClass(vip.verdict)}">${formatVerdict(vip.verdict)}</span> · redundancy lost ${formatDuration(g.redundancyLostMinutes)} in total</p>` +
+      `<table class="members"><thead><tr><th>Member</th><th>Redundancy lost</th><th>Downtime</th><th>Incidents</th></tr></thead><tbody>${members}</tbody></table>` +
+      `<h4>Timeline</h4>${events}${hidden}</div>`
+    );
+  });
+  return `<section id="groups"><h2>Redundant gateways</h2><p class="note">${escapeHtml(GROUPS_NOTE)}</p>${parts.join('')}</section>`;
+}
+
+function targetSection(report: SlaReport, t: TargetReport, index: number, axis: TimeAxis, memberOf: string | undefined): string {
   const tags = Object.entries(t.tags)
     .map(([k, v]) => `<span class="tag">${escapeHtml(k)}=${escapeHtml(v)}</span>`)
     .join(' ');
@@ -119,6 +163,7 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
     `${t.regions.length} region${t.regions.length === 1 ? '' : 's'}, quorum ${t.quorum}`,
     `${t.intervalMinutes}-minute intervals`,
     ...(t.covered !== undefined && partlyCovered(t) ? [`covered ${formatCovered(t)}`] : []),
+    ...(memberOf === undefined ? [] : [`member of ${memberOf}: its downtime is redundancy lost, not SLA downtime`]),
     t.errorBudget.remaining === undefined ? formatBudgetUse(t) : `error budget: ${formatBudgetUse(t)}`,
     `connect p50/p95/p99 ${formatPercentiles(t.latency.connectMs)} ms`,
     `control p50/p95/p99 ${formatPercentiles(t.latency.controlMs)} ms`,
@@ -138,7 +183,7 @@ function targetSection(report: SlaReport, t: TargetReport, index: number, axis: 
     `<section class="target" id="target-${index}" data-target="${escapeHtml(t.target)}" data-verdict="${t.verdict}">` +
     `<h2>${escapeHtml(t.target)} <span class="availability">${formatAvailabilityPercent(t.availability)}</span> <span class="verdict ${verdictClass(t.verdict)}">${formatVerdict(t.verdict)}</span></h2>` +
     `<p class="facts">${facts.join(' · ')}</p>${tags === '' ? '' : `<p class="tags">${tags}</p>`}` +
-    `<h3>Availability over time</h3>${heatStrip(report, t, axis)}${heatLegend(t.slo)}` +
+    `<h3>Availability over time</h3>${heatStrip(report, t, axis, report.groups?.find((g) => g.name === t.target)?.events ?? [])}${heatLegend(t.slo)}` +
     `<h3>Latency (p95 per bucket)</h3>${latencyChart(t, axis)}` +
     `<h3>Error budget burn-down</h3>${burnDownChart(report, t, axis)}` +
     '<div class="tables">' +
@@ -172,17 +217,26 @@ a { color: #0969da; }
 @media print { body { margin: 0; } section.target { break-inside: avoid-page; } }
 `;
 
+/** Only in reports with groups, so the page of a report without them is unchanged. */
+const GROUP_STYLE = `
+.member-of { color: #57606a; font-size: 12px; }
+h4 { font-size: 13px; margin: 10px 0 4px; color: #57606a; }
+.group .verdict.meets { color: #1a7f37; } .group .verdict.misses { color: #cf222e; font-weight: 600; }
+`;
+
 export function renderHtml(report: SlaReport): string {
   const axis = timeAxis(report);
+  const memberOf = groupMembership(report.groups);
   const range = `${formatInstant(report.fromMs)} – ${formatInstant(report.toMs)}`;
   return (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<title>SLA report ${escapeHtml(range)}</title><style>${STYLE}</style></head><body>` +
+    `<title>SLA report ${escapeHtml(range)}</title><style>${STYLE}${report.groups === undefined ? '' : GROUP_STYLE}</style></head><body>` +
     `<header><h1>SLA report</h1><p class="range" data-from="${isoInstant(report.fromMs)}" data-to="${isoInstant(report.toMs)}">${escapeHtml(range)}</p>` +
     `<p class="note">${escapeHtml(AVAILABILITY_NOTE)} Charts use ${escapeHtml(formatBucket(report.bucketMs))} buckets.</p></header>` +
     `<section id="summary"><h2>Summary</h2>${summaryTable(report)}</section>` +
-    report.targets.map((t, index) => targetSection(report, t, index, axis)).join('') +
+    (report.groups === undefined ? '' : groupsSection(report, report.groups)) +
+    report.targets.map((t, index) => targetSection(report, t, index, axis, memberOf.get(t.target))).join('') +
     '</body></html>\n'
   );
 }

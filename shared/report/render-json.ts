@@ -4,6 +4,7 @@
 // them. Absent values are null (JSON has no undefined), never 0: "no latency sample" is not "0 ms", and a
 // range with no data has `covered: null`, not 100% of its budget left.
 import type { BudgetBasis } from '../sla/report-budget.js';
+import { groupMembership, type GroupEventKind, type GroupReport } from '../sla/report-groups.js';
 import type { Percentiles, SlaReport, SloVerdict, TargetReport } from '../sla/report.js';
 import type { CoveredSpan } from '../sla/report-coverage.js';
 import { isoInstant, roundAvailability, roundBudget, roundBudgetMinutes, roundLatency, roundMinutes } from './format.js';
@@ -77,12 +78,28 @@ export interface JsonTargetReport {
     remainingMinutes: number;
   };
   incidentDetails: { longestMinutes: number; mttrMinutes: number | null; list: JsonIncident[] };
+  /** Only on a gateway group's member: the group. Its downtime is the group's redundancy lost, not SLA downtime. */
+  memberOf?: string;
+}
+
+/** A gateway group: its SLA is its virtual address's (that target's entry, summarised here). */
+export interface JsonGroupReport {
+  name: string;
+  virtualAddress: { target: string; slo: number; availability: number | null; verdict: SloVerdict };
+  /** Minutes with at least one member down while the virtual address was not. */
+  redundancyLostMinutes: number;
+  members: Array<{ target: string; redundancyLostMinutes: number; downtimeMinutes: number; incidents: number }>;
+  events: Array<{ at: string; kind: GroupEventKind; text: string }>;
+  /** Members answering with one identity: failover between them cannot be seen. */
+  indistinguishable: string[][];
 }
 
 export interface JsonReport {
   from: string;
   to: string;
   targets: JsonTargetReport[];
+  /** Only when the config has gateway groups. */
+  groups?: JsonGroupReport[];
 }
 
 function percentiles(p: Percentiles): JsonPercentiles {
@@ -93,8 +110,8 @@ function coveredJson(covered: CoveredSpan | undefined): JsonCovered {
   return covered === undefined ? null : { from: isoInstant(covered.fromMs), to: isoInstant(covered.toMs), minutes: covered.minutes };
 }
 
-function targetJson(t: TargetReport): JsonTargetReport {
-  return {
+function targetJson(t: TargetReport, memberOf: string | undefined): JsonTargetReport {
+  const json: JsonTargetReport = {
     target: t.target,
     slo: t.slo,
     availability: t.availability === undefined ? null : roundAvailability(t.availability),
@@ -153,11 +170,28 @@ function targetJson(t: TargetReport): JsonTargetReport {
       })),
     },
   };
+  if (memberOf !== undefined) json.memberOf = memberOf;
+  return json;
+}
+
+function groupJson(g: GroupReport): JsonGroupReport {
+  const vip = g.virtualAddress;
+  return {
+    name: g.name,
+    virtualAddress: { target: vip.target, slo: vip.slo, availability: vip.availability === undefined ? null : roundAvailability(vip.availability), verdict: vip.verdict },
+    redundancyLostMinutes: roundMinutes(g.redundancyLostMinutes),
+    members: g.members.map((m) => ({ target: m.target, redundancyLostMinutes: roundMinutes(m.redundancyLostMinutes), downtimeMinutes: m.downtimeMinutes, incidents: m.incidents })),
+    events: g.events.map((e) => ({ at: isoInstant(e.at), kind: e.kind, text: e.text })),
+    indistinguishable: g.indistinguishable.map((members) => [...members]),
+  };
 }
 
 /** The JSON value (for callers that embed it, e.g. a Lambda response). */
 export function reportToJson(report: SlaReport): JsonReport {
-  return { from: isoInstant(report.fromMs), to: isoInstant(report.toMs), targets: report.targets.map(targetJson) };
+  const memberOf = groupMembership(report.groups);
+  const json: JsonReport = { from: isoInstant(report.fromMs), to: isoInstant(report.toMs), targets: report.targets.map((t) => targetJson(t, memberOf.get(t.target))) };
+  if (report.groups !== undefined) json.groups = report.groups.map(groupJson);
+  return json;
 }
 
 /** The JSON document, pretty-printed, with a final newline. */

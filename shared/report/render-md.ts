@@ -1,10 +1,12 @@
 // `--format md`: the report as Markdown (GitHub-flavoured tables), for a wiki page or a ticket. Text from
 // the config (owner, tags, runbook URLs) is escaped so it cannot break a table or inject HTML into the
 // rendered page. A runbook is a link only when its URL is http(s) (isLinkableUrl), else its path as code.
+import { groupMembership, type GroupReport } from '../sla/report-groups.js';
 import type { SlaReport, TargetReport } from '../sla/report.js';
 import { isLinkableUrl } from './escape-html.js';
 import {
   AVAILABILITY_NOTE,
+  GROUPS_NOTE,
   coverageNote,
   formatAvailability,
   formatAvailabilityPercent,
@@ -12,12 +14,15 @@ import {
   formatBudgetUse,
   formatCovered,
   formatDuration,
+  formatIndistinguishable,
   formatInstant,
   formatPercentiles,
   formatPreviousAvailability,
   formatPreviousPeriod,
   formatTargetAvailability,
+  formatTargetName,
   formatVerdict,
+  isoInstant,
   partlyCovered,
   runbookName,
 } from './format.js';
@@ -57,11 +62,12 @@ const tagsText = (tags: Record<string, string>): string =>
 
 function summary(report: SlaReport): string[] {
   const note = coverageNote(report);
+  const memberOf = groupMembership(report.groups);
   const rows = table(
     ['Target', 'SLO %', 'Availability %', 'Verdict', 'Previous period %', 'Downtime', 'Incidents', 'Longest', 'MTTR', 'Budget left', 'Maintenance excluded', 'Unknown', 'Connect p50/p95/p99 ms', 'Control p50/p95/p99 ms'],
     ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     report.targets.map((t) => [
-      escapeMarkdown(t.target),
+      escapeMarkdown(formatTargetName(t.target, memberOf.get(t.target))),
       String(t.slo),
       formatTargetAvailability(t),
       formatVerdict(t.verdict),
@@ -82,9 +88,36 @@ function summary(report: SlaReport): string[] {
   return [...rows, '', ...previous, ...(note === undefined ? [] : ['', escapeMarkdown(note)])];
 }
 
-function targetSection(t: TargetReport): string[] {
+/** "Redundant gateways": per group the virtual address's verdict, the members' redundancy lost, the events. */
+function groupsSection(groups: readonly GroupReport[]): string[] {
+  const out: string[] = ['', '## Redundant gateways', '', GROUPS_NOTE];
+  for (const g of groups) {
+    const vip = g.virtualAddress;
+    out.push('', `### ${escapeMarkdown(g.name)}`, '');
+    out.push(
+      `Virtual address ${escapeMarkdown(vip.target)}: availability ${formatAvailabilityPercent(vip.availability)}, SLO ${vip.slo}%: ${formatVerdict(vip.verdict)}. ` +
+        `Redundancy lost: ${formatDuration(g.redundancyLostMinutes)} in total.`,
+      '',
+    );
+    out.push(
+      ...table(
+        ['Member', 'Redundancy lost', 'Downtime', 'Incidents'],
+        ['l', 'r', 'r', 'r'],
+        g.members.map((m) => [escapeMarkdown(m.target), formatDuration(m.redundancyLostMinutes), formatDuration(m.downtimeMinutes), String(m.incidents)]),
+      ),
+    );
+    out.push('', '#### Timeline', '');
+    if (g.events.length === 0) out.push('No failover or identity change.');
+    else out.push(...g.events.map((e) => `- ${isoInstant(e.at)} ${escapeMarkdown(e.text)}`));
+    for (const members of g.indistinguishable) out.push('', escapeMarkdown(formatIndistinguishable(members)));
+  }
+  return out;
+}
+
+function targetSection(t: TargetReport, memberOf: string | undefined): string[] {
   const out: string[] = ['', `## ${escapeMarkdown(t.target)}`, ''];
   const facts = [
+    ...(memberOf === undefined ? [] : [`member of ${escapeMarkdown(memberOf)}: its downtime is redundancy lost, not SLA downtime`]),
     `SLO ${t.slo}%: ${formatVerdict(t.verdict)}`,
     `availability ${formatAvailabilityPercent(t.availability)}`,
     formatPreviousPeriod(t),
@@ -133,13 +166,15 @@ function targetSection(t: TargetReport): string[] {
 }
 
 export function renderMarkdown(report: SlaReport): string {
+  const memberOf = groupMembership(report.groups);
   const lines = [
     `# SLA report ${formatInstant(report.fromMs)} – ${formatInstant(report.toMs)}`,
     '',
     AVAILABILITY_NOTE,
     '',
     ...summary(report),
-    ...report.targets.flatMap(targetSection),
+    ...(report.groups === undefined ? [] : groupsSection(report.groups)),
+    ...report.targets.flatMap((t) => targetSection(t, memberOf.get(t.target))),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -38,6 +38,8 @@ export const COLOURS = {
   budget: '#cf222e',
   ideal: '#8c959f',
   grid: '#d8dee4',
+  /** Failover and identity-change markers on a virtual address's heat strip. */
+  event: '#1f2328',
 } as const;
 
 /** SVG coordinates with two decimals: enough for a pixel, short enough for 800 cells × 4 rows. */

@@ -9,17 +9,20 @@
 // - report-budget.ts:   the error budget (the SLO window's allowance, the range's share beside it);
 // - report-incidents.ts: incidents, their duration and MTTR;
 // - report-series.ts:   the chart buckets and the burn-down;
-// - report-verdict.ts:  met / missed against the SLO, and the previous period of the same length.
+// - report-verdict.ts:  met / missed against the SLO, and the previous period of the same length;
+// - report-groups.ts:   gateway groups: the virtual address's availability, members' redundancy-lost time, failovers.
 // Latency figures are nearest-rank p50/p95/p99 (shared/common/percentile.ts).
 // `nowMs` is the instant the report is made; it defaults to the clock (Date.now()), the one impure read
 // here, so that callers that do not pass it still never count the future. Tests pass it.
 // Numbers are exact here; renderers round (availability to 3 decimals, see shared/report/format.ts).
-import type { ResolvedConfig, ResolvedTarget } from '../config/types.js';
+import { groupsOf, type ResolvedConfig, type ResolvedTarget } from '../config/types.js';
 import { nearestRank } from '../common/percentile.js';
 import { DAY_MS, HOUR_MS } from '../common/time.js';
+import { observationsOf, type IdentityObservation } from './groups/identity-events.js';
 import type { ProbeRecord } from './probe-record.js';
 import { remainingOf, reportErrorBudget, type ReportErrorBudget } from './report-budget.js';
-import { rangeIntervals, type CoveredSpan, type ReportRange } from './report-coverage.js';
+import { rangeIntervals, type CoveredSpan, type RangeIntervals, type ReportRange } from './report-coverage.js';
+import { groupReports, type GroupReport } from './report-groups.js';
 import { reportIncidents, type ReportIncidents } from './report-incidents.js';
 import { burnDown, burnDownStepMs, reportBuckets, type BurnDownPoint, type ReportBucket } from './report-series.js';
 import { failureClassCounts, ratioPercent, tallyRange } from './report-tally.js';
@@ -28,6 +31,7 @@ import { previousPeriod, previousRange, sloVerdict, type PreviousPeriod, type Sl
 // Callers name the range with the report they ask for.
 export type { ReportRange } from './report-coverage.js';
 export { previousRange, sloVerdict, type PreviousPeriod, type SloVerdict } from './report-verdict.js';
+export type { GroupReport } from './report-groups.js';
 
 /** How far before `fromMs` the report looks for the start of an incident open at `fromMs`, in ms. */
 export const REPORT_LOOKBACK_MS = 7 * DAY_MS;
@@ -92,6 +96,18 @@ export interface TargetReport {
   failureClasses: Record<string, number>;
   regionAvailability: RegionAvailability[];
   series: { buckets: ReportBucket[]; burnDown: BurnDownPoint[] };
+  /**
+   * The counted down intervals (what downtimeMinutes sums: covered, outside excluded maintenance, quorum
+   * verdict down) as ascending, disjoint [startMs, endMs) spans. Not rendered per target: a group's
+   * report (report-groups.ts) sets a member's down time against its virtual address's with them.
+   */
+  downSpans: DownSpan[];
+}
+
+/** A span of time, ms since the epoch: [startMs, endMs). */
+export interface DownSpan {
+  startMs: number;
+  endMs: number;
 }
 
 export interface SlaReport {
@@ -100,6 +116,8 @@ export interface SlaReport {
   /** Width of a chart bucket, ms. */
   bucketMs: number;
   targets: TargetReport[];
+  /** Only when the config has gateway groups (report-groups.ts), so reports of configs without any are unchanged. */
+  groups?: GroupReport[];
 }
 
 /** The previous calendar month (UTC) before `nowMs`: the CLI's default range. */
@@ -146,11 +164,21 @@ export function buildReport(config: ResolvedConfig, recordsByTarget: ReadonlyMap
   }
   const bucketMs = reportBucketMs(range.toMs - range.fromMs);
   const nowMs = options.nowMs ?? Date.now();
-  const targets = config.targets.map((configured) => {
-    const target = options.view !== undefined ? options.view(configured) : configured;
-    return reportTarget(target, recordsByTarget.get(configured.name) ?? [], range, bucketMs, nowMs);
-  });
-  return { fromMs: range.fromMs, toMs: range.toMs, bucketMs, targets };
+  const viewed = config.targets.map((configured) => (options.view !== undefined ? options.view(configured) : configured));
+  const targets = viewed.map((target, i) => reportTarget(target, recordsByTarget.get(config.targets[i]!.name) ?? [], range, bucketMs, nowMs));
+  const report: SlaReport = { fromMs: range.fromMs, toMs: range.toMs, bucketMs, targets };
+  const groups = groupsOf(config);
+  if (groups.length === 0) return report;
+  // Local records carry the SCCRP identity (`server`): who answered is read from them, from the same
+  // start as everything else, so a caller that read further back gets the same events.
+  const fromMs = reportRecordsFromMs(range);
+  const observations: IdentityObservation[] = [];
+  for (const group of groups) {
+    for (const name of [group.name, ...group.members]) {
+      observations.push(...observationsOf((recordsByTarget.get(name) ?? []).filter((r) => r.intervalStart >= fromMs)));
+    }
+  }
+  return { ...report, groups: groupReports({ targets: viewed, groups }, targets, observations, range) };
 }
 
 function percentiles(values: number[]): Percentiles {
@@ -207,5 +235,21 @@ export function reportTarget(
       buckets: reportBuckets(tally.buckets, target.regions, range, bucketMs),
       burnDown: burnDown(tally.downMinutesPerStep, range, burnStepMs, burnEndMs, (consumed) => remainingOf(errorBudget.budgetMinutes, consumed)),
     },
+    downSpans: downSpansOf(intervals),
   };
+}
+
+/** The counted down intervals as merged spans: the intervals tallyRange counts as down, by the same tests. */
+function downSpansOf(intervals: RangeIntervals): DownSpan[] {
+  const { timeline, offset, excluded, coveredFirst, coveredEnd, stepMs, firstStartMs } = intervals;
+  const spans: DownSpan[] = [];
+  for (let k = coveredFirst; k < coveredEnd; k++) {
+    const i = offset + k;
+    if (excluded[k] === 1 || i < 0 || i >= timeline.length || timeline.verdict(i) !== 'down') continue;
+    const startMs = firstStartMs + k * stepMs;
+    const last = spans[spans.length - 1];
+    if (last !== undefined && last.endMs === startMs) last.endMs = startMs + stepMs;
+    else spans.push({ startMs, endMs: startMs + stepMs });
+  }
+  return spans;
 }
