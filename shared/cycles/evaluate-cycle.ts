@@ -304,14 +304,14 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
 
   // Reads: the new minutes for the targets that step, the whole history for the batch.
   const reads: Array<Promise<HistoryRead | undefined>> = [];
-  // The identities ride on the stepping read (one call): its range reaches back to where they were read last.
+  // The identities ride on the stepping read (the same call): its range reaches back to where they were
+  // read last, for them alone.
   // A lost identity state starts again from what answers now (and the rebuilt targets' 8 days): a change
   // while it was lost is not told.
   const identitiesFrom = (events.ids.t ?? t - IDENTITY_READ_MINUTES * MINUTE_MS) - 4 * MINUTE_MS;
   if (stepping.length > 0) {
-    let fromMs = Math.min(...stepping.map((target) => (state.folds.get(target.name)!.t ?? t) - (target.intervalMinutes - 1) * MINUTE_MS));
-    if (readIdentities) fromMs = Math.min(fromMs, identitiesFrom);
-    reads.push(ports.history.recent({ ...config, targets: stepping }, { fromMs, toMs: t, latency: true, ...(readIdentities ? { identity: true } : {}) }, signal));
+    const fromMs = Math.min(...stepping.map((target) => (state.folds.get(target.name)!.t ?? t) - (target.intervalMinutes - 1) * MINUTE_MS));
+    reads.push(ports.history.recent({ ...config, targets: stepping }, { fromMs, toMs: t, latency: true, ...(readIdentities ? { identity: true, identityFromMs: identitiesFrom } : {}) }, signal));
   } else reads.push(Promise.resolve(undefined));
   if (batch.length > 0) {
     log.info('rebuilding evaluator state from CloudWatch', { targets: batch.map((b) => b.name), waiting: state.pending.size - batch.length, days: REBUILD_HISTORY_MS / DAY_MS });
@@ -366,7 +366,11 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
   if (readIdentities) {
     const observations: IdentityObservation[] = [];
     for (const read of [recent, history]) for (const [target, points] of read?.identities ?? []) for (const p of points) observations.push({ target, ...p });
-    const ids = advanceIdentities({ targets: config.targets, groups }, events.ids, observations, { quietThrough: owedFrom(events.ids.t ?? t - MINUTE_MS), toInclusive: t });
+    // Told up to the last identity read; with the identity state lost, the last read before the state's
+    // evaluatedUntil (reads fall on every IDENTITY_READ_MINUTES-th minute), or the last minute without one.
+    const readEveryMs = IDENTITY_READ_MINUTES * MINUTE_MS;
+    const toldUntil = events.ids.t ?? (until !== undefined ? floorTo(until, readEveryMs) : t - MINUTE_MS);
+    const ids = advanceIdentities({ targets: config.targets, groups }, events.ids, observations, { quietThrough: owedFrom(toldUntil), toInclusive: t });
     events.ids = ids.state;
     due.push(...ids.notifications);
   }

@@ -17,6 +17,16 @@ import type { Notification } from '../sla/notification.js';
 import type { ProbeRecord } from '../sla/probe-record.js';
 import { advanceTarget, type AdvanceOptions } from './target-fold.js';
 
+/** Minutes stepped in one go while no group target's down incident changes (see advanceGroup). */
+export const GROUP_STRETCH_MS = 60 * MINUTE_MS;
+
+/** The down incident as the group policies read it (phase open or not, start, previous end) is the same in both states. */
+function sameDown(a: FoldState, b: FoldState): boolean {
+  const x = a.tr[0]!;
+  const y = b.tr[0]!;
+  return (x.p === 0) === (y.p === 0) && x.s === y.s && x.pe === y.pe;
+}
+
 /** What the group and identity policies remember between runs. */
 export interface EventsState {
   groups: Record<string, GroupState>;
@@ -77,19 +87,49 @@ export function advanceGroup(
   const start = stepped.length > 0 ? Math.max(...stepped) + MINUTE_MS : firstEnd;
   const notifications: Notification[] = [];
   const byName = new Map(targets.map((t) => [t.name, t]));
-  for (let t = start; t <= to; t += MINUTE_MS) {
-    const loud = t > quiet;
+  const stepAll = (t: number, from: number, loud: boolean): { states: Map<string, FoldState>; own: Notification[] } => {
+    const states = new Map(current);
     const own: Notification[] = [];
     for (const target of targets) {
-      const s = current.get(target.name)!;
+      const s = states.get(target.name)!;
       if (s.t !== null && s.t >= t) continue;
-      const step = stepFold(target, s, byEnd.get(target.name)!.get(t) ?? [], t, loud && options.nowMs !== undefined ? { nowMs: options.nowMs } : undefined);
-      current.set(target.name, step.state);
+      const records: ProbeRecord[] = [];
+      for (let m = from; m <= t; m += MINUTE_MS) records.push(...(byEnd.get(target.name)!.get(m) ?? []));
+      const step = stepFold(target, s, records, t, loud && options.nowMs !== undefined ? { nowMs: options.nowMs } : undefined);
+      states.set(target.name, step.state);
       own.push(...step.notifications);
     }
-    const minute = stepGroupMinute(groupState, { group, targets: byName, states: current, own, t, ...(loud && options.nowMs !== undefined ? { nowMs: options.nowMs } : {}) });
+    return { states, own };
+  };
+  const minuteOf = (t: number, loud: boolean): void => {
+    const step = stepAll(t, t, loud);
+    for (const [name, s] of step.states) current.set(name, s);
+    const minute = stepGroupMinute(groupState, { group, targets: byName, states: current, own: step.own, t, ...(loud && options.nowMs !== undefined ? { nowMs: options.nowMs } : {}) });
     groupState = minute.state;
     if (loud) notifications.push(...minute.notifications);
+  };
+  for (let t = start; t <= to; ) {
+    const loud = t > quiet;
+    // A stretch in which no target's down incident opens, closes or moves leaves the group as it was: it
+    // is stepped in one go (a rebuild replays days of them); a stretch with such a change is stepped again
+    // minute by minute from its start, the group judged after each minute.
+    const end = Math.min(to, t + GROUP_STRETCH_MS - MINUTE_MS, loud ? to : quiet);
+    if (end > t) {
+      const stretch = stepAll(end, t, loud);
+      const quietStretch = stretch.own.every((n) => n.policy !== 'down') && targets.every((x) => sameDown(current.get(x.name)!, stretch.states.get(x.name)!));
+      if (quietStretch) {
+        for (const [name, s] of stretch.states) current.set(name, s);
+        const minute = stepGroupMinute(groupState, { group, targets: byName, states: current, own: stretch.own, t: end, ...(loud && options.nowMs !== undefined ? { nowMs: options.nowMs } : {}) });
+        groupState = minute.state;
+        if (loud) notifications.push(...minute.notifications);
+        t = end + MINUTE_MS;
+        continue;
+      }
+      for (; t <= end; t += MINUTE_MS) minuteOf(t, loud);
+      continue;
+    }
+    minuteOf(t, loud);
+    t += MINUTE_MS;
   }
   // Nothing to step (no record yet, or already there): the states still stand at `to` for the next run.
   for (const target of targets) {

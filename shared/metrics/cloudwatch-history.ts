@@ -60,6 +60,13 @@ export interface HistoryRequest {
   latency: boolean;
   /** Fetch ServerIdentity Maximum for every target (HistoryRead.identities). */
   identity?: boolean;
+  /**
+   * With `identity`: read the identities from this earlier instant (the evaluator reads them every few
+   * minutes). The call's range reaches back to it, but only the identities are kept from before `fromMs`:
+   * the other series are trimmed before anything is planned from them (no failure detail is read again
+   * for minutes already folded).
+   */
+  identityFromMs?: number;
   /** Reports: ConnectTime and ControlTime for every target and region, and failure detail for the whole range. */
   full?: boolean;
   /**
@@ -378,7 +385,13 @@ export async function readHistory(client: GetMetricDataClient, config: ResolvedC
     connected: new Map(),
   };
   const identities: IdentitySeries = { byTarget: new Map(), dropped: 0 };
+  const identitiesFrom = request.identity && request.identityFromMs !== undefined ? Math.min(fromMs, floorTo(request.identityFromMs, bucketMs)) : fromMs;
+  read.fromMs = identitiesFrom;
   await run(read, [...planSummary(read, config, request, s), ...(request.identity ? planIdentities(read, config, identities) : [])]);
+  read.fromMs = fromMs;
+  if (identitiesFrom < fromMs) {
+    for (const byKey of [s.failed, s.control, s.connect]) for (const series of byKey.values()) for (const at of [...series.keys()]) if (at < fromMs) series.delete(at);
+  }
   if (identities.dropped > 0) request.log?.warn('ServerIdentity values that cannot be identity fingerprints dropped', { dropped: identities.dropped });
   // 5-minute aggregates mix a bucket's minutes: duplicates are not told apart there (see rebuildBuckets).
   if (periodS === PERIOD_S) {

@@ -52,17 +52,35 @@ export interface IdentityState {
 
 export const emptyIdentityState = (): IdentityState => ({ t: null, ids: {}, groups: {} });
 
+/** Fingerprints by identity text: a history repeats a handful of identities millions of times. */
+const fingerprints = new Map<string, number>();
+const FINGERPRINT_CACHE_ENTRIES = 4096;
+
+function cachedFingerprint(server: ServerIdentity): number {
+  const key = `${server.hostname}\u0000${server.vendor}\u0000${server.firmwareRevision}`;
+  let fp = fingerprints.get(key);
+  if (fp === undefined) {
+    if (fingerprints.size >= FINGERPRINT_CACHE_ENTRIES) fingerprints.clear();
+    fp = identityFingerprint(server);
+    fingerprints.set(key, fp);
+  }
+  return fp;
+}
+
 /** Observations from probe records: per target and interval, the largest fingerprint announced. */
 export function observationsOf(records: Iterable<ProbeRecord>): IdentityObservation[] {
-  const best = new Map<string, IdentityObservation>();
+  const best = new Map<string, Map<number, IdentityObservation>>();
   for (const r of records) {
     if (r.server === undefined) continue;
-    const fingerprint = identityFingerprint(r.server);
-    const key = `${r.target}\u0000${r.intervalStart}`;
-    const seen = best.get(key);
-    if (seen === undefined || fingerprint > seen.fingerprint) best.set(key, { target: r.target, intervalStart: r.intervalStart, fingerprint, server: { ...r.server } });
+    const fingerprint = cachedFingerprint(r.server);
+    let perTarget = best.get(r.target);
+    if (perTarget === undefined) best.set(r.target, (perTarget = new Map()));
+    const seen = perTarget.get(r.intervalStart);
+    if (seen === undefined || fingerprint > seen.fingerprint) perTarget.set(r.intervalStart, { target: r.target, intervalStart: r.intervalStart, fingerprint, server: r.server });
   }
-  return [...best.values()];
+  const out: IdentityObservation[] = [];
+  for (const perTarget of best.values()) for (const o of perTarget.values()) out.push(o);
+  return out;
 }
 
 /** The members of a group that answer with one identity (by their own probes): failover cannot be seen between them. */
@@ -118,29 +136,33 @@ export function stepIdentities(
   // Targets in an order where members come before the virtual addresses (a member's identity must be known before the address moves to it).
   const rank = (name: string): number => (vipOf.has(name) ? 1 : 0);
   const order = new Map(config.targets.map((t, i) => [t.name, i]));
-  const due: Array<IdentityObservation & { end: number }> = [];
+  // Sorted by when each interval completes, then members before virtual addresses, then config order (one number, `k`).
+  const due: Array<{ o: IdentityObservation; end: number; k: number; target: string; intervalStart: number }> = [];
   for (const o of observations) {
     const target = targets.get(o.target);
     if (target === undefined || !Number.isFinite(o.intervalStart)) continue;
     const end = o.intervalStart + target.intervalMinutes * MINUTE_MS;
     if ((state.t !== null && end <= state.t) || end > to) continue;
-    due.push({ ...o, end });
+    due.push({ o, end, k: rank(o.target) * order.size + order.get(o.target)!, target: o.target, intervalStart: o.intervalStart });
   }
-  due.sort((a, b) => a.end - b.end || rank(a.target) - rank(b.target) || order.get(a.target)! - order.get(b.target)! || a.fingerprint - b.fingerprint);
+  due.sort((a, b) => a.end - b.end || a.k - b.k || a.intervalStart - b.intervalStart || a.o.fingerprint - b.o.fingerprint);
 
   const next = cloneState(state);
   const out: Notification[] = [];
+  // Each interval's identity: the largest fingerprint among its observations (sorted last among its equals).
+  const chosen: typeof due = [];
+  for (const o of due) {
+    const last = chosen[chosen.length - 1];
+    if (last !== undefined && last.target === o.target && last.intervalStart === o.intervalStart) chosen[chosen.length - 1] = o;
+    else chosen.push(o);
+  }
   // As stepFold's: the interval's end, or the runner's clock when that is earlier (never before the event's start).
   const at = (instant: number, edge = instant - MINUTE_MS): number => (nowMs !== undefined ? Math.max(edge, Math.min(instant, nowMs)) : instant);
-  // Each interval's identity: the largest fingerprint among its observations (they are sorted so).
-  const interval = new Map<string, IdentityObservation & { end: number }>();
-  for (const o of due) interval.set(`${o.target}\u0000${o.intervalStart}`, o);
-  const chosen = [...interval.values()].sort((a, b) => a.end - b.end || rank(a.target) - rank(b.target) || order.get(a.target)! - order.get(b.target)!);
   let i = 0;
   const first = next.t === null ? (chosen[0]?.end ?? to) : next.t + MINUTE_MS;
   for (let m = first; m <= to; m += MINUTE_MS) {
     for (; i < chosen.length && chosen[i]!.end <= m; i++) {
-      const o = chosen[i]!;
+      const { o, end } = chosen[i]!;
       const target = targets.get(o.target)!;
       const before = next.ids[o.target];
       if (before !== undefined && before.fp === o.fingerprint) {
@@ -158,15 +180,15 @@ export function stepIdentities(
         if (fromMember !== undefined) from.member = fromMember;
         if (toMember !== undefined) toView.member = toMember;
         if (fromMember !== undefined && toMember !== undefined && fromMember !== toMember) {
-          out.push(event(target, 'failover', o, at(o.end, o.intervalStart), { from, to: toView }, { name: group.name, members: [...group.members], down: [], serving: [toMember] }));
-          flapping(next, group, target, o, at(o.end, o.intervalStart), out);
+          out.push(event(target, 'failover', o, at(end, o.intervalStart), { from, to: toView }, { name: group.name, members: [...group.members], down: [], serving: [toMember] }));
+          flapping(next, group, target, o, at(end, o.intervalStart), out);
           continue;
         }
         // The member now answering changed its own identity, and said so from its own probes.
         if (toMember !== undefined && toMember === fromMember) continue;
       }
       const memberGroup = memberOf.get(o.target);
-      out.push(event(target, 'firmware_change', o, at(o.end, o.intervalStart), { from, to: toView }, memberGroup === undefined ? undefined : { name: memberGroup.name, members: [...memberGroup.members], down: [], serving: [] }));
+      out.push(event(target, 'firmware_change', o, at(end, o.intervalStart), { from, to: toView }, memberGroup === undefined ? undefined : { name: memberGroup.name, members: [...memberGroup.members], down: [], serving: [] }));
     }
     // A flapping ticket resolves once a whole window passes without a failover.
     for (const [name, g] of Object.entries(next.groups)) {
