@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import { runValidate } from '../../shared/cli/validate-command.js';
 import { evaluatorShards } from '../../shared/runners/lambda/evaluator-shards.js';
+import { reportShards } from '../../shared/runners/lambda/report-shards.js';
 import type { ResolvedTarget } from '../../shared/config/types.js';
 
 const BASE = `version: 1
@@ -89,6 +90,15 @@ describe('groups in monitor.yml', () => {
     expect(shards.map((s) => s.length)).toEqual([77, 73]);
     expect(shards[0]!.slice(-3).map((t) => t.name)).toEqual(['t74', 't75', 't76']);
     expect(shards.flat().map((t) => t.name)).toEqual(targets.map((t) => t.name));
+  });
+
+  it('keeps a group in one report shard (its redundancy-lost time needs every member)', () => {
+    const targets = Array.from({ length: 1402 }, (_, i) => ({ name: `t${i}` }) as ResolvedTarget);
+    // 1,402 targets make 3 shards of ~468; a group at 466-468 crosses the first boundary.
+    const shards = reportShards({ targets, groups: [{ name: 't466', members: ['t467', 't468'] }] });
+    expect(shards.map((s) => s.length)).toEqual([469, 468, 465]);
+    expect(shards[0]!.slice(-3).map((t) => t.name)).toEqual(['t466', 't467', 't468']);
+    expect(reportShards({ targets }).map((s) => s.length)).toEqual([468, 467, 467]);
   });
 });
 

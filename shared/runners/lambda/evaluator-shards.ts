@@ -7,7 +7,7 @@
 // invocation per shard, each with its own state item.
 import type { RetryPolicy } from '../../aws/retry.js';
 import type { ResolvedGroup, ResolvedTarget } from '../../config/types.js';
-import { planShards } from './shards.js';
+import { planGroupedShards } from './shards.js';
 
 export const EVALUATOR_TARGETS_PER_SHARD = 100;
 
@@ -17,31 +17,7 @@ export const EVALUATOR_TARGETS_PER_SHARD = 100;
  * groups, and hold up to a group's size beyond the usual share when one straddles the boundary.
  */
 export function evaluatorShards<T extends Pick<ResolvedTarget, 'name'>>(config: { targets: readonly T[]; groups?: readonly ResolvedGroup[] }): T[][] {
-  const groups = config.groups ?? [];
-  if (groups.length === 0) return planShards(config.targets, EVALUATOR_TARGETS_PER_SHARD);
-  const groupOf = new Map<string, ResolvedGroup>();
-  for (const g of groups) for (const name of [g.name, ...g.members]) groupOf.set(name, g);
-  const byName = new Map(config.targets.map((t) => [t.name, t]));
-  const units: T[][] = [];
-  const placed = new Set<string>();
-  for (const target of config.targets) {
-    if (placed.has(target.name)) continue;
-    const group = groupOf.get(target.name);
-    const unit = group === undefined ? [target] : [group.name, ...group.members].map((n) => byName.get(n)).filter((t): t is T => t !== undefined);
-    for (const t of unit) placed.add(t.name);
-    units.push(unit);
-  }
-  const count = Math.ceil(config.targets.length / EVALUATOR_TARGETS_PER_SHARD);
-  const share = Math.ceil(config.targets.length / count);
-  const shards: T[][] = [[]];
-  for (const unit of units) {
-    const current = shards[shards.length - 1]!;
-    // A shard takes units until it holds its share: a group that crosses the share stays whole (so a
-    // shard may hold a group's size minus one more), within the per-shard bound.
-    if (current.length > 0 && (current.length >= share || current.length + unit.length > EVALUATOR_TARGETS_PER_SHARD)) shards.push([...unit]);
-    else current.push(...unit);
-  }
-  return shards;
+  return planGroupedShards(config.targets, config.groups ?? [], EVALUATOR_TARGETS_PER_SHARD);
 }
 
 /**

@@ -10,8 +10,8 @@
 // REPORT_SHARD_SPACING_MINUTES apart from 06:00 UTC, each reading at REPORT_POINTS_PER_SECOND and
 // publishing its own summary ("part k/n").
 import type { RetryPolicy } from '../../aws/retry.js';
-import type { ResolvedTarget } from '../../config/types.js';
-import { planShards } from './shards.js';
+import type { ResolvedGroup, ResolvedTarget } from '../../config/types.js';
+import { planGroupedShards } from './shards.js';
 
 /**
  * Targets per report invocation: 700 × ~242,000 points (the month and its previous period, measured by
@@ -30,8 +30,9 @@ export const MAX_REPORT_SHARDS = (24 * 60 - FIRST_REPORT_MINUTE) / REPORT_SHARD_
 /** A throttled call (the evaluators' minute, a dashboard) waits with full jitter and tries again. */
 export const REPORT_READ_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 500, maxDelayMs: 10_000 };
 
-export function reportShards<T extends Pick<ResolvedTarget, 'name'>>(config: { targets: readonly T[] }): T[][] {
-  const shards = planShards(config.targets, REPORT_TARGETS_PER_SHARD);
+/** A gateway group's targets stay in one shard: its report (redundancy-lost time, failovers) needs them all. */
+export function reportShards<T extends Pick<ResolvedTarget, 'name'>>(config: { targets: readonly T[]; groups?: readonly ResolvedGroup[] }): T[][] {
+  const shards = planGroupedShards(config.targets, config.groups ?? [], REPORT_TARGETS_PER_SHARD);
   if (shards.length > MAX_REPORT_SHARDS) throw new RangeError(`${config.targets.length} targets need ${shards.length} report shards; at most ${MAX_REPORT_SHARDS} fit on the 1st`);
   return shards;
 }

@@ -1,4 +1,6 @@
-// Splitting a region's targets across invocations when one cannot probe them all in time.
+// Splitting a region's targets across invocations when one cannot probe them all in time, and a config's
+// targets across evaluator and report invocations (which keep a gateway group's targets together).
+import type { ResolvedGroup } from '../../config/types.js';
 
 export interface ShardLimits {
   /** Invocation budget for probing, in ms (Lambda timeout minus publish and safety margins). */
@@ -33,6 +35,36 @@ export function planShards<T>(targets: readonly T[], perInvocation: number): T[]
     const size = base + (i < extra ? 1 : 0);
     shards.push(targets.slice(at, at + size));
     at += size;
+  }
+  return shards;
+}
+
+/**
+ * planShards for work that judges a gateway group's targets together (the evaluator, the report): the
+ * virtual address and its members are never split. Shards are packed in config order with whole groups, a
+ * shard taking units until it holds its share, so a group crossing the share joins it whole (a shard may
+ * hold a group's size less one more), never beyond `perShard` unless one group alone is larger.
+ */
+export function planGroupedShards<T extends { name: string }>(targets: readonly T[], groups: readonly ResolvedGroup[], perShard: number): T[][] {
+  if (groups.length === 0) return planShards(targets, perShard);
+  const groupOf = new Map<string, ResolvedGroup>();
+  for (const g of groups) for (const name of [g.name, ...g.members]) groupOf.set(name, g);
+  const byName = new Map(targets.map((t) => [t.name, t]));
+  const units: T[][] = [];
+  const placed = new Set<string>();
+  for (const target of targets) {
+    if (placed.has(target.name)) continue;
+    const group = groupOf.get(target.name);
+    const unit = group === undefined ? [target] : [group.name, ...group.members].map((n) => byName.get(n)).filter((t): t is T => t !== undefined);
+    for (const t of unit) placed.add(t.name);
+    units.push(unit);
+  }
+  const share = Math.ceil(targets.length / Math.ceil(targets.length / Math.max(1, perShard)));
+  const shards: T[][] = [[]];
+  for (const unit of units) {
+    const current = shards[shards.length - 1]!;
+    if (current.length > 0 && (current.length >= share || current.length + unit.length > perShard)) shards.push([...unit]);
+    else current.push(...unit);
   }
   return shards;
 }
