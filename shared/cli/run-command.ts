@@ -23,7 +23,9 @@ import { StatusServerListenError } from '../status/errors.js';
 import { expectedFailureClass, FAULT_EXPECTED_CLASS, type SimulatorFault } from '../simulator/faults.js';
 import { SimulatorListenError, startPairSimulator, startSimulator, type PairEvent, type PairSimulator, type Simulator } from '../simulator/index.js';
 import { pairEventLine, pairStatusLine, runPairCommand } from './simulate-command.js';
-import type { ResolvedTarget } from '../config/types.js';
+import { groupsOf, type ResolvedConfig, type ResolvedTarget } from '../config/types.js';
+import { indistinguishableMembers } from '../sla/groups/identity-events.js';
+import { describeIdentity } from '../sla/identity.js';
 import { lockDataDir, type DataDirLock } from '../store/data-lock.js';
 import { DataDirError, DataDirLockedError, fsProblem } from '../store/errors.js';
 import { createLocalStore } from '../store/local-store.js';
@@ -73,6 +75,26 @@ function probeConfigured(targets: readonly ResolvedTarget[], deps: ProbeDeps): L
       throw err;
     }
   };
+}
+
+/**
+ * Once per group and run: members announcing one identity (Poptop pptpd's 'local'/'linux'), so failovers
+ * between them cannot be seen. Said rather than guessed; the status page says it too.
+ */
+function indistinguishableNotes(config: ResolvedConfig, monitor: LocalMonitor, told: Set<string>): string[] {
+  const ids = monitor.identities();
+  if (ids === undefined) return [];
+  const lines: string[] = [];
+  for (const group of groupsOf(config)) {
+    for (const same of indistinguishableMembers(group, ids)) {
+      const key = `${group.name} ${same.join(' ')}`;
+      if (told.has(key)) continue;
+      told.add(key);
+      const id = ids.ids[same[0]!];
+      lines.push(`group ${group.name}: ${same.join(' and ')} answer with the same identity${id ? ` (${describeIdentity(id.fp, id.server)})` : ''}: a failover between them cannot be seen; redundancy lost and wrong membership are still judged on each member's own address`);
+    }
+  }
+  return lines;
 }
 
 function sleepUntil(ms: number, signal: AbortSignal): Promise<void> {
@@ -312,9 +334,11 @@ export async function runMonitor(args: RunArgs, io: RunIo): Promise<number> {
         `${resumes ? `; alerts evaluated from ${new Date(loadedHistory.evaluatedUntil ?? minute).toISOString()}, where the last run stopped` : ''}); Ctrl-C stops`,
     );
     let cycles = 0;
+    const told = new Set<string>();
     const totals = { stored: 0, notStored: 0 };
     while (!io.signal.aborted) {
       const cycle = await monitor.cycle(minute);
+      for (const line of indistinguishableNotes(config, monitor, told)) io.out(line);
       totals.stored += cycle.stored;
       totals.notStored += cycle.probed - cycle.stored;
       if (cycle.alreadyStored > 0) io.out(`${new Date(minute).toISOString().slice(11, 16)}  ${cycle.alreadyStored} target(s) already probed in this minute by the last run: not probed again`);
