@@ -29,11 +29,13 @@ import { advanceGroup, advanceIdentities, emptyEventsState, groupTargets, type E
 import type { IdentityObservation } from '../sla/groups/identity-events.js';
 
 /**
- * The identities (ServerIdentity, one billed metric per target) are read every this many minutes, riding on
- * that minute's read: a failover or firmware change is told up to this late (with its true instant), for a
+ * A gateway group's identities (ServerIdentity, one billed metric per target) are read every this many
+ * minutes, riding on that minute's read: a failover is told up to this late (with its true instant), for a
  * fifth of the cost of reading them every minute.
  */
 export const IDENTITY_READ_MINUTES = 5;
+/** The same for targets in no group: a firmware change is told up to an hour late, for a 60th of the per-minute cost. */
+export const STANDALONE_IDENTITY_READ_MINUTES = 60;
 
 /** A probe shard whose heartbeat has been missing this long (the alarm's 3 periods, as long as no_data waits) is its alarm's to report. */
 export const DEAD_PROBE_SHARD_AFTER_MS = 3 * MINUTE_MS;
@@ -296,22 +298,35 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
     if (g === undefined) continue;
     for (const n of [g.name, ...g.members]) if (state.pending.has(n) && !batch.some((b) => b.name === n)) batch.push(byName.get(n)!);
   }
-  // Identities: read every IDENTITY_READ_MINUTES (one billed metric per target), and 8 days of them when the state is new.
-  const identitiesLost = state.events === undefined || events.ids.t === null;
-  const readIdentities = identitiesLost || Math.floor(t / MINUTE_MS) % IDENTITY_READ_MINUTES === 0;
+  // Identities (one billed metric per target and read): a group's targets every IDENTITY_READ_MINUTES (a
+  // failover), the others every STANDALONE_IDENTITY_READ_MINUTES (a firmware change), each kind with its
+  // own identity state; 8 days of them for targets being rebuilt. A lost state reads at once.
+  const minuteNo = Math.floor(t / MINUTE_MS);
+  const identityPlans = (
+    [
+      { key: 'ids', targets: config.targets.filter((x) => groupOf.has(x.name)), groups, everyMs: IDENTITY_READ_MINUTES * MINUTE_MS },
+      { key: 'solo', targets: config.targets.filter((x) => !groupOf.has(x.name)), groups: [], everyMs: STANDALONE_IDENTITY_READ_MINUTES * MINUTE_MS },
+    ] as const
+  ).map((plan) => {
+    const st = events[plan.key];
+    const lost = state.events === undefined || st === undefined || st.t === null;
+    // From the start of the earliest interval that ends after the last read (5-minute targets included).
+    const fromMs = (st?.t ?? t - plan.everyMs) - 5 * MINUTE_MS;
+    return { ...plan, st, lost, fromMs, read: plan.targets.length > 0 && (lost || minuteNo % (plan.everyMs / MINUTE_MS) === 0) };
+  });
+  const reading = identityPlans.filter((p) => p.read);
   const stepping = config.targets.filter((target) => state.folds.has(target.name));
   report.slaMs += performance.now() - slaStart;
 
   // Reads: the new minutes for the targets that step, the whole history for the batch.
   const reads: Array<Promise<HistoryRead | undefined>> = [];
   // The identities ride on the stepping read (the same call): its range reaches back to where they were
-  // read last, for them alone.
-  // A lost identity state starts again from what answers now (and the rebuilt targets' 8 days): a change
-  // while it was lost is not told.
-  const identitiesFrom = (events.ids.t ?? t - IDENTITY_READ_MINUTES * MINUTE_MS) - 4 * MINUTE_MS;
+  // read last, for them alone. A lost identity state starts again from what answers now (and the rebuilt
+  // targets' 8 days): a change while it was lost and before its last read is not told.
   if (stepping.length > 0) {
     const fromMs = Math.min(...stepping.map((target) => (state.folds.get(target.name)!.t ?? t) - (target.intervalMinutes - 1) * MINUTE_MS));
-    reads.push(ports.history.recent({ ...config, targets: stepping }, { fromMs, toMs: t, latency: true, ...(readIdentities ? { identity: true, identityFromMs: identitiesFrom } : {}) }, signal));
+    const identity = reading.length === 0 ? {} : { identity: true, identityFromMs: Math.min(...reading.map((p) => p.fromMs)), identityTargets: reading.flatMap((p) => p.targets.map((x) => x.name)) };
+    reads.push(ports.history.recent({ ...config, targets: stepping }, { fromMs, toMs: t, latency: true, ...identity }, signal));
   } else reads.push(Promise.resolve(undefined));
   if (batch.length > 0) {
     log.info('rebuilding evaluator state from CloudWatch', { targets: batch.map((b) => b.name), waiting: state.pending.size - batch.length, days: REBUILD_HISTORY_MS / DAY_MS });
@@ -363,15 +378,15 @@ export async function runEvaluateCycle(input: EvaluateCycleInput, ports: Evaluat
     events.groups[g.name] = next.state;
     due.push(...next.notifications);
   }
-  if (readIdentities) {
+  for (const plan of reading) {
+    const mine = new Set(plan.targets.map((x) => x.name));
     const observations: IdentityObservation[] = [];
-    for (const read of [recent, history]) for (const [target, points] of read?.identities ?? []) for (const p of points) observations.push({ target, ...p });
+    for (const read of [recent, history]) for (const [target, points] of read?.identities ?? []) if (mine.has(target)) for (const p of points) observations.push({ target, ...p });
     // Told up to the last identity read; with the identity state lost, the last read before the state's
-    // evaluatedUntil (reads fall on every IDENTITY_READ_MINUTES-th minute), or the last minute without one.
-    const readEveryMs = IDENTITY_READ_MINUTES * MINUTE_MS;
-    const toldUntil = events.ids.t ?? (until !== undefined ? floorTo(until, readEveryMs) : t - MINUTE_MS);
-    const ids = advanceIdentities({ targets: config.targets, groups }, events.ids, observations, { quietThrough: owedFrom(toldUntil), toInclusive: t });
-    events.ids = ids.state;
+    // evaluatedUntil (reads fall on every everyMs-th minute), or the last minute without one.
+    const toldUntil = plan.st?.t ?? (until !== undefined ? floorTo(until, plan.everyMs) : t - MINUTE_MS);
+    const ids = advanceIdentities({ targets: plan.targets, groups: plan.groups }, plan.st, observations, { quietThrough: owedFrom(toldUntil), toInclusive: t });
+    events[plan.key] = ids.state;
     due.push(...ids.notifications);
   }
   state.events = events;

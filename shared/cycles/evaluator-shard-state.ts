@@ -12,6 +12,7 @@ import { decodeFoldState, encodeFoldState, FoldStateError, type FoldState } from
 import { isRecord } from '../common/is-record.js';
 import { isFingerprint } from '../sla/identity.js';
 import type { EventsState } from './group-fold.js';
+import type { IdentityState } from '../sla/groups/identity-events.js';
 
 /** Schema of the shard state's JSON (each fold state carries the fold's own version besides). */
 export const SHARD_STATE_SCHEMA = 1;
@@ -92,7 +93,7 @@ const isInstantOrNull = (v: unknown): v is number | null => v === null || isInst
 
 /** The events state, checked field by field; a string says what is wrong. */
 export function decodeEventsState(value: unknown): EventsState | string {
-  if (!isRecord(value) || !isRecord(value['groups']) || !isRecord(value['ids'])) return 'ev: not {groups, ids}';
+  if (!isRecord(value) || !isRecord(value['groups'])) return 'ev: not {groups, ids}';
   const groups: EventsState['groups'] = {};
   for (const [name, g] of Object.entries(value['groups'])) {
     if (!isRecord(g) || !isRecord(g['rl']) || !isInstantOrNull(g['mw']) || !isInstantOrNull(g['ve'])) return `ev.groups.${name}: not {rl, mw, ve}`;
@@ -103,19 +104,28 @@ export function decodeEventsState(value: unknown): EventsState | string {
     }
     groups[name] = { rl, mw: g['mw'], ve: g['ve'] };
   }
-  const ids = value['ids'];
-  if (!isInstantOrNull(ids['t']) || !isRecord(ids['ids']) || !isRecord(ids['groups'])) return 'ev.ids: not {t, ids, groups}';
-  const known: EventsState['ids']['ids'] = {};
+  const ids = decodeIdentityState(value['ids'], 'ev.ids');
+  if (typeof ids === 'string') return ids;
+  if (value['solo'] === undefined) return { groups, ids };
+  const solo = decodeIdentityState(value['solo'], 'ev.solo');
+  if (typeof solo === 'string') return solo;
+  return { groups, ids, solo };
+}
+
+function decodeIdentityState(ids: unknown, path: string): IdentityState | string {
+  if (!isRecord(ids) || !isInstantOrNull(ids['t']) || !isRecord(ids['ids']) || !isRecord(ids['groups'])) return `${path}: not {t, ids, groups}`;
+  const known: IdentityState['ids'] = {};
   for (const [target, id] of Object.entries(ids['ids'])) {
-    if (!isRecord(id) || typeof id['fp'] !== 'number' || !isFingerprint(id['fp']) || !isInstant(id['since'])) return `ev.ids.ids.${target}: not {fp, since}`;
+    if (!isRecord(id) || typeof id['fp'] !== 'number' || !isFingerprint(id['fp']) || !isInstant(id['since'])) return `${path}.ids.${target}: not {fp, since}`;
     const server = id['server'];
-    if (server !== undefined && !(isRecord(server) && typeof server['hostname'] === 'string' && typeof server['vendor'] === 'string' && typeof server['firmwareRevision'] === 'number')) return `ev.ids.ids.${target}.server: not an identity`;
+    if (server !== undefined && !(isRecord(server) && typeof server['hostname'] === 'string' && typeof server['vendor'] === 'string' && typeof server['firmwareRevision'] === 'number')) return `${path}.ids.${target}.server: not an identity`;
     known[target] = { fp: id['fp'], since: id['since'], ...(isRecord(server) ? { server: { hostname: String(server['hostname']), vendor: String(server['vendor']), firmwareRevision: Number(server['firmwareRevision']) } } : {}) };
   }
-  const flaps: EventsState['ids']['groups'] = {};
+  const flaps: IdentityState['groups'] = {};
   for (const [name, g] of Object.entries(ids['groups'])) {
-    if (!isRecord(g) || !Array.isArray(g['fo']) || !g['fo'].every(isInstant) || !isInstantOrNull(g['flap'])) return `ev.ids.groups.${name}: not {fo, flap}`;
+    if (!isRecord(g) || !Array.isArray(g['fo']) || !g['fo'].every(isInstant) || !isInstantOrNull(g['flap'])) return `${path}.groups.${name}: not {fo, flap}`;
     flaps[name] = { fo: [...(g['fo'] as number[])], flap: g['flap'] };
   }
-  return { groups, ids: { t: ids['t'], ids: known, groups: flaps } };
+  return { t: ids['t'], ids: known, groups: flaps };
 }
+

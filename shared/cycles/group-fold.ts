@@ -30,7 +30,10 @@ function sameDown(a: FoldState, b: FoldState): boolean {
 /** What the group and identity policies remember between runs. */
 export interface EventsState {
   groups: Record<string, GroupState>;
+  /** The identity events' state: of every target (local monitor), of the groups' targets (evaluator). */
   ids: IdentityState;
+  /** The evaluator's identity state of the targets in no group, read at its own, slower pace. */
+  solo?: IdentityState;
 }
 
 export const emptyEventsState = (): EventsState => ({ groups: {}, ids: emptyIdentityState() });

@@ -87,7 +87,7 @@ export interface HistorySource {
    * The evaluator's read of [fromMs, toMs): control times only when `latency`, identities only when
    * `identity` (one more billed metric per target), failure detail for the last hour.
    */
-  recent(config: ResolvedConfig, request: { fromMs: number; toMs: number; latency: boolean; identity?: boolean; identityFromMs?: number }, signal?: AbortSignal): Promise<HistoryRead>;
+  recent(config: ResolvedConfig, request: { fromMs: number; toMs: number; latency: boolean; identity?: boolean; identityFromMs?: number; identityTargets?: readonly string[] }, signal?: AbortSignal): Promise<HistoryRead>;
   /** A report's read of [fromMs, toMs): every time, failure detail and identity, as fine as the source still holds it at `nowMs`. */
   range(config: ResolvedConfig, request: { fromMs: number; toMs: number; nowMs: number }, signal?: AbortSignal): Promise<HistoryRead>;
 }

@@ -67,6 +67,8 @@ export interface HistoryRequest {
    * for minutes already folded).
    */
   identityFromMs?: number;
+  /** With `identity`: only these targets' identities (default every target's). */
+  identityTargets?: readonly string[];
   /** Reports: ConnectTime and ControlTime for every target and region, and failure detail for the whole range. */
   full?: boolean;
   /**
@@ -284,8 +286,9 @@ interface IdentitySeries {
  * `series`: one that is not a fingerprint (someone else's point under our name, a value CloudWatch
  * mangled) is dropped and counted rather than failing the whole read, which the probe records need.
  */
-function planIdentities(read: Read, config: ResolvedConfig, out: IdentitySeries): PlannedQuery[] {
-  return config.targets.map((t) => {
+function planIdentities(read: Read, config: ResolvedConfig, out: IdentitySeries, only?: readonly string[]): PlannedQuery[] {
+  const wanted = only === undefined ? undefined : new Set(only);
+  return config.targets.filter((t) => wanted === undefined || wanted.has(t.name)).map((t) => {
     const points: IdentityPoint[] = [];
     out.byTarget.set(t.name, points);
     return query(read, MetricName.ServerIdentity, { [Dimension.Target]: t.name }, 'Maximum', read.fromMs, (result) => {
@@ -387,7 +390,7 @@ export async function readHistory(client: GetMetricDataClient, config: ResolvedC
   const identities: IdentitySeries = { byTarget: new Map(), dropped: 0 };
   const identitiesFrom = request.identity && request.identityFromMs !== undefined ? Math.min(fromMs, floorTo(request.identityFromMs, bucketMs)) : fromMs;
   read.fromMs = identitiesFrom;
-  await run(read, [...planSummary(read, config, request, s), ...(request.identity ? planIdentities(read, config, identities) : [])]);
+  await run(read, [...planSummary(read, config, request, s), ...(request.identity ? planIdentities(read, config, identities, request.identityTargets) : [])]);
   read.fromMs = fromMs;
   if (identitiesFrom < fromMs) {
     for (const byKey of [s.failed, s.control, s.connect]) for (const series of byKey.values()) for (const at of [...series.keys()]) if (at < fromMs) series.delete(at);

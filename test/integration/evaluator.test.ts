@@ -13,7 +13,7 @@ import { parseConfig, type ResolvedConfig } from '../../shared/config/index.js';
 import { createJsonLogger } from '../../shared/log/logger.js';
 import { createMetricPublisher } from '../../shared/metrics/cloudwatch-publisher.js';
 import { datumsForResult, type Datum } from '../../shared/metrics/index.js';
-import { EVALUATOR_STATE_SCHEMA, IDENTITY_READ_MINUTES } from '../../shared/cycles/evaluate-cycle.js';
+import { EVALUATOR_STATE_SCHEMA, STANDALONE_IDENTITY_READ_MINUTES } from '../../shared/cycles/evaluate-cycle.js';
 import type { EvaluatorStateStore } from '../../shared/cycles/ports.js';
 import { createDynamoDbStateStore } from '../../shared/state/index.js';
 import { evaluatorStateStore } from '../../shared/state/evaluator-state-port.js';
@@ -133,9 +133,9 @@ describe('evaluator: CloudWatch history → SLA core → SNS', () => {
     // Assess
     expect(report).toMatchObject({ outcome: 'evaluated', redelivered: 1, stepped: 2, rebuilt: [], notifications: [] });
     // The new minute only: 2 ProbeFailed + 3 ProbesRun (no new points: nothing failed, no detail), and on
-    // every IDENTITY_READ_MINUTES-th minute the 2 targets' ServerIdentity (the range reaches back for them
-    // alone: no failure detail is read again for the failing minutes already folded).
-    const identityMinute = Math.floor((report.t) / MINUTE_MS) % IDENTITY_READ_MINUTES === 0;
+    // every STANDALONE_IDENTITY_READ_MINUTES-th minute the 2 targets' ServerIdentity (the range reaches back
+    // for them alone: no failure detail is read again for the failing minutes already folded).
+    const identityMinute = Math.floor(report.t / MINUTE_MS) % STANDALONE_IDENTITY_READ_MINUTES === 0;
     expect(report.metricsRequested).toBe(2 + 3 + (identityMinute ? 2 : 0));
     const [delivery] = await sns.waitForDeliveries('pager', 1);
     expect(delivery?.envelope?.Subject).toBe('[PAGE] hq-gw DOWN in 2/3 regions: connect_timeout');
