@@ -59,7 +59,7 @@ export function chatbotLocallyProblem(where: string): string {
 export const DESTINATION_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const DESTINATION_NAME_RULE = 'must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit (the name is what logs and notify-test --destination show)';
 export const NOTIFY_TYPE_RULE = `must be one of ${NOTIFY_TYPES.join(', ')}`;
-export const SEVERITIES_RULE = "must be a list of 'page' and 'ticket'";
+export const SEVERITIES_RULE = "must be a list of 'page', 'ticket' and 'info'";
 export const DESTINATION_FORM = 'must be a mapping with name, type and the settings of that type';
 export const SECRET_REF_RULE = 'must be { env: VARIABLE } (the local monitor) or { ssm: /parameter/name } (an SSM SecureString parameter, for AWS)';
 export const SSM_PARAMETER_RULE = "must be an SSM parameter name such as '/pptp-monitor/pagerduty-routing-key' (letters, digits, _ . - and / between parts, at most 2048 characters, not starting with aws or ssm)";
