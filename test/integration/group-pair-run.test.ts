@@ -13,32 +13,12 @@ import { nodeClock, nodeProbeDeps, nodeTimers } from '../../shared/probe/node-de
 import { checkKindOf, PROBERS } from '../../shared/probers/index.js';
 import { indistinguishableMembers } from '../../shared/sla/groups/identity-events.js';
 import type { Notification } from '../../shared/sla/notification.js';
+import { brief, GROUP, iso, MEMBER_A, MEMBER_B, MIN, minute, T0 } from '../support/group-minutes.js';
 import { startPairSimulator, type PairSimulator } from '../../shared/simulator/index.js';
 import { createLocalStore } from '../../shared/store/local-store.js';
 
-/** The first synthetic minute (ms since the epoch). */
-const T0 = Date.parse('2026-12-01T09:00:00Z');
-const MIN = 60_000;
-/** Start of synthetic minute k (ms). */
-const minute = (k: number): number => T0 + k * MIN;
-const iso = (k: number): string => new Date(minute(k)).toISOString();
 /** Probe deadline, in ms: a loopback exchange takes a few ms; a refused member fails at once. */
 const TIMEOUT_MS = 1000;
-
-const GROUP = 'office-vpn';
-const MEMBER_A = 'office-vpn-a';
-const MEMBER_B = 'office-vpn-b';
-
-/** What a notification is about and when, in synthetic minutes (k of minute(k)). */
-const brief = (n: Notification) => ({
-  policy: n.policy,
-  status: n.status,
-  severity: n.severity,
-  target: n.target,
-  startsAt: (n.startsAt - T0) / MIN,
-  at: (n.at - T0) / MIN,
-  ...(n.endsAt !== undefined ? { endsAt: (n.endsAt - T0) / MIN } : {}),
-});
 
 describe('local monitor watching a keepalived pair (simulated)', () => {
   let pair: PairSimulator;

@@ -10,31 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../shared/sla/notification.js';
+import { brief, GROUP, iso, MEMBER_A, MEMBER_B, MIN, minute, T0 } from '../support/group-minutes.js';
 import { buildGroupMonitor, startGroupMonitorIn, type GroupMonitorChild, type GroupMonitorCycle } from '../support/group-monitor-child.js';
 import { requirePptpd } from '../support/pptpd.js';
 import { createPptpdPair, PAIR_MEMBER_ADDRESSES, PAIR_VIRTUAL_ADDRESS, type PptpdPair } from '../support/pptpd-pair-netns.js';
 
-/** The first synthetic minute (ms since the epoch). */
-const T0 = Date.parse('2026-12-01T09:00:00Z');
-const MIN = 60_000;
-const minute = (k: number): number => T0 + k * MIN;
-const iso = (k: number): string => new Date(minute(k)).toISOString();
 /** Probe deadline, in ms: the bridge answers in well under a millisecond; an address nobody holds times out. */
 const TIMEOUT_MS = 1000;
-
-const GROUP = 'office-vpn';
-const MEMBER_A = 'office-vpn-a';
-const MEMBER_B = 'office-vpn-b';
-
-const brief = (n: Notification) => ({
-  policy: n.policy,
-  status: n.status,
-  severity: n.severity,
-  target: n.target,
-  startsAt: (n.startsAt - T0) / MIN,
-  at: (n.at - T0) / MIN,
-  ...(n.endsAt !== undefined ? { endsAt: (n.endsAt - T0) / MIN } : {}),
-});
 
 describe('local monitor watching a pair of real pptpd behind a moving virtual address', () => {
   let skipReason: string | undefined;

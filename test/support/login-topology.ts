@@ -11,7 +11,7 @@
 // address, so GRE comes back to the client only if the router's conntrack maps it (the PPTP helper).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createNetns, type Netns } from './netns.js';
+import { createNetns, mustRun, type Netns } from './netns.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -50,11 +50,7 @@ export interface LoginTopology {
 
 let counter = 0;
 
-async function must(netns: Netns, command: string, args: readonly string[]): Promise<string> {
-  const run = await netns.run(command, args);
-  if (run.code !== 0) throw new Error(`${command} ${args.join(' ')} in ${netns.name} failed (${run.code}): ${run.stderr.trim()}`);
-  return run.stdout;
-}
+const must = mustRun;
 
 /** Joins two namespaces with a veth pair and puts an address on each end. Interface names are unique per process and call. */
 async function link(a: Netns, addressA: string, b: Netns, addressB: string): Promise<[string, string]> {

@@ -85,3 +85,10 @@ export async function requireNetns(): Promise<string | undefined> {
   if (reason && process.env['CI'] === 'true') throw new Error(`CI must run the namespace tests, but ${reason}`);
   return reason;
 }
+
+/** Runs `command` in `netns`, its stdout, or an error naming the command, namespace and stderr. */
+export async function mustRun(netns: Netns, command: string, args: readonly string[]): Promise<string> {
+  const run = await netns.run(command, args);
+  if (run.code !== 0) throw new Error(`${command} ${args.join(' ')} in ${netns.name} failed (${run.code}): ${run.stderr.trim()}`);
+  return run.stdout;
+}

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createNetns, type Netns } from './netns.js';
+import { createNetns, mustRun, type Netns } from './netns.js';
 import { PPTPD_BINARY } from './pptpd.js';
 
 const execFileAsync = promisify(execFile);
@@ -48,11 +48,7 @@ export interface PptpdPair {
 
 let counter = 0;
 
-async function must(netns: Netns, command: string, args: readonly string[]): Promise<string> {
-  const run = await netns.run(command, args);
-  if (run.code !== 0) throw new Error(`${command} ${args.join(' ')} in ${netns.name} failed (${run.code}): ${run.stderr.trim()}`);
-  return run.stdout;
-}
+const must = mustRun;
 
 /** Whether something listens on port 1723 in `netns` (any address). */
 async function listening(netns: Netns): Promise<boolean> {
