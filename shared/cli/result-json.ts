@@ -84,7 +84,7 @@ export function toResultJson(result: ProbeResult): ProbeResultJson {
     }),
     server: result.server ? { ...result.server } : undefined,
     login: login
-      ? defined({ assignedAddress: login.assignedAddress, gatewayTunnelAddress: login.gatewayTunnelAddress, authProtocol: login.authProtocol, mppe: login.mppe })
+      ? defined({ assignedAddress: login.assignedAddress, gatewayTunnelAddress: login.gatewayTunnelAddress, authProtocol: login.authProtocol, mppe: login.mppe, peerName: login.peerName })
       : undefined,
     failure: f
       ? defined({

@@ -92,7 +92,8 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
       if (result.ok) ok++;
       else if (result.failure) failures[result.failure.class] = (failures[result.failure.class] ?? 0) + 1;
       points.push(...datumsForResult(result, { target: t.name, region: options.region, intervalStart: options.intervalStart }));
-      const fingerprint = deps.identities && result.server ? identityFingerprint(result.server) : undefined;
+      const identity = result.server && (result.login?.peerName !== undefined ? { ...result.server, peerName: result.login.peerName } : result.server);
+      const fingerprint = deps.identities && identity ? identityFingerprint(identity) : undefined;
       const announce = fingerprint !== undefined && deps.identities?.shouldPublish(t.name, fingerprint, options.intervalStart) === true;
       if (announce) {
         points.push(identityDatum(fingerprint, { target: t.name, intervalStart: options.intervalStart }));
@@ -108,7 +109,7 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
         attempts: result.attempts,
         timings: result.timings,
         // CloudWatch gets only the number: the names behind it are in the log where it was published.
-        ...(announce && result.server ? { identity: describeIdentity(fingerprint, result.server) } : {}),
+        ...(announce && identity ? { identity: describeIdentity(fingerprint, identity) } : {}),
       });
     },
     { concurrency: options.concurrency, startIntervalMs: spacing },

@@ -102,6 +102,8 @@ export interface LoginDetail {
   gatewayTunnelAddress?: string;
   /** The authentication the gateway asked for and the check allowed; 'none' when it asked for none. */
   authProtocol?: 'mschapv2' | 'chap-md5' | 'pap' | 'none';
+  /** The Name in the gateway's CHAP Challenge (pppd's `name`), when it sent one: part of the gateway's identity. */
+  peerName?: string;
   /** The encryption negotiated both ways. */
   mppe?: 'mppe-128-stateless' | 'none';
 }

@@ -228,7 +228,7 @@ function buildNotification(timeline: IntervalTimeline, tracker: IncidentTracker,
   }
   if (machine.policy === 'down') notification.downIntervals = longestRun;
   const server = timeline.lastServerAt(last);
-  if (server !== undefined) notification.lastServer = { ...server };
+  if (server !== undefined) notification.lastServer = { hostname: server.hostname, vendor: server.vendor, firmwareRevision: server.firmwareRevision };
   return notification;
 }
 
@@ -322,6 +322,6 @@ export function targetStatus(target: ResolvedTarget, records: readonly ProbeReco
     policies,
     burnRates: burnRates(timeline, atMinute),
     maintenance: maintenanceFlags(target.maintenance, atMinute),
-    ...(server !== undefined ? { lastServer: { ...server } } : {}),
+    ...(server !== undefined ? { lastServer: { hostname: server.hostname, vendor: server.vendor, firmwareRevision: server.firmwareRevision } } : {}),
   };
 }

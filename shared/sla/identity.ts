@@ -15,6 +15,11 @@ export interface ServerIdentity {
   vendor: string;
   /** 16-bit firmware revision (RFC 2637's Firmware Revision field). */
   firmwareRevision: number;
+  /**
+   * A login probe's: the Name in the gateway's CHAP Challenge (pppd's `name` option). Poptop's SCCRP says
+   * `local`/`linux` on every machine; this name usually does not, so it joins the names hashed.
+   */
+  peerName?: string;
 }
 
 const NAME_FACTOR = 2 ** 32;
@@ -33,7 +38,8 @@ function fnv1a32(text: string): number {
 /** The identity as one whole number in [0, 2^48). */
 export function identityFingerprint(server: ServerIdentity): number {
   const firmware = Math.min(FIRMWARE_MAX, Math.max(0, Math.trunc(server.firmwareRevision)));
-  return firmware * NAME_FACTOR + fnv1a32(`${server.hostname}\u0000${server.vendor}`);
+  const names = server.peerName === undefined ? `${server.hostname}\u0000${server.vendor}` : `${server.hostname}\u0000${server.vendor}\u0000${server.peerName}`;
+  return firmware * NAME_FACTOR + fnv1a32(names);
 }
 
 /** Whether `value` can be a fingerprint (an edge check on what CloudWatch returns). */
@@ -52,6 +58,6 @@ export const formatFirmware = (revision: number): string => `0x${revision.toStri
 
 /** One line for logs, notifications and the status page: `gw-a (vendor linux, firmware 0x0001)`, or the number alone. */
 export function describeIdentity(fingerprint: number, server?: ServerIdentity): string {
-  if (server !== undefined) return `${JSON.stringify(server.hostname)} (vendor ${JSON.stringify(server.vendor)}, firmware ${formatFirmware(server.firmwareRevision)})`;
+  if (server !== undefined) return `${JSON.stringify(server.hostname)} (vendor ${JSON.stringify(server.vendor)}, firmware ${formatFirmware(server.firmwareRevision)}${server.peerName !== undefined ? `, PPP name ${JSON.stringify(server.peerName)}` : ''})`;
   return `identity ${fingerprintNames(fingerprint).toString(16).padStart(8, '0')} (firmware ${formatFirmware(fingerprintFirmware(fingerprint))})`;
 }

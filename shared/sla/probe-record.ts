@@ -15,5 +15,5 @@ export interface ProbeRecord {
   connectMs?: number;
   controlMs?: number;
   /** The identity the gateway announced in its SCCRP, when it answered. */
-  server?: { hostname: string; vendor: string; firmwareRevision: number };
+  server?: { hostname: string; vendor: string; firmwareRevision: number; /** a login's CHAP Challenge Name */ peerName?: string };
 }

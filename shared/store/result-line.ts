@@ -31,7 +31,7 @@ export interface ResultLine {
   ipcpMs?: number;
   dataMs?: number;
   totalMs: number;
-  server?: { hostname: string; vendor: string; firmwareRevision: number };
+  server?: { hostname: string; vendor: string; firmwareRevision: number; peerName?: string };
   /** What a login negotiated (pptp-login only): never a credential. */
   assignedAddress?: string;
   authProtocol?: LoginDetail['authProtocol'];
@@ -69,7 +69,11 @@ export function resultLine(result: ProbeResult, ctx: { region: string; intervalS
       if (value !== undefined) line[key] = value;
     }
   }
-  if (result.server) line.server = { hostname: result.server.hostname, vendor: result.server.vendor, firmwareRevision: result.server.firmwareRevision };
+  if (result.server) {
+    line.server = { hostname: result.server.hostname, vendor: result.server.vendor, firmwareRevision: result.server.firmwareRevision };
+    // A login also learns who authenticated it: the identity events tell pptpd machines apart by it.
+    if (result.login?.peerName !== undefined) line.server.peerName = result.login.peerName;
+  }
   if (login?.assignedAddress !== undefined) line.assignedAddress = login.assignedAddress;
   if (login?.authProtocol !== undefined) line.authProtocol = login.authProtocol;
   if (login?.mppe !== undefined) line.mppe = login.mppe;
@@ -119,6 +123,7 @@ export function parseResultLine(text: string): { ok: true; record: ProbeRecord }
   const server = value['server'];
   if (isRecord(server) && typeof server['hostname'] === 'string' && typeof server['vendor'] === 'string' && typeof server['firmwareRevision'] === 'number') {
     record.server = { hostname: server['hostname'], vendor: server['vendor'], firmwareRevision: server['firmwareRevision'] };
+    if (typeof server['peerName'] === 'string') record.server.peerName = server['peerName'];
   }
   return { ok: true, record };
 }

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLambdaArtifacts } from '../../infra/lambda-artifacts.js';
 import { parseConfig } from '../../shared/config/index.js';
+import { fingerprintFirmware, identityFingerprint } from '../../shared/sla/identity.js';
 import type { MetricSample } from '../support/cloudwatch-fake.js';
 import { requirePptpd, startPptpd, type PptpdInstance } from '../support/pptpd.js';
 
@@ -70,8 +71,12 @@ describe('probe artifact in a namespace with the real pptpd', () => {
     // Assess
     const out = JSON.parse(readFileSync(spec.out, 'utf8')) as RunnerOutput;
     expect(out.error).toBeUndefined();
-    expect(out.result).toMatchObject({ probed: 2, ok: 1, failures: { connect_refused: 1 }, publish: { published: 6, loggedAsEmf: 0 } });
+    expect(out.result).toMatchObject({ probed: 2, ok: 1, failures: { connect_refused: 1 }, publish: { published: 7, loggedAsEmf: 0 } });
     const points = out.datums.map((d) => `${d.metricName} ${Object.entries(d.dimensions).map(([k, v]) => `${k}=${v}`).join(',')} ${d.value === 0 || d.value === 1 ? d.value : '>0'} ${d.unit}`);
+    // A new container has published no identity yet: pptpd's (local/linux) goes out with its first probe.
+    const identity = out.datums.find((d) => d.metricName === 'ServerIdentity');
+    expect(identity).toBeDefined();
+    expect(identity!.value).toBe(identityFingerprint({ hostname: 'local', vendor: 'linux', firmwareRevision: fingerprintFirmware(identity!.value) }));
     expect(points.sort()).toEqual(
       [
         'ProbeFailed Target=poptop 0 Count',
@@ -80,6 +85,7 @@ describe('probe artifact in a namespace with the real pptpd', () => {
         'ControlTime Target=poptop,ProbeRegion=eu-west-1 >0 Milliseconds',
         'ProbeFailures Target=nothing-listens,ProbeRegion=eu-west-1,FailureClass=connect_refused 1 Count',
         'ProbesRun ProbeRegion=eu-west-1,Shard=0 >0 Count',
+        'ServerIdentity Target=poptop >0 None',
       ].sort(),
     );
     expect(out.datums.every((d) => Date.parse(d.timestamp) === minute)).toBe(true);

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReport } from '../../shared/cli/report-command.js';
 import { MINUTE_MS } from '../../shared/common/time.js';
 import { isRefreshMinute } from '../../shared/metrics/identity-memory.js';
-import { isFingerprint } from '../../shared/sla/identity.js';
+import { fingerprintFirmware, identityFingerprint, isFingerprint } from '../../shared/sla/identity.js';
 import { CLI_BIN } from '../support/cli.js';
 import { startCloudWatchFake, type CloudWatchFake, type MetricSample } from '../support/cloudwatch-fake.js';
 import { bridgeIntoNetns, type NetnsBridge } from '../support/netns-bridge.js';
@@ -151,11 +151,16 @@ describe('pptp-monitor agent, a real process in a namespace, publishing to the C
     const identified = ['pptpd-control', 'pptpd-login'];
     const expected = minutes.flatMap((m, i) => identified.filter((t) => i === 0 || isRefreshMinute(t, m)).map((t) => [t, m]));
     expect(identities.map((d) => [d.dimensions['Target'], at(d)]).sort()).toEqual(expected.sort());
-    for (const d of identities) {
-      expect([Object.keys(d.dimensions), d.unit, isFingerprint(d.value)]).toEqual([['Target'], 'None', true]);
-      // The same pptpd answers both: one fingerprint.
-      expect(d.value).toBe(identities[0]!.value);
-    }
+    for (const d of identities) expect([Object.keys(d.dimensions), d.unit, isFingerprint(d.value)]).toEqual([['Target'], 'None', true]);
+    // The same pptpd answers both, local/linux in its SCCRP; the login also learnt the name in its CHAP
+    // Challenge (the responder's 'pptpd-test'), which joins its identity: two fingerprints, one firmware.
+    const byTarget = (t: string): number[] => [...new Set(identities.filter((d) => d.dimensions['Target'] === t).map((d) => d.value))];
+    const control = byTarget('pptpd-control');
+    const login = byTarget('pptpd-login');
+    expect([control.length, login.length]).toEqual([1, 1]);
+    const firmware = fingerprintFirmware(control[0]!);
+    expect(control[0]).toBe(identityFingerprint({ hostname: 'local', vendor: 'linux', firmwareRevision: firmware }));
+    expect(login[0]).toBe(identityFingerprint({ hostname: 'local', vendor: 'linux', firmwareRevision: firmware, peerName: 'pptpd-test' }));
     // Every metric the fake holds is one of those checked above.
     expect([...new Set(held.map((d) => d.metricName))].sort()).toEqual(['ConnectTime', 'ControlTime', 'ProbeFailed', 'ProbeFailures', 'ProbesRun', 'ServerIdentity']);
     // The log names the identity where it was published, in the probe line of that target and minute.

@@ -62,7 +62,7 @@ describe('pptp-monitor check --login against real pptpd and the test PPP respond
     const [result] = json(run);
     expect(result).toMatchObject({ target: '127.0.0.1', host: '127.0.0.1', port: 1723, address: '127.0.0.1', ok: true, attempts: 1 });
     expect(Object.keys(result!.timings)).toEqual(['connectMs', 'controlMs', 'callMs', 'greMs', 'lcpMs', 'authMs', 'ccpMs', 'ipcpMs', 'dataMs', 'totalMs']);
-    expect(result!.login).toEqual({ assignedAddress: GATEWAY_REMOTE_IP, gatewayTunnelAddress: GATEWAY_LOCAL_IP, authProtocol: 'mschapv2', mppe: 'mppe-128-stateless' });
+    expect(result!.login).toEqual({ assignedAddress: GATEWAY_REMOTE_IP, gatewayTunnelAddress: GATEWAY_LOCAL_IP, authProtocol: 'mschapv2', mppe: 'mppe-128-stateless', peerName: 'pptpd-test' });
     expect(result!.failure).toBeUndefined();
     expect(gateway!.responderLog().some((e) => e.event === 'icmp_echo_replied')).toBe(true);
   });

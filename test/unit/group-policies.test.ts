@@ -203,3 +203,15 @@ describe('replay equality', () => {
     expect(JSON.parse(JSON.stringify(state))).toEqual(state);
   });
 });
+
+describe('identity: a login probe\'s PPP name', () => {
+  it('tells two Poptop gateways apart by the name in their CHAP Challenge, which the SCCRP alone cannot', () => {
+    const poptopA = { ...POPTOP, peerName: 'gw-a' };
+    const poptopB = { ...POPTOP, peerName: 'gw-b' };
+    expect(identityFingerprint(POPTOP)).not.toBe(identityFingerprint(poptopA));
+    expect(identityFingerprint(poptopA)).not.toBe(identityFingerprint(poptopB));
+    // A record carrying the name: the observation's fingerprint includes it.
+    const [o] = observationsOf([{ target: 'vpn', region: EU_CENTRAL, intervalStart: D0, ok: true, server: poptopA }]);
+    expect(o?.fingerprint).toBe(identityFingerprint(poptopA));
+  });
+});

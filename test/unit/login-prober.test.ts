@@ -19,7 +19,7 @@ import { GreTransportError } from '../../shared/probers/pptp-login/gre-transport
 import { createPptpLoginProber, pptpLoginOptionsFor, type PptpLoginOptions } from '../../shared/probers/pptp-login/login-prober.js';
 import { PasswordUnavailableError, passwordProvider, readPassword } from '../../shared/probers/pptp-login/password-source.js';
 import { PPTP_CONTROL_FAILURE_CLASSES } from '../../shared/probers/pptp/options.js';
-import { resultLine } from '../../shared/store/result-line.js';
+import { recordOfLine, resultLine } from '../../shared/store/result-line.js';
 import { ASSIGNED_ADDRESS, FakeLoginGateway, GATEWAY_ADDRESS, GATEWAY_TUNNEL_ADDRESS, PASSWORD, USERNAME, type GatewayScript } from '../support/fake-login-gateway.js';
 
 const STEP_MS = 5;
@@ -87,7 +87,8 @@ describe('pptp-login prober', () => {
     const login = result.login!;
     expect(Object.keys(login.timings).sort()).toEqual(['authMs', 'ccpMs', 'dataMs', 'greMs', 'ipcpMs', 'lcpMs']);
     for (const [key, ms] of Object.entries(login.timings)) expect(ms, key).toBeGreaterThanOrEqual(0);
-    expect(login).toMatchObject({ assignedAddress: ASSIGNED_ADDRESS, gatewayTunnelAddress: GATEWAY_TUNNEL_ADDRESS, authProtocol: 'mschapv2', mppe: 'mppe-128-stateless' });
+    // peerName: the Name of the gateway's CHAP Challenge (the fake gateway's pppd `name`), part of its identity.
+    expect(login).toMatchObject({ assignedAddress: ASSIGNED_ADDRESS, gatewayTunnelAddress: GATEWAY_TUNNEL_ADDRESS, authProtocol: 'mschapv2', mppe: 'mppe-128-stateless', peerName: 'fake-gw' });
     expect([opened, closed]).toEqual([1, 1]);
     expect(everyOutput(result)).not.toContain(PASSWORD);
   });
@@ -96,13 +97,16 @@ describe('pptp-login prober', () => {
     const { result } = await probe({});
     const json = toResultJson(result);
     expect(Object.keys(json.timings)).toEqual(['connectMs', 'controlMs', 'callMs', 'greMs', 'lcpMs', 'authMs', 'ccpMs', 'ipcpMs', 'dataMs', 'totalMs']);
-    expect(json.login).toEqual({ assignedAddress: ASSIGNED_ADDRESS, gatewayTunnelAddress: GATEWAY_TUNNEL_ADDRESS, authProtocol: 'mschapv2', mppe: 'mppe-128-stateless' });
+    expect(json.login).toEqual({ assignedAddress: ASSIGNED_ADDRESS, gatewayTunnelAddress: GATEWAY_TUNNEL_ADDRESS, authProtocol: 'mschapv2', mppe: 'mppe-128-stateless', peerName: 'fake-gw' });
     const row = formatResult(result, PLAIN);
     expect(row).toMatch(/^UP {4}192\.0\.2\.1 {2}connect [\d.]+ ms {2}control [\d.]+ ms {2}call [\d.]+ ms {2}gre [\d.]+ ms {2}lcp [\d.]+ ms {2}auth [\d.]+ ms {2}ccp [\d.]+ ms {2}ipcp [\d.]+ ms {2}data [\d.]+ ms {2}total [\d.]+ ms$/m);
     expect(row).toContain(`      login: address ${ASSIGNED_ADDRESS} (gateway ${GATEWAY_TUNNEL_ADDRESS}), MS-CHAPv2, MPPE 128-bit stateless`);
     const line = resultLine(result, { region: 'local', intervalStart: Date.UTC(2026, 0, 1) });
     expect(Object.keys(line)).toEqual(['v', 'interval', 'target', 'region', 'ok', 'attempts', 'totalMs', 'connectMs', 'controlMs', 'callMs', 'greMs', 'lcpMs', 'authMs', 'ccpMs', 'ipcpMs', 'dataMs', 'server', 'assignedAddress', 'authProtocol', 'mppe']);
     expect(line).toMatchObject({ assignedAddress: ASSIGNED_ADDRESS, authProtocol: 'mschapv2', mppe: 'mppe-128-stateless' });
+    // The history keeps the PPP name with the SCCRP identity, so a backtest tells pptpd machines apart as the live monitor did.
+    expect(line.server?.peerName).toBe('fake-gw');
+    expect(recordOfLine(line).server?.peerName).toBe('fake-gw');
   });
 
   it('classifies E=691 as auth_rejected with the code and message, phase auth, one attempt even when three are asked', async () => {
@@ -115,7 +119,8 @@ describe('pptp-login prober', () => {
     const json = toResultJson(result);
     expect(json.failure).toMatchObject({ class: 'auth_rejected', phase: 'auth', authErrorCode: 691, runbook: 'docs/runbooks/auth_rejected.md' });
     expect(json.timings.authMs).toBeUndefined();
-    expect(json.login).toEqual({ authProtocol: 'mschapv2' });
+    // Who rejected us is known from its Challenge: with several gateways behind one address, the one saying 691.
+    expect(json.login).toEqual({ authProtocol: 'mschapv2', peerName: 'fake-gw' });
     const row = formatResult(result, PLAIN);
     expect(row).toContain('DOWN  192.0.2.1  auth_rejected in auth after');
     expect(row).toContain(FAILURE_CLASS_INFO.auth_rejected.explanation);

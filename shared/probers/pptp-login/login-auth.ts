@@ -57,6 +57,9 @@ export class AuthClient {
     private readonly hooks: AuthClientHooks,
   ) {}
 
+  /** The Name of the gateway's last CHAP Challenge (pppd's `name`): who authenticated us, an identity. */
+  peerName: string | undefined;
+
   /** We sent our Response (or PAP request): a silence from now on is the gateway's, not a missing challenge. */
   get responded(): boolean {
     return this.answered !== undefined || this.papIdentifier > 0;
@@ -103,6 +106,7 @@ export class AuthClient {
   }
 
   private answerChallenge(challenge: ChapChallengeOrResponse): void {
+    if (challenge.name !== '') this.peerName = challenge.name;
     // A retransmitted Challenge (our Response was lost) gets the same Response again (RFC 1994 §4.1).
     if (this.answered && this.answered.identifier === challenge.identifier && this.answered.authenticatorChallenge.equals(challenge.value)) {
       this.hooks.send(PppProtocol.Chap, this.answered.packet);

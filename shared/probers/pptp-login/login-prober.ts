@@ -69,6 +69,7 @@ function detailOf(result: LoginResult): LoginDetail {
   if (result.assignedAddress !== undefined) detail.assignedAddress = result.assignedAddress;
   if (result.gatewayTunnelAddress !== undefined) detail.gatewayTunnelAddress = result.gatewayTunnelAddress;
   if (result.authProtocol !== undefined) detail.authProtocol = result.authProtocol;
+  if (result.peerName !== undefined) detail.peerName = result.peerName;
   if (result.mppe !== undefined) detail.mppe = result.mppe;
   return detail;
 }

@@ -275,6 +275,8 @@ class LoginSession {
   private onAuthDone(outcome: AuthOutcome): void {
     if (this.state !== 'running') return;
     const now = this.deps.clock.now();
+    const peerName = this.ppp.authPeerName;
+    if (peerName !== undefined) this.result.peerName = peerName;
     if (outcome.kind === 'rejected') {
       return this.failWith({ class: 'auth_rejected', stage: 'auth', message: outcome.message, code: 'rejected' }, outcome.code === undefined ? { authMessage: outcome.message } : { authErrorCode: outcome.code, authMessage: outcome.message });
     }

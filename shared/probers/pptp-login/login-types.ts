@@ -142,6 +142,8 @@ export interface LoginResult {
   gatewayTunnelAddress?: string;
   /** The authentication the gateway asked for; 'none' when it asked for none. */
   authProtocol?: AuthMethod | 'none';
+  /** The Name in the gateway's CHAP Challenge (pppd's `name`): unlike Poptop's SCCRP, it tells machines apart. */
+  peerName?: string;
   mppe?: MppeStrength;
   failure?: LoginFailure;
   /** Teardown messages sent: each true means it went out, whatever the outcome. */

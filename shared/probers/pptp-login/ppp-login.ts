@@ -107,6 +107,11 @@ export class PppLogin {
     return this.lcpPolicy.inner.negotiated;
   }
 
+  /** The name the gateway's CHAP Challenge gave (pppd's `name` option), once one came. */
+  get authPeerName(): string | undefined {
+    return this.auth?.peerName;
+  }
+
   /** Whether the auth client sent its Response (or PAP request) yet. */
   get authResponded(): boolean {
     return this.auth?.responded ?? false;

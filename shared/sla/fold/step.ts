@@ -186,7 +186,8 @@ function foldInterval(plan: FoldPlan, s: FoldState, records: readonly ProbeRecor
     s.nm.unshift(k);
     if (s.nm.length > 3) s.nm.pop();
   }
-  if (server !== undefined) s.server = { ...server };
+  // The SCCRP identity alone, as stored (a login's PPP name is the identity events', not the status line's).
+  if (server !== undefined) s.server = { hostname: server.hostname, vendor: server.vendor, firmwareRevision: server.firmwareRevision };
   s.last = { verdict: down ? 2 : up ? 1 : 0, st: status, cls: status.map((st, r) => (st === 2 ? firstClass[r]! : -1)), ctl: control };
 
   // Failure evidence: kept for incidents that may still open, and added to those open now.

@@ -57,7 +57,7 @@ const fingerprints = new Map<string, number>();
 const FINGERPRINT_CACHE_ENTRIES = 4096;
 
 function cachedFingerprint(server: ServerIdentity): number {
-  const key = `${server.hostname}\u0000${server.vendor}\u0000${server.firmwareRevision}`;
+  const key = `${server.hostname}\u0000${server.vendor}\u0000${server.firmwareRevision}\u0000${server.peerName ?? '\u0001'}`;
   let fp = fingerprints.get(key);
   if (fp === undefined) {
     if (fingerprints.size >= FINGERPRINT_CACHE_ENTRIES) fingerprints.clear();
