@@ -84,6 +84,7 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
       const budget = options.deadlineAt - deps.clock.now();
       if (budget < MIN_PROBE_BUDGET_MS) {
         skipped.push(t.name);
+        points.push({ metricName: MetricName.ProbeSkipped, dimensions: { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: options.region }, timestamp: options.intervalStart, value: 1, unit: 'Count' });
         deps.log.warn('probe skipped: invocation deadline', { target: t.name, region: options.region });
         return;
       }
@@ -118,7 +119,10 @@ export async function runProbeCycle(targets: readonly CycleTarget[], options: Cy
   );
   const probed = targets.length - skipped.length;
   if (targets.length > 0) {
-    points.push({ metricName: MetricName.ProbesRun, dimensions: { [Dimension.ProbeRegion]: options.region, [Dimension.Shard]: String(options.shard) }, timestamp: options.intervalStart, value: probed, unit: 'Count' });
+    const heartbeat = { metricName: MetricName.ProbesRun, dimensions: { [Dimension.ProbeRegion]: options.region, [Dimension.Shard]: String(options.shard) }, timestamp: options.intervalStart, unit: 'Count' } as const;
+    points.push({ ...heartbeat, value: probed });
+    // The mark that makes the evaluator read ProbeSkipped for this shard and minute (see metric-design.ts).
+    if (skipped.length > 0) points.push({ ...heartbeat, value: 0 });
   }
   const publish = await deps.publisher.publish(points);
   // The report cannot say which points of a request failed, so only a publish with no failure at all

@@ -268,8 +268,17 @@ function planSummary(read: Read, config: ResolvedConfig, request: HistoryRequest
     const probing = new Set(config.targets.map((t) => s.shards.shardOf(t.name, region)).filter((n): n is number => n !== undefined));
     for (const shard of [...probing].sort((a, b) => a - b)) {
       const perShard = new Set<number>();
+      const marked = new Set<number>();
       s.ran.set(heartbeatKey(region, shard), perShard);
-      planned.push(stat(read, MetricName.ProbesRun, { [Dimension.ProbeRegion]: region, [Dimension.Shard]: String(shard) }, 'SampleCount', read.fromMs, (pts) => pts.forEach(([at, v]) => v > 0 && perShard.add(at))));
+      s.marked.set(heartbeatKey(region, shard), marked);
+      planned.push(
+        stat(read, MetricName.ProbesRun, { [Dimension.ProbeRegion]: region, [Dimension.Shard]: String(shard) }, 'SampleCount', read.fromMs, (pts) =>
+          pts.forEach(([at, v]) => {
+            if (v > 0) perShard.add(at);
+            if (v > 1) marked.add(at);
+          }),
+        ),
+      );
     }
   }
   return planned;
@@ -305,6 +314,24 @@ function planIdentities(read: Read, config: ResolvedConfig, out: IdentitySeries,
  * Phase 2, where a duplicate could fake a down minute: `ProbeFailed` SampleCount (the reports) for the
  * targets with a minute whose failing reports reach their quorum.
  */
+/**
+ * Phase 1b, only where a heartbeat is marked (a shard skipped targets at its deadline, or ran twice):
+ * ProbeSkipped per target and region of those shards, so a skipped target is not taken as reported.
+ */
+function planSkips(read: Read, config: ResolvedConfig, s: HistorySeries): PlannedQuery[] {
+  const planned: PlannedQuery[] = [];
+  for (const t of config.targets) {
+    for (const region of t.regions) {
+      const shard = s.shards.shardOf(t.name, region);
+      if (shard === undefined || (s.marked.get(heartbeatKey(region, shard))?.size ?? 0) === 0) continue;
+      const minutes = new Set<number>();
+      s.skipped.set(seriesKey(t.name, region), minutes);
+      planned.push(stat(read, MetricName.ProbeSkipped, { [Dimension.Target]: t.name, [Dimension.ProbeRegion]: region }, 'Sum', read.fromMs, (pts) => pts.forEach(([at, v]) => v > 0 && minutes.add(at))));
+    }
+  }
+  return planned;
+}
+
 function planReports(read: Read, config: ResolvedConfig, s: HistorySeries): PlannedQuery[] {
   const planned: PlannedQuery[] = [];
   for (const t of config.targets) {
@@ -377,6 +404,8 @@ export async function readHistory(client: GetMetricDataClient, config: ResolvedC
   const s: HistorySeries = {
     failed: new Map(),
     ran: new Map(),
+    marked: new Map(),
+    skipped: new Map(),
     shards: request.probeShards,
     control: new Map(),
     connect: new Map(),
@@ -394,10 +423,12 @@ export async function readHistory(client: GetMetricDataClient, config: ResolvedC
   read.fromMs = fromMs;
   if (identitiesFrom < fromMs) {
     for (const byKey of [s.failed, s.control, s.connect]) for (const series of byKey.values()) for (const at of [...series.keys()]) if (at < fromMs) series.delete(at);
+    for (const minutes of s.marked.values()) for (const at of [...minutes]) if (at < fromMs) minutes.delete(at);
   }
   if (identities.dropped > 0) request.log?.warn('ServerIdentity values that cannot be identity fingerprints dropped', { dropped: identities.dropped });
-  // 5-minute aggregates mix a bucket's minutes: duplicates are not told apart there (see rebuildBuckets).
+  // 5-minute aggregates mix a bucket's minutes: duplicates and skips are not told apart there (see rebuildBuckets).
   if (periodS === PERIOD_S) {
+    await run(read, planSkips(read, config, s));
     await run(read, planReports(read, config, s));
     for (const t of config.targets) {
       const minutes = duplicatedMinutes(t, s);

@@ -22,6 +22,10 @@ export interface HistorySeries {
   failed: Map<string, Map<number, number>>;
   /** Heartbeats by heartbeatKey: the periods each probe shard ran in. */
   ran: Map<string, Set<number>>;
+  /** Heartbeats by heartbeatKey: the minutes with more than one heartbeat point (skips marked, or a duplicate). */
+  marked: Map<string, Set<number>>;
+  /** ProbeSkipped per target and region (seriesKey): the minutes its shard ran but could not probe it. */
+  skipped: Map<string, Set<number>>;
   shards: ProbeShardMap;
   control: Map<string, Map<number, number>>;
   connect: Map<string, Map<number, number>>;
@@ -41,10 +45,10 @@ export interface HistorySeries {
 
 export const seriesKey = (target: string, region: string): string => `${target}\u0000${region}`;
 
-/** Whether the shard that probes `target` from `region` sent its heartbeat for `at`. */
+/** Whether the shard that probes `target` from `region` sent its heartbeat for `at`, and did not skip the target then. */
 function ranAt(s: HistorySeries, target: string, region: string, at: number): boolean {
   const shard = s.shards.shardOf(target, region);
-  return shard !== undefined && s.ran.get(heartbeatKey(region, shard))?.has(at) === true;
+  return shard !== undefined && s.ran.get(heartbeatKey(region, shard))?.has(at) === true && s.skipped.get(seriesKey(target, region))?.has(at) !== true;
 }
 
 function withTimes(record: ProbeRecord, s: HistorySeries, region: string, at: number): ProbeRecord {

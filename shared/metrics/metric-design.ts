@@ -18,6 +18,14 @@ export const MetricName = {
    * (one per region unless a region has more than ~900 targets), sent in the cycle's own request. */
   ProbesRun: 'ProbesRun',
   /**
+   * 1 per target an invocation could not start a probe for in time (its deadline), {Target, ProbeRegion}:
+   * published only then, so it costs only in hours with a skip. The same invocation adds a second ProbesRun
+   * point (value 0): a heartbeat SampleCount above 1 is what tells the evaluator to read these (a duplicated
+   * invocation looks the same, and costs one read that finds nothing). Without it, a location whose
+   * heartbeat arrived was taken to have reported every target of its shard.
+   */
+  ProbeSkipped: 'ProbeSkipped',
+  /**
    * Who answered: the gateway's identity fingerprint (shared/sla/identity.ts, a whole number below 2^48,
    * exact in CloudWatch's doubles), unit None, dimensions {Target} only: shared by every location, so ONE
    * custom metric per target however many locations probe it. Read back as Maximum: locations that

@@ -80,14 +80,20 @@ describe('runProbeCycle', () => {
       clock.advance(o.timeoutMs!); // every gateway is silent until its deadline
       return { target: t.target, host: 'h', port: 1, ok: false, attempts: 1, notes: [], timings: { dnsMs: undefined, connectMs: undefined, controlMs: undefined, echoMs: undefined, callMs: undefined, totalMs: o.timeoutMs! }, failure: { class: 'connect_timeout', message: 'x', phase: 'connect', elapsedMs: o.timeoutMs! } };
     };
+    const publisher = capturePublisher();
     const report = await runProbeCycle(
       [target('a'), target('b'), target('c')],
       { region: 'r', shard: 0, intervalStart: 0, deadlineAt: clock.now() + 7000, concurrency: 1, startIntervalMs: 0 },
-      { probe, clock, timers: clock.timersApi, publisher: capturePublisher(), log: createJsonLogger({ service: 'test', write: () => undefined }) },
+      { probe, clock, timers: clock.timersApi, publisher, log: createJsonLogger({ service: 'test', write: () => undefined }) },
     );
     expect(timeouts).toEqual([5000, 2000]);
     expect(report.skipped).toEqual(['c']);
     expect(report.probed).toBe(2);
+    // The skip is said (ProbeSkipped for c) and the heartbeat marked with a second point, so the evaluator
+    // reads the skip and does not take c as reported from here.
+    const sent = publisher.sent.flat();
+    expect(sent.filter((d) => d.metricName === 'ProbeSkipped')).toEqual([{ metricName: 'ProbeSkipped', dimensions: { Target: 'c', ProbeRegion: 'r' }, timestamp: 0, value: 1, unit: 'Count' }]);
+    expect(sent.filter((d) => d.metricName === 'ProbesRun').map((d) => d.value)).toEqual([2, 0]);
   });
 });
 
