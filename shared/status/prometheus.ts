@@ -19,6 +19,7 @@
 //
 // Series are always emitted in the same order (family, then target, region, phase or class), so two
 // scrapes of an unchanged monitor are byte-identical.
+import type { GroupModel } from './status-groups.js';
 import { FAILURE_CLASSES } from '../probe/failure-classes.js';
 import type { StatusModel, TargetModel } from './status-model.js';
 import { SECOND_MS } from '../common/time.js';
@@ -109,6 +110,9 @@ export const FAMILIES = {
   pptp_error_budget_remaining_ratio: ['gauge', 'Fraction of the SLO window error budget left (1 = untouched, below 0 = overspent).'],
   pptp_target_availability_objective_ratio: ['gauge', 'The availability objective (SLO) of the target, as a ratio (0.999 = 99.9%).'],
   pptp_target_control_p95_objective_seconds: ['gauge', "The target's latency objective: the 95th percentile of control-connection time must stay below this, in seconds."],
+  pptp_group_redundant: ['gauge', 'Whether the gateway group is redundant (1): the virtual address and every member answer; 0 when a member, every member or the virtual address is down; absent when unknown.'],
+  pptp_group_members_down: ['gauge', "Members of the gateway group whose own address is down (the virtual address's state is pptp_target_up of the group's name)."],
+  pptp_group_failover_visible: ['gauge', 'Whether failovers of the gateway group can be seen (1): 0 when members answer with the same identity (Poptop pptpd says local/linux).'],
 } as const satisfies Record<string, readonly [Family['type'], string]>;
 type FamilyName = keyof typeof FAMILIES;
 
@@ -123,7 +127,7 @@ function sample(f: Family, labels: Labels, value: number, suffix = ''): void {
 }
 
 /** The exposition text for the model's targets and the tally's probes. */
-export function prometheusText(model: Pick<StatusModel, 'targets'>, tally: ProbeTally): string {
+export function prometheusText(model: Pick<StatusModel, 'targets' | 'groups'>, tally: ProbeTally): string {
   const probed = [...tally.series.values()].filter((s) => s.last !== undefined).sort(byTargetRegion);
   const known = knownSeries(model.targets, tally);
 
@@ -172,7 +176,23 @@ export function prometheusText(model: Pick<StatusModel, 'targets'>, tally: Probe
     if (target.latency.thresholdMs !== undefined) sample(latencyObjective, named, seconds(target.latency.thresholdMs));
   }
 
-  return [success, duration, histogram, probes, failures, consecutive, lastAt, up, budget, objective, latencyObjective].map(renderFamily).join('');
+  const families = [success, duration, histogram, probes, failures, consecutive, lastAt, up, budget, objective, latencyObjective];
+  // Only with groups configured, so the exposition of a config without them is as it was.
+  if (model.groups !== undefined) families.push(...groupFamilies(model.groups));
+  return families.map(renderFamily).join('');
+}
+
+function groupFamilies(groups: readonly GroupModel[]): Family[] {
+  const redundant = family('pptp_group_redundant');
+  const down = family('pptp_group_members_down');
+  const visible = family('pptp_group_failover_visible');
+  for (const g of [...groups].sort((a, b) => compare(a.name, b.name))) {
+    const named: Labels = [['group', g.name]];
+    if (g.state !== 'unknown') sample(redundant, named, g.state === 'redundant' ? 1 : 0);
+    sample(down, named, g.members.filter((m) => m.state === 'down').length);
+    sample(visible, named, g.indistinguishable.length === 0 ? 1 : 0);
+  }
+  return [redundant, down, visible];
 }
 
 /** Every (target, region) to give zeroed counters: the model's targets and regions, and whatever the tally has. */

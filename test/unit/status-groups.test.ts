@@ -3,6 +3,7 @@
 // identity fold as the alerts.
 import { describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../shared/config/types.js';
+import { createProbeTally, prometheusText } from '../../shared/status/prometheus.js';
 import { renderStatusPage } from '../../shared/status/render-status.js';
 import { statusModel } from '../../shared/status/status-model.js';
 import type { ProbeRecord } from '../../shared/sla/probe-record.js';
@@ -71,5 +72,17 @@ describe('status page: gateway groups', () => {
   it('a config without groups has no group section', () => {
     const plain = makeConfig([makeLocalTarget({ name: 'vpn' })]);
     expect(statusModel(plain, () => [], D0).groups).toBeUndefined();
+  });
+});
+
+describe('/metrics: gateway groups', () => {
+  it('adds the group families only when groups are configured', () => {
+    const records = history(30, (i) => ({ a: !(i >= 20), b: true, serving: 'b', idA: POPTOP, idB: POPTOP }));
+    const text = prometheusText(model(records, 30), createProbeTally());
+    expect(text).toContain('pptp_group_redundant{group="vpn"} 0\n');
+    expect(text).toContain('pptp_group_members_down{group="vpn"} 1\n');
+    expect(text).toContain('pptp_group_failover_visible{group="vpn"} 0\n');
+    const plain = makeConfig([makeLocalTarget({ name: 'vpn' })]);
+    expect(prometheusText(statusModel(plain, () => [], D0), createProbeTally())).not.toContain('pptp_group_');
   });
 });
