@@ -1,6 +1,6 @@
 // What a group policy or identity event says, for every channel: the headline after the target name and
 // the lines of the email, from the notification's group, identity and failovers. Pure.
-import { describeIdentity, formatFirmware } from '../sla/identity.js';
+import { describeIdentity, fingerprintNames, formatFirmware } from '../sla/identity.js';
 import type { IdentityView, Notification } from '../sla/notification.js';
 import { clip, iso, listInline } from './render-format.js';
 
@@ -12,7 +12,7 @@ export function identityChange(n: Notification): string {
   const change = n.identity;
   if (change === undefined) return 'identity changed';
   const { from, to } = change;
-  if (from.firmwareRevision !== to.firmwareRevision && from.fingerprint % 2 ** 32 === to.fingerprint % 2 ** 32) return `firmware ${formatFirmware(from.firmwareRevision)} -> ${formatFirmware(to.firmwareRevision)}`;
+  if (from.firmwareRevision !== to.firmwareRevision && fingerprintNames(from.fingerprint) === fingerprintNames(to.fingerprint)) return `firmware ${formatFirmware(from.firmwareRevision)} -> ${formatFirmware(to.firmwareRevision)}`;
   if (from.hostname !== undefined && to.hostname !== undefined && from.vendor !== undefined && to.vendor !== undefined) {
     const parts: string[] = [];
     if (from.hostname !== to.hostname) parts.push(`host name ${JSON.stringify(clip(from.hostname))} -> ${JSON.stringify(clip(to.hostname))}`);

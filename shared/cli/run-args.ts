@@ -83,6 +83,13 @@ export function parseHttpListen(v: string): { address: string; port: number } {
   return { address, port };
 }
 
+/** A simulator's listening port, 1 to `max`. */
+function simulatorPort(flag: string, v: string, max: number, why = ''): number {
+  const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!(port >= 1 && port <= max)) throw new UsageError(`${flag}: must be a port 1-${max}${why}, got '${v}'`);
+  return port;
+}
+
 export function parseRunArgs(argv: readonly string[]): RunArgs {
   const args: RunArgs = { config: 'monitor.yml', data: 'data', httpAllowedHosts: [], help: false };
   for (let i = 0; i < argv.length; i++) {
@@ -118,20 +125,12 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         args.webhookKeyEnv = name;
         break;
       }
-      case '--simulate': {
-        const v = flagValue(flag, argv[++i]);
-        const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-        if (!(port >= 1 && port <= 65535)) throw new UsageError(`--simulate: must be a port 1-65535, got '${v}'`);
-        args.simulatePort = port;
+      case '--simulate':
+        args.simulatePort = simulatorPort(flag, flagValue(flag, argv[++i]), 65535);
         break;
-      }
-      case '--simulate-pair': {
-        const v = flagValue(flag, argv[++i]);
-        const port = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-        if (!(port >= 1 && port <= 65533)) throw new UsageError(`--simulate-pair: must be a port 1-65533 (the members take the next two), got '${v}'`);
-        args.simulatePairPort = port;
+      case '--simulate-pair':
+        args.simulatePairPort = simulatorPort(flag, flagValue(flag, argv[++i]), 65533, ' (the members take the next two)');
         break;
-      }
       case '--http': {
         const { address, port } = parseHttpListen(flagValue(flag, argv[++i]));
         args.httpPort = port;

@@ -158,12 +158,6 @@ export function advanceIdentities(
   return stepIdentities(config, current, observations, options.toInclusive, options.nowMs);
 }
 
-/** Identity observations from records grouped per target. */
-export function observationsOfRecords(records: ReadonlyMap<string, readonly ProbeRecord[]>): IdentityObservation[] {
-  const out: IdentityObservation[] = [];
-  for (const list of records.values()) out.push(...observationsOf(list));
-  return out;
-}
 
 /**
  * Every notification of a window for a whole config, by the folds from the empty states: backtest's

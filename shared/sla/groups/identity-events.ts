@@ -17,7 +17,7 @@
 // empty state gives the same events with the same dedup keys. Pure.
 import { HOUR_MS, MINUTE_MS } from '../../common/time.js';
 import type { ResolvedGroup, ResolvedTarget } from '../../config/types.js';
-import { fingerprintFirmware, identityFingerprint, type ServerIdentity } from '../identity.js';
+import { fingerprintFirmware, fingerprintNames, identityFingerprint, type ServerIdentity } from '../identity.js';
 import type { IdentityView, Notification } from '../notification.js';
 import type { ProbeRecord } from '../probe-record.js';
 
@@ -214,7 +214,7 @@ export function stepIdentities(
 
 /** A member whose own identity was `fp` before it changed (the virtual address still shows the old one). */
 function memberFormerly(group: ResolvedGroup, state: IdentityState, fp: number): string | undefined {
-  return group.members.find((m) => state.ids[m] !== undefined && fingerprintFirmware(fp) !== fingerprintFirmware(state.ids[m]!.fp) && fp % 2 ** 32 === state.ids[m]!.fp % 2 ** 32);
+  return group.members.find((m) => state.ids[m] !== undefined && fingerprintFirmware(fp) !== fingerprintFirmware(state.ids[m]!.fp) && fingerprintNames(fp) === fingerprintNames(state.ids[m]!.fp));
 }
 
 function view(fp: number, server: ServerIdentity | undefined): IdentityView {
